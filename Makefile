@@ -1,0 +1,55 @@
+# sharehub — the two commands a new user needs are `make run` and `make test`.
+# Without DATABASE_URL both start (and reuse) a local PostgreSQL cluster under .data/:
+# .data/pg-run for run, .data/pg-test for tests (fsync off), never the same one.
+
+GO        ?= go
+PGDEV     := $(GO) run ./cmd/pgdev
+RUN_DB    := .data/pg-run
+TEST_DB   := .data/pg-test
+# Short fuzz runs in `make test`; `make fuzz FUZZTIME=5m` for long ones.
+FUZZTIME  ?= 10s
+FUZZ_TARGETS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r dirname | sort -u)
+
+.PHONY: run test test-go fuzz lint bench db-stop db-url clean
+
+run:
+	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(RUN_DB))}" && \
+	DATABASE_URL="$$url" $(GO) run ./cmd/sharehub serve
+
+test: lint test-go fuzz
+
+test-go:
+	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && \
+	DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 25m ./...
+
+# Every Fuzz target runs for FUZZTIME on its committed seed corpus and beyond.
+fuzz:
+	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && \
+	for dir in $(FUZZ_TARGETS); do \
+	  for target in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+	    echo "fuzz $$dir $$target ($(FUZZTIME))"; \
+	    DATABASE_URL="$$url" $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$dir || exit 1; \
+	  done; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@leak=$$($(GO) list -deps ./domain/... | grep -E 'jackc/pgx|ThreeDotsLabs/watermill|go-chi/chi|sharehub/(eventstore|projections|httpapi|cmd|migrations)' || true); \
+	  if [ -n "$$leak" ]; then echo "domain/ must not import infrastructure:"; echo "$$leak"; exit 1; fi
+	@echo "lint ok"
+
+bench:
+	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && \
+	DATABASE_URL="$$url" $(GO) run ./cmd/shbench
+
+db-url:
+	@$(PGDEV) url --dir $(RUN_DB)
+
+db-stop:
+	@$(PGDEV) stop --dir $(RUN_DB)
+	@$(PGDEV) stop --dir $(TEST_DB)
+
+clean: db-stop
+	rm -rf .data

@@ -1,0 +1,143 @@
+// Package pgtest gives each test its own freshly migrated PostgreSQL database,
+// dropped when the test ends. Databases are cloned from a template migrated once per
+// set of migration files, so a fresh database costs one CREATE DATABASE.
+//
+// The server comes from DATABASE_URL (`make test` starts a local cluster and sets
+// it). Without it the tests fail rather than skip: a green run must mean the
+// database tests ran.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	neturl "net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sharehub/sharehub/migrations"
+)
+
+// URL returns the server URL tests use, failing the test when it is unset.
+func URL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("DATABASE_URL")
+	if url == "" {
+		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which starts a local PostgreSQL")
+	}
+	return url
+}
+
+// NewDatabase creates a fresh migrated database and returns a pool to it and its URL.
+func NewDatabase(t testing.TB) (*pgxpool.Pool, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	base := URL(t)
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer admin.Close(ctx)
+
+	tpl, err := template(ctx, admin, base)
+	if err != nil {
+		t.Fatalf("pgtest: template: %v", err)
+	}
+	name := "t_" + strings.ToLower(randomHex(8))
+	for attempt := 0; ; attempt++ {
+		_, err = admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tpl))
+		if err == nil || attempt == 20 || !strings.Contains(err.Error(), "being accessed by other users") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	url := withDatabase(base, name)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	cfg.MaxConns = 20
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("pgtest: pool: %v", err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("pgtest: drop %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)); err != nil {
+			t.Errorf("pgtest: drop %s: %v", name, err)
+		}
+	})
+	return pool, url
+}
+
+// template returns the name of a database migrated with the current migrations,
+// creating it under an advisory lock when no process has yet.
+func template(ctx context.Context, admin *pgx.Conn, base string) (string, error) {
+	name := "tpl_" + migrations.Checksum()[:16]
+	if _, err := admin.Exec(ctx, `SELECT pg_advisory_lock(hashtext('sharehub-pgtest-template'))`); err != nil {
+		return "", err
+	}
+	defer admin.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sharehub-pgtest-template'))`)
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	building := name + "_building"
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, building)); err != nil {
+		return "", err
+	}
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s`, building)); err != nil {
+		return "", err
+	}
+	pool, err := pgxpool.New(ctx, withDatabase(base, building))
+	if err != nil {
+		return "", err
+	}
+	_, err = migrations.Up(ctx, pool, nil)
+	pool.Close()
+	if err != nil {
+		return "", err
+	}
+	// Renamed only once complete, so a crash never leaves a half-migrated template.
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`ALTER DATABASE %s RENAME TO %s`, building, name)); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// withDatabase points a postgres:// URL at another database on the same server.
+func withDatabase(raw, db string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return raw + " dbname=" + db // keyword/value form
+	}
+	u.Path = "/" + db
+	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

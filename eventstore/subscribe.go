@@ -1,0 +1,328 @@
+package eventstore
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sharehub/sharehub/domain"
+)
+
+// Topic is the watermill topic name of the log. The schema adapter maps it onto the
+// events table; there is no other topic.
+const Topic = "events"
+
+// eventsSchema is a watermill-sql SchemaAdapter over the events table. Projections
+// consume the log through it; nothing publishes through watermill (Store.Append is
+// the only writer), so the log is never written twice.
+type eventsSchema struct {
+	batchSize int
+}
+
+var _ wsql.SchemaAdapter = eventsSchema{}
+
+func (eventsSchema) InsertQuery(wsql.InsertQueryParams) (wsql.Query, error) {
+	return wsql.Query{}, errors.New("events are appended with eventstore.Store.Append, not published through watermill")
+}
+
+func (s eventsSchema) SelectQuery(p wsql.SelectQueryParams) (wsql.Query, error) {
+	next, err := p.OffsetsAdapter.NextOffsetQuery(wsql.NextOffsetQueryParams{Topic: p.Topic, ConsumerGroup: p.ConsumerGroup})
+	if err != nil {
+		return wsql.Query{}, err
+	}
+	// Same shape as watermill-sql's PostgreSQL adapter: rows are read in commit
+	// order (transaction_id, position), and only from transactions older than every
+	// transaction still running, so one that commits late is never skipped. The
+	// subquery keeps the planner on the (transaction_id, position) index.
+	q := `SELECT * FROM (
+		WITH last_processed AS (` + next.Query + `)
+		SELECT position, transaction_id, event_id, stream_id, stream_version, event_type,
+		       schema_version, payload, metadata, recorded_at
+		  FROM events
+		 WHERE ((transaction_id = (SELECT last_processed_transaction_id FROM last_processed)
+		         AND position > (SELECT offset_acked FROM last_processed))
+		        OR transaction_id > (SELECT last_processed_transaction_id FROM last_processed))
+		   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		) AS batch
+		ORDER BY transaction_id, position
+		LIMIT ` + strconv.Itoa(s.batchSize)
+	return wsql.Query{Query: q, Args: next.Args}, nil
+}
+
+// Message metadata keys carrying the event envelope to handlers.
+const (
+	metaStreamID      = "stream_id"
+	metaStreamVersion = "stream_version"
+	metaType          = "event_type"
+	metaSchema        = "schema_version"
+	metaPosition      = "position"
+	metaRecordedAt    = "recorded_at"
+	metaEventMeta     = "event_metadata"
+)
+
+func (eventsSchema) UnmarshalMessage(p wsql.UnmarshalMessageParams) (wsql.Row, error) {
+	var (
+		pos, version int64
+		txid         wsql.XID8
+		id           uuid.UUID
+		stream, typ  string
+		schema       int32
+		payload      []byte
+		meta         []byte
+		at           time.Time
+	)
+	if err := p.Row.Scan(&pos, &txid, &id, &stream, &version, &typ, &schema, &payload, &meta, &at); err != nil {
+		return wsql.Row{}, fmt.Errorf("scan event: %w", err)
+	}
+	msg := message.NewMessage(id.String(), payload)
+	msg.Metadata = message.Metadata{
+		metaStreamID:      stream,
+		metaStreamVersion: strconv.FormatInt(version, 10),
+		metaType:          typ,
+		metaSchema:        strconv.Itoa(int(schema)),
+		metaPosition:      strconv.FormatInt(pos, 10),
+		metaRecordedAt:    at.UTC().Format(time.RFC3339Nano),
+		metaEventMeta:     string(meta),
+	}
+	return wsql.Row{
+		Offset:    pos,
+		UUID:      []byte(id.String()),
+		Payload:   payload,
+		Msg:       msg,
+		ExtraData: map[string]any{"transaction_id": txid},
+	}, nil
+}
+
+// The schema belongs to the migrations; watermill must never create tables.
+func (eventsSchema) SchemaInitializingQueries(wsql.SchemaInitializingQueriesParams) ([]wsql.Query, error) {
+	return nil, nil
+}
+
+func (eventsSchema) SubscribeIsolationLevel() stdsql.IsolationLevel {
+	return stdsql.LevelRepeatableRead
+}
+
+func offsetsAdapter() wsql.OffsetsAdapter {
+	return wsql.DefaultPostgreSQLOffsetsAdapter{
+		GenerateMessagesOffsetsTableName: func(string) string { return "event_offsets" },
+	}
+}
+
+// recordedFromMessage rebuilds the event envelope a handler sees.
+func recordedFromMessage(msg *message.Message) (domain.Recorded, error) {
+	var (
+		r   domain.Recorded
+		err error
+	)
+	if r.EventID, err = uuid.Parse(msg.UUID); err != nil {
+		return r, fmt.Errorf("event id: %w", err)
+	}
+	r.StreamID = msg.Metadata.Get(metaStreamID)
+	r.Type = msg.Metadata.Get(metaType)
+	if r.Version, err = strconv.ParseInt(msg.Metadata.Get(metaStreamVersion), 10, 64); err != nil {
+		return r, fmt.Errorf("stream version: %w", err)
+	}
+	if r.Position, err = strconv.ParseInt(msg.Metadata.Get(metaPosition), 10, 64); err != nil {
+		return r, fmt.Errorf("position: %w", err)
+	}
+	if r.SchemaVersion, err = strconv.Atoi(msg.Metadata.Get(metaSchema)); err != nil {
+		return r, fmt.Errorf("schema version: %w", err)
+	}
+	if r.RecordedAt, err = time.Parse(time.RFC3339Nano, msg.Metadata.Get(metaRecordedAt)); err != nil {
+		return r, fmt.Errorf("recorded at: %w", err)
+	}
+	return r, decodeInto(&r, msg.Payload, []byte(msg.Metadata.Get(metaEventMeta)))
+}
+
+// Handler applies one event inside the consumer's transaction. Everything it writes
+// through tx commits together with the consumer group's checkpoint, so a handler
+// whose writes are idempotent per event gives exactly-once effects.
+type Handler func(ctx context.Context, tx pgx.Tx, ev domain.Recorded) error
+
+// SubscriptionConfig configures one consumer group.
+type SubscriptionConfig struct {
+	// ConsumerGroup names the checkpoint. Permanent once deployed: a new name
+	// replays the whole log.
+	ConsumerGroup string
+	// PollInterval is how long an idle consumer waits before looking again
+	// (default 20ms: it bounds the read-your-writes delay).
+	PollInterval time.Duration
+	// BatchSize is how many events one transaction handles (default 100).
+	BatchSize int
+	// MaxAttempts is how often one event may fail before the consumer stops with a
+	// *PoisonEventError instead of retrying forever (default 5).
+	MaxAttempts int
+	// RetryDelay is the pause before an event that failed is handled again
+	// (default 200ms).
+	RetryDelay time.Duration
+	Logger     *slog.Logger
+}
+
+// PoisonEventError stops a consumer group: one event kept failing.
+type PoisonEventError struct {
+	ConsumerGroup string
+	Position      int64
+	StreamID      string
+	Type          string
+	Err           error
+}
+
+func (e *PoisonEventError) Error() string {
+	return fmt.Sprintf("consumer %s stopped at event %d (%s %s): %v", e.ConsumerGroup, e.Position, e.StreamID, e.Type, e.Err)
+}
+
+func (e *PoisonEventError) Unwrap() error { return e.Err }
+
+// Subscribe delivers every committed event, in commit order, to h until ctx is
+// cancelled (it then returns nil) or an event fails MaxAttempts times (it returns
+// a *PoisonEventError). Delivery is at least once; with the handler writing through
+// the transaction it is given, effects are exactly once. Several processes may
+// subscribe with the same group: the checkpoint row lock lets one consume at a time.
+func (s *Store) Subscribe(ctx context.Context, cfg SubscriptionConfig, h Handler) error {
+	if cfg.ConsumerGroup == "" {
+		return errors.New("subscribe: consumer group required")
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 20 * time.Millisecond
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 100
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 200 * time.Millisecond
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = s.log
+	}
+	log = log.With("consumer_group", cfg.ConsumerGroup)
+	ackDeadline := 5 * time.Minute
+	sub, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(s.pool), wsql.SubscriberConfig{
+		ConsumerGroup:  cfg.ConsumerGroup,
+		AckDeadline:    &ackDeadline,
+		PollInterval:   cfg.PollInterval,
+		ResendInterval: cfg.RetryDelay,
+		RetryInterval:  time.Second,
+		BackoffManager: backoff{poll: cfg.PollInterval, retry: time.Second},
+		SchemaAdapter:  eventsSchema{batchSize: cfg.BatchSize},
+		OffsetsAdapter: offsetsAdapter(),
+	}, watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
+	if err != nil {
+		return fmt.Errorf("subscribe %s: %w", cfg.ConsumerGroup, err)
+	}
+	defer sub.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	msgs, err := sub.Subscribe(ctx, Topic)
+	if err != nil {
+		return fmt.Errorf("subscribe %s: %w", cfg.ConsumerGroup, err)
+	}
+	delivered := deliveredEvents.WithLabelValues(cfg.ConsumerGroup)
+	failures := handlerFailures.WithLabelValues(cfg.ConsumerGroup)
+	attempts := map[string]int{}
+	for msg := range msgs {
+		err := s.handle(msg, h)
+		if err == nil {
+			delete(attempts, msg.UUID)
+			delivered.Inc()
+			msg.Ack()
+			continue
+		}
+		failures.Inc()
+		attempts[msg.UUID]++
+		ev, _ := recordedFromMessage(msg)
+		log.Error("event handler failed", "position", ev.Position, "stream_id", ev.StreamID,
+			"event_type", msg.Metadata.Get(metaType), "attempt", attempts[msg.UUID], "err", err)
+		if attempts[msg.UUID] >= cfg.MaxAttempts {
+			pos, _ := strconv.ParseInt(msg.Metadata.Get(metaPosition), 10, 64)
+			cancel()
+			msg.Nack()
+			return &PoisonEventError{ConsumerGroup: cfg.ConsumerGroup, Position: pos,
+				StreamID: msg.Metadata.Get(metaStreamID), Type: msg.Metadata.Get(metaType), Err: err}
+		}
+		msg.Nack()
+	}
+	return nil
+}
+
+// handle runs h inside a savepoint of the consumer's transaction, so a failed event
+// leaves no partial writes and the events before it in the batch still commit.
+func (s *Store) handle(msg *message.Message, h Handler) error {
+	ctx := msg.Context()
+	wtx, ok := wsql.TxFromContext(ctx)
+	if !ok {
+		return errors.New("no consumer transaction in message context")
+	}
+	ptx, ok := wtx.(*wsql.PgxTx)
+	if !ok {
+		return fmt.Errorf("consumer transaction is %T, not pgx", wtx)
+	}
+	ev, err := recordedFromMessage(msg)
+	if err != nil {
+		return err
+	}
+	sp, err := ptx.Tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := h(ctx, sp, ev); err != nil {
+		return errors.Join(err, sp.Rollback(context.WithoutCancel(ctx)))
+	}
+	return sp.Commit(ctx)
+}
+
+// backoff polls again at once after a non-empty batch, every poll interval while
+// idle, and after retry on errors; lock contention between processes of the same
+// group (serialization failures on the checkpoint row) is retried at once.
+type backoff struct{ poll, retry time.Duration }
+
+func (b backoff) HandleError(log watermill.LoggerAdapter, noMsg bool, err error) time.Duration {
+	if err != nil {
+		msg := strings.ToLower(err.Error())
+		if strings.Contains(msg, "could not serialize") || strings.Contains(msg, "concurrent update") ||
+			strings.Contains(msg, "deadlock") {
+			return b.poll
+		}
+		if errors.Is(err, context.Canceled) {
+			return 0
+		}
+		log.Error("consumer query failed", err, watermill.LogFields{"retry_in": b.retry})
+		return b.retry
+	}
+	if noMsg {
+		return b.poll
+	}
+	return 0
+}
+
+// Applied reports whether consumer group has handled the event at position (false
+// too while the group has not started or the position does not exist yet).
+func (s *Store) Applied(ctx context.Context, group string, position int64) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `
+		SELECT EXISTS (
+		  SELECT 1 FROM events e JOIN event_offsets o ON o.consumer_group = $1
+		   WHERE e.position = $2
+		     AND (o.last_processed_transaction_id > e.transaction_id
+		          OR (o.last_processed_transaction_id = e.transaction_id AND o.offset_acked >= e.position)))`,
+		group, position).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("applied %s %d: %w", group, position, err)
+	}
+	return ok, nil
+}
