@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/domain"
@@ -28,9 +29,11 @@ import (
 
 // Store is the PostgreSQL event store.
 type Store struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
-	now  func() time.Time
+	pool  *pgxpool.Pool
+	log   *slog.Logger
+	now   func() time.Time
+	group *groupCommit
+	heads heads
 }
 
 var _ app.EventStore = (*Store)(nil)
@@ -40,7 +43,9 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{pool: pool, log: log, now: time.Now}
+	s := &Store{pool: pool, log: log, now: time.Now}
+	s.group = newGroupCommit(pool)
+	return s
 }
 
 // Pool exposes the pool for packages that run their own statements.
@@ -72,13 +77,15 @@ func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (
 
 const insertEvents = `
 INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version, payload,
-                    metadata, tenant_id, recorded_at)
+                    metadata, tenant_id, recorded_at, prev_hash, hash)
 SELECT u.event_id, u.stream_id, u.stream_version, u.event_type, u.schema_version, u.payload,
-       $7::jsonb, $8, $9
-  FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[])
-       WITH ORDINALITY AS u(event_id, stream_id, stream_version, event_type, schema_version, payload, ord)
+       u.metadata, u.tenant_id, u.recorded_at, u.prev_hash, u.hash
+  FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[],
+              $8::uuid[], $9::timestamptz[], $10::bytea[], $11::bytea[])
+       WITH ORDINALITY AS u(event_id, stream_id, stream_version, event_type, schema_version, payload,
+                            metadata, tenant_id, recorded_at, prev_hash, hash, ord)
  ORDER BY u.ord
-RETURNING position`
+RETURNING event_id, position`
 
 // Querier is what Append needs of a connection: a pool, a connection or a pgx.Tx.
 type Querier interface {
@@ -86,35 +93,43 @@ type Querier interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// Append writes the batch atomically. Without side records it is a single statement
-// (one round trip, its own transaction); with them, one pipelined batch that
-// PostgreSQL runs as one implicit transaction.
+// Append writes the batch atomically. A batch without side records joins the group
+// commit (see groupCommit): concurrent appends share one statement and one commit.
+// A batch with side records is one pipelined round trip that PostgreSQL runs as one
+// implicit transaction.
 func (s *Store) Append(ctx context.Context, b app.Batch) (app.AppendResult, error) {
-	return s.AppendWith(ctx, s.pool, b)
+	if len(b.Records) > 0 {
+		return s.AppendWith(ctx, s.pool, b)
+	}
+	rs, err := s.rowsOf(ctx, s.pool, b)
+	if err != nil {
+		return app.AppendResult{}, err
+	}
+	res, err := s.group.append(ctx, rs, &b)
+	if err == nil {
+		s.remember(rs)
+	}
+	return res, err
 }
 
 // AppendWith appends through q, which may be a transaction the caller owns (then the
 // batch commits or rolls back with it).
 func (s *Store) AppendWith(ctx context.Context, q Querier, b app.Batch) (app.AppendResult, error) {
-	args, err := s.insertArgs(b)
+	rs, err := s.rowsOf(ctx, q, b)
 	if err != nil {
 		return app.AppendResult{}, err
 	}
-	var positions []int64
+	var positions map[uuid.UUID]int64
 	if len(b.Records) == 0 {
-		rows, err := q.Query(ctx, insertEvents, args...)
-		if err != nil {
-			return app.AppendResult{}, mapError(err, &b)
-		}
-		positions, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		positions, err = insertRows(ctx, q, rs)
 		if err != nil {
 			return app.AppendResult{}, mapError(err, &b)
 		}
 	} else {
 		batch := &pgx.Batch{}
-		batch.Queue(insertEvents, args...).Query(func(rows pgx.Rows) error {
+		batch.Queue(insertEvents, rs.args()...).Query(func(rows pgx.Rows) error {
 			var err error
-			positions, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			positions, err = collectPositions(rows)
 			return err
 		})
 		if err := queueRecords(batch, b); err != nil {
@@ -124,15 +139,146 @@ func (s *Store) AppendWith(ctx context.Context, q Querier, b app.Batch) (app.App
 			return app.AppendResult{}, mapError(err, &b)
 		}
 	}
-	res := app.AppendResult{Positions: positions}
-	for _, p := range positions {
-		res.LastPosition = max(res.LastPosition, p)
+	if _, inTx := q.(pgx.Tx); !inTx {
+		s.remember(rs) // committed; a caller's transaction may still roll back
 	}
-	appendedEvents.Add(float64(len(positions)))
-	return res, nil
+	return rs.result(positions), nil
 }
 
-func (s *Store) insertArgs(b app.Batch) ([]any, error) {
+// remember caches the newest committed hash of each stream the rows appended to.
+func (s *Store) remember(rs *rowSet) {
+	for i := range rs.ids {
+		s.heads.put(rs.streams[i], rs.versions[i], rs.hashes[i])
+	}
+}
+
+// prevHashes returns, for each stream append, the hash its first event chains to:
+// genesis for a new stream, the cached head, or the stored hash of the expected
+// version. A missing expected version means the stream is behind what the command
+// saw: a conflict.
+func (s *Store) prevHashes(ctx context.Context, q Querier, streams []app.StreamAppend) ([][]byte, error) {
+	out := make([][]byte, len(streams))
+	var missIdx []int
+	var missStreams []string
+	var missVersions []int64
+	for i, sa := range streams {
+		switch h, ok := s.heads.get(sa.StreamID, sa.ExpectedVersion); {
+		case sa.ExpectedVersion == 0:
+			out[i] = GenesisHash
+		case ok:
+			out[i] = h
+		default:
+			missIdx = append(missIdx, i)
+			missStreams = append(missStreams, sa.StreamID)
+			missVersions = append(missVersions, sa.ExpectedVersion)
+		}
+	}
+	if len(missIdx) == 0 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT u.ord, e.hash
+		  FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS u(stream_id, stream_version, ord)
+		  JOIN events e ON e.stream_id = u.stream_id AND e.stream_version = u.stream_version`,
+		missStreams, missVersions)
+	if err != nil {
+		return nil, fmt.Errorf("append: read heads: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct {
+		ord  int64
+		hash []byte
+	}, error) {
+		var v struct {
+			ord  int64
+			hash []byte
+		}
+		return v, r.Scan(&v.ord, &v.hash)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("append: read heads: %w", err)
+	}
+	for _, f := range found {
+		out[missIdx[f.ord-1]] = f.hash
+	}
+	for _, i := range missIdx {
+		if out[i] == nil {
+			return nil, fmt.Errorf("append: stream %s has no version %d: %w",
+				streams[i].StreamID, streams[i].ExpectedVersion, domain.ErrConcurrencyConflict)
+		}
+	}
+	return out, nil
+}
+
+// rowSet is a batch flattened into the columns of insertEvents; several rowSets
+// concatenate into one statement.
+type rowSet struct {
+	ids      []uuid.UUID
+	streams  []string
+	versions []int64
+	types    []string
+	schemas  []int32
+	payloads []string
+	metas    []string
+	tenants  []pgtype.UUID
+	ats      []time.Time
+	prevs    [][]byte
+	hashes   [][]byte
+}
+
+func (r *rowSet) args() []any {
+	return []any{r.ids, r.streams, r.versions, r.types, r.schemas, r.payloads, r.metas, r.tenants, r.ats, r.prevs, r.hashes}
+}
+
+func (r *rowSet) add(o *rowSet) {
+	r.ids = append(r.ids, o.ids...)
+	r.streams = append(r.streams, o.streams...)
+	r.versions = append(r.versions, o.versions...)
+	r.types = append(r.types, o.types...)
+	r.schemas = append(r.schemas, o.schemas...)
+	r.payloads = append(r.payloads, o.payloads...)
+	r.metas = append(r.metas, o.metas...)
+	r.tenants = append(r.tenants, o.tenants...)
+	r.ats = append(r.ats, o.ats...)
+	r.prevs = append(r.prevs, o.prevs...)
+	r.hashes = append(r.hashes, o.hashes...)
+}
+
+// result maps the positions the database assigned back to this batch's events.
+func (r *rowSet) result(positions map[uuid.UUID]int64) app.AppendResult {
+	res := app.AppendResult{Positions: make([]int64, len(r.ids))}
+	for i, id := range r.ids {
+		res.Positions[i] = positions[id]
+		res.LastPosition = max(res.LastPosition, positions[id])
+	}
+	appendedEvents.Add(float64(len(r.ids)))
+	return res
+}
+
+func insertRows(ctx context.Context, q Querier, rs *rowSet) (map[uuid.UUID]int64, error) {
+	rows, err := q.Query(ctx, insertEvents, rs.args()...)
+	if err != nil {
+		return nil, err
+	}
+	return collectPositions(rows)
+}
+
+func collectPositions(rows pgx.Rows) (map[uuid.UUID]int64, error) {
+	defer rows.Close()
+	out := map[uuid.UUID]int64{}
+	for rows.Next() {
+		var (
+			id  uuid.UUID
+			pos int64
+		)
+		if err := rows.Scan(&id, &pos); err != nil {
+			return nil, err
+		}
+		out[id] = pos
+	}
+	return out, rows.Err()
+}
+
+// rowsOf flattens a batch into rows and chains each event to its predecessor.
+func (s *Store) rowsOf(ctx context.Context, q Querier, b app.Batch) (*rowSet, error) {
 	n := 0
 	for _, sa := range b.Streams {
 		if len(sa.Events) == 0 {
@@ -146,32 +292,6 @@ func (s *Store) insertArgs(b app.Batch) ([]any, error) {
 	if n == 0 {
 		return nil, errors.New("append: empty batch")
 	}
-	var (
-		ids      = make([]uuid.UUID, 0, n)
-		streams  = make([]string, 0, n)
-		versions = make([]int64, 0, n)
-		types    = make([]string, 0, n)
-		schemas  = make([]int32, 0, n)
-		payloads = make([]string, 0, n)
-	)
-	for _, sa := range b.Streams {
-		for i, e := range sa.Events {
-			typ, schema, payload, err := domain.EncodeEvent(e)
-			if err != nil {
-				return nil, fmt.Errorf("append %s: %w", sa.StreamID, err)
-			}
-			id, err := uuid.NewV7()
-			if err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-			streams = append(streams, sa.StreamID)
-			versions = append(versions, sa.ExpectedVersion+int64(i)+1)
-			types = append(types, typ)
-			schemas = append(schemas, int32(schema))
-			payloads = append(payloads, string(payload))
-		}
-	}
 	meta, err := json.Marshal(b.Meta)
 	if err != nil {
 		return nil, fmt.Errorf("append: metadata: %w", err)
@@ -183,11 +303,48 @@ func (s *Store) insertArgs(b app.Batch) ([]any, error) {
 	// PostgreSQL keeps microseconds; truncating here makes what was hashed and what
 	// is read back the same instant.
 	at = at.UTC().Truncate(time.Microsecond)
-	var tenant *uuid.UUID
-	if b.Meta.TenantID != uuid.Nil {
-		tenant = &b.Meta.TenantID
+	tenant := pgtype.UUID{Bytes: b.Meta.TenantID, Valid: b.Meta.TenantID != uuid.Nil}
+	rs := &rowSet{
+		ids: make([]uuid.UUID, 0, n), streams: make([]string, 0, n), versions: make([]int64, 0, n),
+		types: make([]string, 0, n), schemas: make([]int32, 0, n), payloads: make([]string, 0, n),
+		metas: make([]string, 0, n), tenants: make([]pgtype.UUID, 0, n), ats: make([]time.Time, 0, n),
+		prevs: make([][]byte, 0, n), hashes: make([][]byte, 0, n),
 	}
-	return []any{ids, streams, versions, types, schemas, payloads, string(meta), tenant, at}, nil
+	prevs, err := s.prevHashes(ctx, q, b.Streams)
+	if err != nil {
+		return nil, err
+	}
+	for si, sa := range b.Streams {
+		prev := prevs[si]
+		for i, e := range sa.Events {
+			typ, schema, payload, err := domain.EncodeEvent(e)
+			if err != nil {
+				return nil, fmt.Errorf("append %s: %w", sa.StreamID, err)
+			}
+			id, err := uuid.NewV7()
+			if err != nil {
+				return nil, err
+			}
+			version := sa.ExpectedVersion + int64(i) + 1
+			hash, err := EventHash(prev, id, sa.StreamID, version, typ, schema, payload, meta, at)
+			if err != nil {
+				return nil, fmt.Errorf("append %s: hash: %w", sa.StreamID, err)
+			}
+			rs.prevs = append(rs.prevs, prev)
+			rs.hashes = append(rs.hashes, hash)
+			prev = hash
+			rs.ids = append(rs.ids, id)
+			rs.streams = append(rs.streams, sa.StreamID)
+			rs.versions = append(rs.versions, version)
+			rs.types = append(rs.types, typ)
+			rs.schemas = append(rs.schemas, int32(schema))
+			rs.payloads = append(rs.payloads, string(payload))
+			rs.metas = append(rs.metas, string(meta))
+			rs.tenants = append(rs.tenants, tenant)
+			rs.ats = append(rs.ats, at)
+		}
+	}
+	return rs, nil
 }
 
 func queueRecords(batch *pgx.Batch, b app.Batch) error {
@@ -220,8 +377,8 @@ func mapError(err error, b *app.Batch) error {
 		return err
 	}
 	switch {
-	case pgErr.Code == "SH409",
-		pgErr.Code == "23505" && pgErr.ConstraintName == "events_stream_version_key":
+	case pgErr.Code == "23505" && pgErr.ConstraintName == "events_stream_version_key",
+		pgErr.Code == "23503" && pgErr.ConstraintName == "events_chain_fk":
 		return fmt.Errorf("append: %s: %w", pgErr.Message, domain.ErrConcurrencyConflict)
 	case pgErr.Code == "23505" && pgErr.ConstraintName == "idempotency_keys_pkey":
 		return fmt.Errorf("append: %w", app.ErrDuplicateRequest)
@@ -255,17 +412,31 @@ func detailValue(detail string) string {
 }
 
 const selectEvents = `SELECT position, event_id, stream_id, stream_version, event_type, schema_version,
-	payload, metadata, recorded_at FROM events`
+	payload, metadata, recorded_at`
 
 // ReadStream returns the events of one stream in version order.
 func (s *Store) ReadStream(ctx context.Context, streamID string) ([]domain.Recorded, error) {
-	rows, err := s.pool.Query(ctx, selectEvents+` WHERE stream_id = $1 ORDER BY stream_version`, streamID)
+	rows, err := s.pool.Query(ctx, selectEvents+`, hash FROM events WHERE stream_id = $1 ORDER BY stream_version`, streamID)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", streamID, err)
 	}
-	out, err := collectRecorded(rows)
-	if err != nil {
+	var (
+		out  []domain.Recorded
+		last []byte
+	)
+	for rows.Next() {
+		r, hash, err := scanRecordedHash(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read stream %s: %w", streamID, err)
+		}
+		out, last = append(out, r), hash
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", streamID, err)
+	}
+	if len(out) > 0 {
+		s.heads.put(streamID, out[len(out)-1].Version, last)
 	}
 	return out, nil
 }
@@ -275,7 +446,7 @@ func (s *Store) ReadStream(ctx context.Context, streamID string) ([]domain.Recor
 // appear later below a position already read. Consumers that must not miss one read
 // through the watermill subscription instead (commit order).
 func (s *Store) ReadAll(ctx context.Context, after int64, limit int) ([]domain.Recorded, error) {
-	rows, err := s.pool.Query(ctx, selectEvents+` WHERE position > $1 ORDER BY position LIMIT $2`, after, limit)
+	rows, err := s.pool.Query(ctx, selectEvents+` FROM events WHERE position > $1 ORDER BY position LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
 	}
@@ -312,6 +483,22 @@ func scanRecorded(row pgx.Row) (domain.Recorded, error) {
 	}
 	r.SchemaVersion = int(schema)
 	return r, decodeInto(&r, payload, metadata)
+}
+
+func scanRecordedHash(row pgx.Row) (domain.Recorded, []byte, error) {
+	var (
+		r        domain.Recorded
+		payload  []byte
+		metadata []byte
+		schema   int32
+		hash     []byte
+	)
+	if err := row.Scan(&r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type, &schema,
+		&payload, &metadata, &r.RecordedAt, &hash); err != nil {
+		return r, nil, err
+	}
+	r.SchemaVersion = int(schema)
+	return r, hash, decodeInto(&r, payload, metadata)
 }
 
 func decodeInto(r *domain.Recorded, payload, metadata []byte) error {

@@ -203,11 +203,11 @@ func TestHashChainsVerifyAndTamperingIsFound(t *testing.T) {
 
 	tamper := func(stmt string) {
 		t.Helper()
-		_, err := s.Pool().Exec(ctx, `ALTER TABLE events DISABLE TRIGGER USER`)
+		_, err := s.Pool().Exec(ctx, `ALTER TABLE events DISABLE TRIGGER ALL`)
 		if err == nil {
 			_, err = s.Pool().Exec(ctx, stmt)
 		}
-		if _, err2 := s.Pool().Exec(ctx, `ALTER TABLE events ENABLE TRIGGER USER`); err2 != nil {
+		if _, err2 := s.Pool().Exec(ctx, `ALTER TABLE events ENABLE TRIGGER ALL`); err2 != nil {
 			t.Fatal(err2)
 		}
 		if err != nil {

@@ -15,64 +15,25 @@ CREATE TABLE events (
     metadata        jsonb NOT NULL,
     tenant_id       uuid,
     recorded_at     timestamptz NOT NULL DEFAULT now(),
-    prev_hash       bytea NOT NULL,
-    hash            bytea NOT NULL,
-    CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version)
+    -- hash = sha256(prev_hash || canonical bytes of the event), computed by the writer
+    -- (eventstore/hash.go says what the canonical bytes are); prev_hash of a stream's
+    -- first event is 32 zero bytes.
+    prev_hash       bytea NOT NULL CHECK (octet_length(prev_hash) = 32),
+    hash            bytea NOT NULL CHECK (octet_length(hash) = 32),
+    prev_version    bigint GENERATED ALWAYS AS (CASE WHEN stream_version > 1 THEN stream_version - 1 END) STORED,
+    -- Optimistic concurrency: two writers of the same version, one wins.
+    CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version),
+    CONSTRAINT events_chain_key UNIQUE (stream_id, stream_version, hash),
+    -- Every event but a stream's first must link to the hash of the version before it:
+    -- the database itself refuses a gap in versions or a broken link at append time.
+    CONSTRAINT events_chain_fk FOREIGN KEY (stream_id, prev_version, prev_hash)
+        REFERENCES events (stream_id, stream_version, hash),
+    CONSTRAINT events_genesis_check CHECK (stream_version > 1 OR prev_hash = '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
 );
 
 CREATE INDEX events_transaction_position_idx ON events (transaction_id, position);
 CREATE INDEX events_tenant_position_idx ON events (tenant_id, position);
 CREATE INDEX events_type_position_idx ON events (event_type, position);
-
--- The bytes an event's hash covers: PostgreSQL's own jsonb text of the envelope. jsonb
--- prints keys and numbers one way only, so the append trigger and a verifier (in SQL
--- or in Go reading this function's output) always agree.
--- +goose StatementBegin
-CREATE FUNCTION event_canonical(
-    p_event_id uuid, p_stream_id text, p_stream_version bigint, p_event_type text,
-    p_schema_version integer, p_payload jsonb, p_metadata jsonb, p_recorded_at timestamptz
-) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT convert_to(jsonb_build_object(
-        'event_id', p_event_id,
-        'stream_id', p_stream_id,
-        'stream_version', p_stream_version,
-        'event_type', p_event_type,
-        'schema_version', p_schema_version,
-        'payload', p_payload,
-        'metadata', p_metadata,
-        'recorded_at', to_char(p_recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-    )::text, 'UTF8')
-$$;
--- +goose StatementEnd
-
--- Every insert is chained to the previous event of its stream, and a version may only
--- follow the one before it: a stale or skipped expected version is a conflict the
--- database detects, never the application by reading first.
--- +goose StatementBegin
-CREATE FUNCTION events_before_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    prev bytea;
-BEGIN
-    IF NEW.stream_version = 1 THEN
-        prev := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
-    ELSE
-        SELECT e.hash INTO prev FROM events e
-         WHERE e.stream_id = NEW.stream_id AND e.stream_version = NEW.stream_version - 1;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'stream % has no version %', NEW.stream_id, NEW.stream_version - 1
-                USING ERRCODE = 'SH409';
-        END IF;
-    END IF;
-    NEW.prev_hash := prev;
-    NEW.hash := sha256(prev || event_canonical(NEW.event_id, NEW.stream_id, NEW.stream_version,
-        NEW.event_type, NEW.schema_version, NEW.payload, NEW.metadata, NEW.recorded_at));
-    RETURN NEW;
-END
-$$;
--- +goose StatementEnd
-
-CREATE TRIGGER events_chain BEFORE INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION events_before_insert();
 
 -- +goose StatementBegin
 CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -162,4 +123,4 @@ GRANT UPDATE ON credentials, idempotency_keys, outbox_mail TO sharehub_app;
 -- Forward-only in production; Down exists for local development only.
 DROP TABLE outbox_mail, idempotency_keys, credentials, claims, event_offsets;
 DROP TABLE events;
-DROP FUNCTION events_append_only(), events_before_insert(), event_canonical(uuid, text, bigint, text, integer, jsonb, jsonb, timestamptz);
+DROP FUNCTION events_append_only();
