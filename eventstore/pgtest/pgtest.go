@@ -88,6 +88,33 @@ func NewDatabase(t testing.TB) (*pgxpool.Pool, string) {
 	return pool, url
 }
 
+// NewEmptyDatabase creates a database with no schema at all (for migration tests)
+// and returns its URL; it is dropped when the test ends.
+func NewEmptyDatabase(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	base := URL(t)
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer admin.Close(ctx)
+	name := "e_" + randomHex(8)
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if conn, err := pgx.Connect(ctx, base); err == nil {
+			_, _ = conn.Exec(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+			conn.Close(ctx)
+		}
+	})
+	return withDatabase(base, name)
+}
+
 // template returns the name of a database migrated with the current migrations,
 // creating it under an advisory lock when no process has yet.
 func template(ctx context.Context, admin *pgx.Conn, base string) (string, error) {
