@@ -52,3 +52,19 @@ type Recorded struct {
 	Meta          Metadata
 	RecordedAt    time.Time
 }
+
+// PersonalDataHolder is implemented, on the pointer, by events that carry personal data
+// (names, email addresses) of the people of one company. The event store encrypts
+// those fields with that company's key before they enter the immutable log and
+// decrypts them on read; forgetting the company deletes the key, after which the
+// fields read as Forgotten while the log, its hash chains and its seals stay intact
+// (crypto-shredding).
+type PersonalDataHolder interface {
+	// PersonalDataSubject is the company the data is about.
+	PersonalDataSubject() uuid.UUID
+	// PersonalDataFields points at the string fields holding personal data.
+	PersonalDataFields() []*string
+}
+
+// Forgotten is what a personal-data field reads as once its company was forgotten.
+const Forgotten = "[forgotten]"

@@ -10,6 +10,8 @@ package eventstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +36,7 @@ type Store struct {
 	now   func() time.Time
 	group *groupCommit
 	heads heads
+	keys  keyring
 }
 
 var _ app.EventStore = (*Store)(nil)
@@ -44,6 +47,7 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Store {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{pool: pool, log: log, now: time.Now}
+	s.keys = keyring{pool: pool, now: time.Now}
 	s.group = newGroupCommit(pool)
 	return s
 }
@@ -317,6 +321,10 @@ func (s *Store) rowsOf(ctx context.Context, q Querier, b app.Batch) (*rowSet, er
 	for si, sa := range b.Streams {
 		prev := prevs[si]
 		for i, e := range sa.Events {
+			e, err := s.sealPersonalData(ctx, e)
+			if err != nil {
+				return nil, fmt.Errorf("append %s: %w", sa.StreamID, err)
+			}
 			typ, schema, payload, err := domain.EncodeEvent(e)
 			if err != nil {
 				return nil, fmt.Errorf("append %s: %w", sa.StreamID, err)
@@ -351,7 +359,7 @@ func queueRecords(batch *pgx.Batch, b app.Batch) error {
 	for _, r := range b.Records {
 		switch r := r.(type) {
 		case app.Claim:
-			batch.Queue(`INSERT INTO claims (scope, value, owner_id) VALUES ($1, $2, $3)`, r.Scope, r.Value, r.Owner)
+			batch.Queue(`INSERT INTO claims (scope, value, owner_id) VALUES ($1, $2, $3)`, r.Scope, claimDigest(r), r.Owner)
 		case app.Credential:
 			batch.Queue(`INSERT INTO credentials (user_id, company_id, email, password_hash) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash,
@@ -393,12 +401,19 @@ func mapError(err error, b *app.Batch) error {
 func claimTaken(pgErr *pgconn.PgError, b *app.Batch) error {
 	if b != nil {
 		for _, r := range b.Records {
-			if c, ok := r.(app.Claim); ok && strings.Contains(pgErr.Detail, "("+c.Scope+", "+c.Value+")") {
+			if c, ok := r.(app.Claim); ok && strings.Contains(pgErr.Detail, "("+c.Scope+", "+claimDigest(c)+")") {
 				return &app.ClaimTakenError{Scope: c.Scope, Value: c.Value}
 			}
 		}
 	}
 	return &app.ClaimTakenError{Value: detailValue(pgErr.Detail)}
+}
+
+// claimDigest is what the claims table stores instead of the value: claimed values
+// are often email addresses, and a digest keeps them unique without keeping them.
+func claimDigest(c app.Claim) string {
+	sum := sha256.Sum256([]byte(c.Scope + "\x00" + c.Value))
+	return hex.EncodeToString(sum[:])
 }
 
 // detailValue extracts "v" from a unique-violation detail `Key (col)=(v) already exists.`
@@ -412,27 +427,16 @@ func detailValue(detail string) string {
 }
 
 const selectEvents = `SELECT position, event_id, stream_id, stream_version, event_type, schema_version,
-	payload, metadata, recorded_at`
+	payload, metadata, recorded_at, hash`
 
 // ReadStream returns the events of one stream in version order.
 func (s *Store) ReadStream(ctx context.Context, streamID string) ([]domain.Recorded, error) {
-	rows, err := s.pool.Query(ctx, selectEvents+`, hash FROM events WHERE stream_id = $1 ORDER BY stream_version`, streamID)
+	rows, err := s.pool.Query(ctx, selectEvents+` FROM events WHERE stream_id = $1 ORDER BY stream_version`, streamID)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", streamID, err)
 	}
-	var (
-		out  []domain.Recorded
-		last []byte
-	)
-	for rows.Next() {
-		r, hash, err := scanRecordedHash(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read stream %s: %w", streamID, err)
-		}
-		out, last = append(out, r), hash
-	}
-	if err := rows.Err(); err != nil {
+	out, last, err := s.collect(ctx, rows)
+	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", streamID, err)
 	}
 	if len(out) > 0 {
@@ -450,63 +454,48 @@ func (s *Store) ReadAll(ctx context.Context, after int64, limit int) ([]domain.R
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
 	}
-	out, err := collectRecorded(rows)
+	out, _, err := s.collect(ctx, rows)
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
 	}
 	return out, nil
 }
 
-func collectRecorded(rows pgx.Rows) ([]domain.Recorded, error) {
+// collect decodes rows of selectEvents and returns them with the last row's hash.
+func (s *Store) collect(ctx context.Context, rows pgx.Rows) ([]domain.Recorded, []byte, error) {
 	defer rows.Close()
-	var out []domain.Recorded
+	var (
+		out  []domain.Recorded
+		last []byte
+	)
 	for rows.Next() {
-		r, err := scanRecorded(rows)
-		if err != nil {
-			return nil, err
+		var (
+			r                 domain.Recorded
+			payload, metadata []byte
+			schema            int32
+		)
+		if err := rows.Scan(&r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type, &schema,
+			&payload, &metadata, &r.RecordedAt, &last); err != nil {
+			return nil, nil, err
+		}
+		r.SchemaVersion = int(schema)
+		if err := s.decode(ctx, &r, payload, metadata); err != nil {
+			return nil, nil, err
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, last, rows.Err()
 }
 
-func scanRecorded(row pgx.Row) (domain.Recorded, error) {
-	var (
-		r        domain.Recorded
-		payload  []byte
-		metadata []byte
-		schema   int32
-	)
-	if err := row.Scan(&r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type, &schema,
-		&payload, &metadata, &r.RecordedAt); err != nil {
-		return r, err
-	}
-	r.SchemaVersion = int(schema)
-	return r, decodeInto(&r, payload, metadata)
-}
-
-func scanRecordedHash(row pgx.Row) (domain.Recorded, []byte, error) {
-	var (
-		r        domain.Recorded
-		payload  []byte
-		metadata []byte
-		schema   int32
-		hash     []byte
-	)
-	if err := row.Scan(&r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type, &schema,
-		&payload, &metadata, &r.RecordedAt, &hash); err != nil {
-		return r, nil, err
-	}
-	r.SchemaVersion = int(schema)
-	return r, hash, decodeInto(&r, payload, metadata)
-}
-
-func decodeInto(r *domain.Recorded, payload, metadata []byte) error {
+// decode fills r.Event (upcast, personal data decrypted) and r.Meta.
+func (s *Store) decode(ctx context.Context, r *domain.Recorded, payload, metadata []byte) error {
 	ev, err := domain.DecodeEvent(r.Type, r.SchemaVersion, payload)
 	if err != nil {
 		return fmt.Errorf("event %d: %w", r.Position, err)
 	}
-	r.Event = ev
+	if r.Event, err = s.openPersonalData(ctx, ev); err != nil {
+		return fmt.Errorf("event %d: %w", r.Position, err)
+	}
 	if err := json.Unmarshal(metadata, &r.Meta); err != nil {
 		return fmt.Errorf("event %d metadata: %w", r.Position, err)
 	}

@@ -120,7 +120,7 @@ func offsetsAdapter() wsql.OffsetsAdapter {
 }
 
 // recordedFromMessage rebuilds the event envelope a handler sees.
-func recordedFromMessage(msg *message.Message) (domain.Recorded, error) {
+func (s *Store) recordedFromMessage(msg *message.Message) (domain.Recorded, error) {
 	var (
 		r   domain.Recorded
 		err error
@@ -142,7 +142,7 @@ func recordedFromMessage(msg *message.Message) (domain.Recorded, error) {
 	if r.RecordedAt, err = time.Parse(time.RFC3339Nano, msg.Metadata.Get(metaRecordedAt)); err != nil {
 		return r, fmt.Errorf("recorded at: %w", err)
 	}
-	return r, decodeInto(&r, msg.Payload, []byte(msg.Metadata.Get(metaEventMeta)))
+	return r, s.decode(msg.Context(), &r, msg.Payload, []byte(msg.Metadata.Get(metaEventMeta)))
 }
 
 // Handler applies one event inside the consumer's transaction. Everything it writes
@@ -245,7 +245,7 @@ func (s *Store) Subscribe(ctx context.Context, cfg SubscriptionConfig, h Handler
 		}
 		failures.Inc()
 		attempts[msg.UUID]++
-		ev, _ := recordedFromMessage(msg)
+		ev, _ := s.recordedFromMessage(msg)
 		log.Error("event handler failed", "position", ev.Position, "stream_id", ev.StreamID,
 			"event_type", msg.Metadata.Get(metaType), "attempt", attempts[msg.UUID], "err", err)
 		if attempts[msg.UUID] >= cfg.MaxAttempts {
@@ -272,7 +272,7 @@ func (s *Store) handle(msg *message.Message, h Handler) error {
 	if !ok {
 		return fmt.Errorf("consumer transaction is %T, not pgx", wtx)
 	}
-	ev, err := recordedFromMessage(msg)
+	ev, err := s.recordedFromMessage(msg)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,8 @@ CREATE TABLE event_offsets (
 GRANT SELECT, INSERT, UPDATE ON event_offsets TO sharehub_app;
 
 -- Values unique within a scope (emails, group codes). Written with the events that
--- claim them, never released.
+-- claim them, never released. value holds sha256(scope || 0x00 || value) in hex, not
+-- the value: claimed values are often email addresses.
 CREATE TABLE claims (
     scope      text NOT NULL,
     value      text NOT NULL,
