@@ -23,7 +23,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "sharehub:", err)
+		if !errors.Is(err, errVerifyFailed) {
+			fmt.Fprintln(os.Stderr, "sharehub:", err)
+		}
 		os.Exit(1)
 	}
 }
@@ -33,6 +35,13 @@ const usage = `usage: sharehub <command> [flags]
 commands:
   serve      migrate, then run the projections and the HTTP API (--projections=false: API only)
   migrate    apply pending database migrations and exit
+  audit verify [--provider ID] [--seals FILE]
+             recompute hash chains and seals; exit 1 on any break
+  audit seal seal the events committed since the last seal
+  audit seals
+             export every seal as NDJSON (keep them where the database admin cannot write)
+  company forget ID
+             crypto-shred a company's personal data (deletes its key)
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -64,6 +73,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintf(stdout, "schema at version %d\n", v)
 		return nil
+	case "audit":
+		return audit(ctx, cfg, args[1:], stdout, log)
+	case "company":
+		return company(ctx, cfg, args[1:], stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
