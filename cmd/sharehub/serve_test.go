@@ -24,7 +24,9 @@ func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": url, "HTTP_ADDR": addr, "BLOB_DIR": t.TempDir(), "LOG_LEVEL": "warn"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	}()
 
 	var status int
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
