@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything sharehub reads from its environment. Flags may override it.
@@ -20,6 +21,7 @@ type Config struct {
 	SMTPURL        string
 	Signup         string // "open" or "closed"
 	LogLevel       slog.Level
+	SealInterval   time.Duration
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
@@ -30,6 +32,14 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		MaxUploadBytes: 100 << 20,
 		SMTPURL:        getenv("SMTP_URL"),
 		Signup:         or(getenv("SIGNUP"), "open"),
+		SealInterval:   time.Minute,
+	}
+	if v := getenv("SEAL_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SEAL_INTERVAL %q: must be a positive duration like 1m", v)
+		}
+		c.SealInterval = d
 	}
 	c.PublicBaseURL = or(getenv("PUBLIC_BASE_URL"), "http://"+c.HTTPAddr)
 	if v := getenv("MAX_UPLOAD_BYTES"); v != "" {
@@ -82,6 +92,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("smtp_url", maskURL(c.SMTPURL)),
 		slog.String("signup", c.Signup),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("seal_interval", c.SealInterval),
 	)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/migrations"
 )
 
@@ -34,6 +35,8 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if _, err := migrations.Up(ctx, pool, log); err != nil {
 		return err
 	}
+	store := eventstore.New(pool, log)
+	go sealPeriodically(ctx, store, cfg.SealInterval, log)
 
 	r := chi.NewRouter()
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
@@ -66,4 +69,25 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		return err
 	}
 	return nil
+}
+
+// sealPeriodically seals the log so that a dropped tail becomes detectable within one
+// interval. Several processes may run it: the seal takes an advisory lock.
+func sealPeriodically(ctx context.Context, store *eventstore.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			seal, err := store.SealLog(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("sealing the log failed", "err", err)
+			case seal != nil:
+				log.Info("log sealed", "seal_id", seal.ID, "events_covered", seal.EventsCovered)
+			}
+		}
+	}
 }

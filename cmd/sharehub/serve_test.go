@@ -8,20 +8,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
 
-// serve migrates, answers /healthz and /readyz, and stops cleanly when its context
-// ends (SIGTERM in production).
+// serve migrates, answers /healthz and /readyz, seals the log periodically, and stops
+// cleanly when its context ends (SIGTERM in production).
 func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
-	_, url := pgtest.NewDatabase(t)
+	pool, url := pgtest.NewDatabase(t)
+	store := eventstore.New(pool, nil)
+	if _, err := store.Append(context.Background(), app.Batch{Streams: []app.StreamAppend{
+		{StreamID: "serve-1", Events: []domain.Event{cliNoted{"x"}}}}}); err != nil {
+		t.Fatal(err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
-	env := map[string]string{"DATABASE_URL": url, "HTTP_ADDR": addr, "BLOB_DIR": t.TempDir(), "LOG_LEVEL": "warn"}
+	env := map[string]string{"DATABASE_URL": url, "HTTP_ADDR": addr, "BLOB_DIR": t.TempDir(), "LOG_LEVEL": "warn",
+		"SEAL_INTERVAL": "50ms"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -39,6 +48,15 @@ func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
 	}
 	if status != http.StatusOK {
 		t.Fatalf("/readyz answered %d", status)
+	}
+	var seals int
+	for deadline := time.Now().Add(20 * time.Second); seals == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM log_seals`).Scan(&seals); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if seals == 0 {
+		t.Fatal("serve never sealed the log")
 	}
 	cancel()
 	select {
