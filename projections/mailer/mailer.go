@@ -1,0 +1,219 @@
+// Package mailer delivers the mail outbox: mails written to outbox_mail in the same
+// transaction as the events that caused them (invitations by the application
+// services, notifications by reactors) are sent by a worker over SMTP when SMTP_URL is
+// set, else written to the log.
+//
+// Delivery is retried with backoff. A mail is locked (FOR UPDATE SKIP LOCKED) while it
+// is being sent, so two workers never send it at the same time, and it is marked sent
+// in the same transaction: it is sent more than once only if the process dies between
+// the SMTP server's acceptance and that commit, and then with the same Message-ID, so
+// mail clients show one message.
+//
+// It depends on pgx and the mail library; never on httpapi.
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/wneessen/go-mail"
+)
+
+// Mail is one outbox row to deliver.
+type Mail struct {
+	ID       uuid.UUID
+	To       string
+	Subject  string
+	Body     string
+	Template string
+}
+
+// Sender delivers one mail.
+type Sender interface {
+	Send(ctx context.Context, m Mail) error
+}
+
+// LogSender writes mails to the log instead of sending them (SMTP_URL unset). The
+// body is logged because it is what a developer needs to follow an invitation link
+// locally; with SMTP configured nothing of a mail reaches the log.
+type LogSender struct{ Log *slog.Logger }
+
+func (s LogSender) Send(_ context.Context, m Mail) error {
+	s.Log.Info("mail (SMTP_URL unset, not sent)", "mail_id", m.ID, "to", m.To, "subject", m.Subject,
+		"template", m.Template, "body", m.Body)
+	return nil
+}
+
+// SMTPSender sends through an SMTP server given as a URL:
+// smtp://user:pass@host:587?from=noreply@example.com (STARTTLS when offered),
+// smtps://… (implicit TLS), smtp+insecure://… (no TLS, for local relays and tests).
+type SMTPSender struct {
+	host     string
+	port     int
+	from     string
+	user     string
+	password string
+	ssl      bool
+	noTLS    bool
+}
+
+// NewSMTPSender parses an SMTP_URL.
+func NewSMTPSender(raw string) (*SMTPSender, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	s := &SMTPSender{host: u.Hostname(), from: u.Query().Get("from")}
+	switch u.Scheme {
+	case "smtp":
+		s.port = 587
+	case "smtps":
+		s.port, s.ssl = 465, true
+	case "smtp+insecure":
+		s.port, s.noTLS = 25, true
+	default:
+		return nil, fmt.Errorf("SMTP_URL: scheme %q is not smtp, smtps or smtp+insecure", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		if s.port, err = strconv.Atoi(p); err != nil {
+			return nil, fmt.Errorf("SMTP_URL port: %w", err)
+		}
+	}
+	if s.host == "" {
+		return nil, errors.New("SMTP_URL: host missing")
+	}
+	if s.from == "" {
+		s.from = "sharehub@" + s.host
+	}
+	if u.User != nil {
+		s.user = u.User.Username()
+		s.password, _ = u.User.Password()
+	}
+	return s, nil
+}
+
+func (s *SMTPSender) Send(ctx context.Context, m Mail) error {
+	msg := mail.NewMsg()
+	if err := msg.From(s.from); err != nil {
+		return fmt.Errorf("from: %w", err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return fmt.Errorf("to: %w", err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetMessageIDWithValue(m.ID.String() + "@sharehub")
+	msg.SetBodyString(mail.TypeTextPlain, m.Body)
+	opts := []mail.Option{mail.WithPort(s.port), mail.WithTimeout(30 * time.Second)}
+	switch {
+	case s.ssl:
+		opts = append(opts, mail.WithSSL())
+	case s.noTLS:
+		opts = append(opts, mail.WithTLSPortPolicy(mail.NoTLS))
+	default:
+		opts = append(opts, mail.WithTLSPortPolicy(mail.TLSOpportunistic))
+	}
+	if s.user != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.user), mail.WithPassword(s.password))
+	}
+	c, err := mail.NewClient(s.host, opts...)
+	if err != nil {
+		return err
+	}
+	return c.DialAndSendWithContext(ctx, msg)
+}
+
+// Worker delivers pending outbox mails.
+type Worker struct {
+	Pool   *pgxpool.Pool
+	Sender Sender
+	Log    *slog.Logger
+	// Poll is the pause between looks at an empty outbox (default 1s).
+	Poll time.Duration
+	// Backoff is the first retry delay; it doubles per attempt up to an hour.
+	Backoff time.Duration
+	// Batch is how many mails one transaction sends at most (default 20).
+	Batch int
+}
+
+// Run delivers until ctx ends.
+func (w *Worker) Run(ctx context.Context) error {
+	poll := w.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	for {
+		n, err := w.DeliverOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			w.Log.Error("outbox delivery failed", "err", err)
+		}
+		if n == 0 || err != nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(poll):
+			}
+		}
+	}
+}
+
+// DeliverOnce sends up to Batch due mails and returns how many it handled (sent or
+// scheduled for retry).
+func (w *Worker) DeliverOnce(ctx context.Context) (int, error) {
+	batch := w.Batch
+	if batch <= 0 {
+		batch = 20
+	}
+	backoff := w.Backoff
+	if backoff <= 0 {
+		backoff = 10 * time.Second
+	}
+	tx, err := w.Pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	rows, err := tx.Query(ctx, `SELECT id, recipient, subject, body, template, attempts FROM outbox_mail
+		WHERE sent_at IS NULL AND next_attempt_at <= now()
+		ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED`, batch)
+	if err != nil {
+		return 0, err
+	}
+	type due struct {
+		Mail
+		attempts int
+	}
+	mails, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (due, error) {
+		var d due
+		return d, r.Scan(&d.ID, &d.To, &d.Subject, &d.Body, &d.Template, &d.attempts)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range mails {
+		sendErr := w.Sender.Send(ctx, m.Mail)
+		if sendErr == nil {
+			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`, m.ID)
+		} else {
+			delay := backoff << min(m.attempts, 20)
+			delay = min(delay, time.Hour)
+			w.Log.Warn("mail not delivered, will retry", "mail_id", m.ID, "attempt", m.attempts+1, "retry_in", delay, "err", sendErr)
+			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET attempts = attempts + 1, last_error = $2,
+				next_attempt_at = now() + $3::interval WHERE id = $1`, m.ID, sendErr.Error(), fmt.Sprintf("%d milliseconds", delay.Milliseconds()))
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(mails), tx.Commit(ctx)
+}
