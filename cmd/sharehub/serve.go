@@ -14,6 +14,7 @@ import (
 
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/migrations"
+	"github.com/sharehub/sharehub/projections/mailer"
 )
 
 func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) error {
@@ -37,6 +38,13 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	}
 	store := eventstore.New(pool, log)
 	go sealPeriodically(ctx, store, cfg.SealInterval, log)
+	var sender mailer.Sender = mailer.LogSender{Log: log}
+	if cfg.SMTPURL != "" {
+		if sender, err = mailer.NewSMTPSender(cfg.SMTPURL); err != nil {
+			return err
+		}
+	}
+	go (&mailer.Worker{Pool: pool, Sender: sender, Log: log}).Run(ctx)
 
 	r := chi.NewRouter()
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
