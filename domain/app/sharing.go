@@ -1,0 +1,291 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sharehub/sharehub/domain"
+)
+
+// GrantShare shares a document or a folder (exactly one of the ids) with a
+// customer. Needs can_share and write access to the customer's group.
+type GrantShare struct {
+	CustomerID uuid.UUID
+	DocumentID uuid.UUID
+	FolderID   uuid.UUID
+	Permission domain.Permission
+}
+
+// ShareResult names the share a command created or changed.
+type ShareResult struct {
+	ShareID  uuid.UUID
+	Appended AppendResult
+}
+
+// sharedCustomer loads a customer the actor may share with.
+func (u *unit) sharedCustomer(customerID uuid.UUID) (domain.Principal, *domain.Customer, error) {
+	p, err := u.principal()
+	if err != nil {
+		return p, nil, err
+	}
+	c, err := u.customer(customerID)
+	if err != nil {
+		return p, nil, err
+	}
+	scope, err := u.customerScope(p, c)
+	if err != nil {
+		return p, nil, err
+	}
+	return p, c, u.authorize(p, domain.ActionShare, scope)
+}
+
+// GrantShare shares a document or folder with a customer (can_share and write
+// access to its group). Already shared: domain.ErrConflict; revoked customer:
+// domain.ErrCustomerRevoked.
+func (s *Service) GrantShare(ctx context.Context, call Call, cmd GrantShare) (ShareResult, error) {
+	var out ShareResult
+	var err error
+	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+		p, c, err := u.sharedCustomer(cmd.CustomerID)
+		if err != nil {
+			return err
+		}
+		in := domain.NewShare{Customer: c, Permission: cmd.Permission, By: p.UserID}
+		if cmd.DocumentID != uuid.Nil {
+			if in.Document, err = u.document(cmd.DocumentID); err != nil {
+				return err
+			}
+		}
+		if cmd.FolderID != uuid.Nil {
+			if in.Folder, err = u.folder(cmd.FolderID); err != nil {
+				return err
+			}
+		}
+		if in.ShareID, err = u.id(); err != nil {
+			return err
+		}
+		out.ShareID = in.ShareID
+		changes, err := domain.GrantShare(in, u.now)
+		if err != nil {
+			return err
+		}
+		return u.record(changes...)
+	})
+	return out, err
+}
+
+// ShareRef names the share of a command.
+type ShareRef struct{ ShareID uuid.UUID }
+
+// ChangeSharePermission switches a share between view and edit.
+type ChangeSharePermission struct {
+	ShareID    uuid.UUID
+	Permission domain.Permission
+}
+
+func (s *Service) onShare(ctx context.Context, call Call, shareID uuid.UUID, decide func(u *unit, p domain.Principal, sh *domain.Share, c *domain.Customer) error) (ShareResult, error) {
+	out := ShareResult{ShareID: shareID}
+	var err error
+	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+		sh, err := u.share(shareID)
+		if err != nil {
+			return err
+		}
+		if !sh.Exists() {
+			return fmt.Errorf("share: %w", domain.ErrNotFound)
+		}
+		p, c, err := u.sharedCustomer(sh.CustomerID)
+		if err != nil {
+			return err
+		}
+		return decide(u, p, sh, c)
+	})
+	return out, err
+}
+
+// ChangeSharePermission switches a share between view and edit; cancelled:
+// domain.ErrShareCancelled.
+func (s *Service) ChangeSharePermission(ctx context.Context, call Call, cmd ChangeSharePermission) (ShareResult, error) {
+	return s.onShare(ctx, call, cmd.ShareID, func(u *unit, p domain.Principal, sh *domain.Share, _ *domain.Customer) error {
+		events, err := sh.ChangePermission(cmd.Permission, p.UserID, u.now)
+		if err != nil {
+			return err
+		}
+		return u.recordOn(sh, events)
+	})
+}
+
+// CancelShare cancels a share for good; again: domain.ErrShareCancelled.
+func (s *Service) CancelShare(ctx context.Context, call Call, cmd ShareRef) (ShareResult, error) {
+	return s.onShare(ctx, call, cmd.ShareID, func(u *unit, p domain.Principal, sh *domain.Share, c *domain.Customer) error {
+		changes, err := domain.CancelShare(sh, c, p.UserID, u.now)
+		if err != nil {
+			return err
+		}
+		return u.record(changes...)
+	})
+}
+
+// CreateLink creates a shareable link to a document. ExpiresAt is optional (zero:
+// never) and must be in the future; Password is optional.
+type CreateLink struct {
+	DocumentID uuid.UUID
+	ExpiresAt  time.Time
+	Password   string
+}
+
+// LinkResult is a created or cancelled link. Token is the plain link token, given
+// to the creator once (it is the last segment of the link URL) and never stored.
+type LinkResult struct {
+	LinkID           uuid.UUID
+	DocumentID       uuid.UUID
+	Token            string
+	ExpiresAt        time.Time
+	PasswordRequired bool
+	Appended         AppendResult
+}
+
+// CreateLink creates a link; the result carries the plain token, shown only here.
+func (s *Service) CreateLink(ctx context.Context, call Call, cmd CreateLink) (LinkResult, error) {
+	if err := domain.ValidateLinkPassword(cmd.Password); err != nil {
+		return LinkResult{}, err
+	}
+	var passwordHash string
+	if cmd.Password != "" {
+		var err error
+		if passwordHash, err = s.hasher.Hash(cmd.Password); err != nil {
+			return LinkResult{}, fmt.Errorf("hash password: %w", err)
+		}
+	}
+	out := LinkResult{DocumentID: cmd.DocumentID, ExpiresAt: cmd.ExpiresAt.UTC(), PasswordRequired: passwordHash != ""}
+	if cmd.ExpiresAt.IsZero() {
+		out.ExpiresAt = time.Time{}
+	}
+	var err error
+	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+		p, d, err := u.documentFor(domain.ActionShare, cmd.DocumentID)
+		if err != nil {
+			return err
+		}
+		if out.LinkID, err = u.id(); err != nil {
+			return err
+		}
+		token, hash, err := newToken(s.random, tokenLink, out.LinkID)
+		if err != nil {
+			return err
+		}
+		out.Token = token
+		changes, err := domain.CreateLink(domain.NewLink{LinkID: out.LinkID, Document: d, TokenHash: hash, PasswordHash: passwordHash, ExpiresAt: out.ExpiresAt, By: p.UserID}, u.now)
+		if err != nil {
+			return err
+		}
+		return u.record(changes...)
+	})
+	return out, err
+}
+
+// LinkRef names the link of a command.
+type LinkRef struct{ LinkID uuid.UUID }
+
+// CancelLink cancels a link for good; again (or once expired): domain.ErrLinkGone.
+func (s *Service) CancelLink(ctx context.Context, call Call, cmd LinkRef) (LinkResult, error) {
+	out := LinkResult{LinkID: cmd.LinkID}
+	var err error
+	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+		l, err := u.link(cmd.LinkID)
+		if err != nil {
+			return err
+		}
+		if !l.Exists() {
+			return fmt.Errorf("link: %w", domain.ErrNotFound)
+		}
+		p, _, err := u.documentFor(domain.ActionShare, l.DocumentID)
+		if err != nil {
+			return err
+		}
+		out.DocumentID, out.ExpiresAt, out.PasswordRequired = l.DocumentID, l.ExpiresAt, l.PasswordRequired()
+		events, err := l.Cancel(p.UserID, u.now)
+		if err != nil {
+			return err
+		}
+		return u.recordOn(l, events)
+	})
+	return out, err
+}
+
+// OpenLink is an anonymous access through a link token.
+type OpenLink struct {
+	Token    string
+	Password string
+}
+
+// LinkAccess is what a link gives access to: the document's newest visible version.
+type LinkAccess struct {
+	LinkID           uuid.UUID
+	ProviderID       uuid.UUID
+	DocumentID       uuid.UUID
+	Name             string
+	Version          int
+	File             domain.FileInfo
+	ExpiresAt        time.Time
+	PasswordRequired bool
+	Appended         AppendResult
+}
+
+// OpenLink checks a link token at this instant and records the access
+// (LinkOpened). Unknown token: domain.ErrNotFound; cancelled or expired (or the
+// document removed): domain.ErrLinkGone; protected without password:
+// domain.ErrPasswordRequired; wrong password: domain.ErrPasswordRejected, and the
+// rejection is recorded (LinkPasswordRejected). Callers throttle before calling.
+func (s *Service) OpenLink(ctx context.Context, call Call, cmd OpenLink) (LinkAccess, error) {
+	return s.accessLink(ctx, call, cmd, true)
+}
+
+// InspectLink runs the same checks as OpenLink (recording a wrong password the same
+// way) but records no LinkOpened: for showing a link's metadata before download.
+func (s *Service) InspectLink(ctx context.Context, call Call, cmd OpenLink) (LinkAccess, error) {
+	return s.accessLink(ctx, call, cmd, false)
+}
+
+func (s *Service) accessLink(ctx context.Context, call Call, cmd OpenLink, recordOpen bool) (LinkAccess, error) {
+	kind, linkID, err := parseToken(cmd.Token)
+	if err != nil || kind != tokenLink {
+		return LinkAccess{}, fmt.Errorf("link: %w", domain.ErrNotFound)
+	}
+	var out LinkAccess
+	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+		l, err := u.link(linkID)
+		if err != nil {
+			return err
+		}
+		if !l.Exists() || !l.MatchesToken(TokenHash(cmd.Token)) {
+			return fmt.Errorf("link: %w", domain.ErrNotFound)
+		}
+		d, err := u.document(l.DocumentID)
+		if err != nil {
+			return err
+		}
+		u.tenant = l.ProviderID
+		events, err := l.Open(d, cmd.Password, s.hasher.Verify, u.now)
+		if err != nil && len(events) == 0 {
+			return err
+		}
+		u.failure = err
+		out = LinkAccess{LinkID: l.ID, ProviderID: l.ProviderID, DocumentID: d.ID, Name: d.Name, ExpiresAt: l.ExpiresAt, PasswordRequired: l.PasswordRequired()}
+		if err == nil {
+			v, _ := d.NewestVisible()
+			out.Version, out.File = v.Number, v.FileInfo
+			if !recordOpen {
+				return nil
+			}
+		}
+		return u.recordOn(l, events)
+	})
+	if err != nil {
+		return LinkAccess{}, err
+	}
+	return out, nil
+}

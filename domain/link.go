@@ -1,0 +1,153 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Link is a shareable URL for one document. Only the token's hash is kept (the
+// plain token is shown once, to its creator), and only a hash of the optional
+// password. Cancelled is final; expired answers like cancelled.
+type Link struct {
+	base
+	ID           uuid.UUID
+	ProviderID   uuid.UUID
+	DocumentID   uuid.UUID
+	TokenHash    string
+	TokenHashAlg string
+	PasswordHash string
+	ExpiresAt    time.Time // zero: never
+	CreatedBy    uuid.UUID
+	CreatedAt    time.Time
+	Cancelled    bool
+	Reason       string
+	CancelledBy  uuid.UUID
+	CancelledAt  time.Time
+	Opens        int
+	LastOpenedAt time.Time
+}
+
+// Replay applies the aggregate's stored events in order.
+func (l *Link) Replay(events ...Event) { l.replay(l.apply, events) }
+
+// StreamID is the aggregate's stream.
+func (l *Link) StreamID() string { return LinkStream(l.ID) }
+
+func (l *Link) apply(e Event) {
+	switch e := e.(type) {
+	case LinkCreated:
+		l.ID, l.ProviderID, l.DocumentID = e.LinkID, e.ProviderID, e.DocumentID
+		l.TokenHash, l.TokenHashAlg, l.PasswordHash, l.ExpiresAt = e.TokenHash, e.TokenHashAlg, e.PasswordHash, e.ExpiresAt
+		l.CreatedBy, l.CreatedAt = e.CreatedBy, e.CreatedAt
+	case LinkCancelled:
+		l.Cancelled, l.Reason, l.CancelledBy, l.CancelledAt = true, e.Reason, e.CancelledBy, e.CancelledAt
+	case LinkOpened:
+		l.Opens++
+		l.LastOpenedAt = e.OpenedAt
+	case LinkPasswordRejected:
+	}
+}
+
+// MatchesToken reports, in constant time, whether tokenHash is this link's.
+func (l *Link) MatchesToken(tokenHash string) bool { return sameHash(l.TokenHash, tokenHash) }
+
+// PasswordRequired reports whether opening the link needs a password.
+func (l *Link) PasswordRequired() bool { return l.PasswordHash != "" }
+
+// ExpiredAt reports whether the link has expired at t.
+func (l *Link) ExpiredAt(t time.Time) bool { return !l.ExpiresAt.IsZero() && !t.Before(l.ExpiresAt) }
+
+// GoneAt reports whether the link is cancelled or expired at t.
+func (l *Link) GoneAt(t time.Time) bool { return l.Cancelled || l.ExpiredAt(t) }
+
+// live guards every command on the link at instant now.
+func (l *Link) live(now time.Time) error {
+	switch {
+	case !l.Exists():
+		return fmt.Errorf("link: %w", ErrNotFound)
+	case l.Cancelled:
+		return fmt.Errorf("link %s cancelled: %w", l.ID, ErrLinkGone)
+	case l.ExpiredAt(now):
+		return fmt.Errorf("link %s expired: %w", l.ID, ErrLinkGone)
+	}
+	return nil
+}
+
+func (l *Link) cancelled(reason string, by uuid.UUID, now time.Time) LinkCancelled {
+	return LinkCancelled{LinkID: l.ID, ProviderID: l.ProviderID, DocumentID: l.DocumentID, Reason: reason, CancelledBy: by, CancelledAt: now}
+}
+
+// NewLink is the input of CreateLink. The caller generates the token (at least 128
+// random bits) and hashes it; PasswordHash is empty for a link without password.
+type NewLink struct {
+	LinkID       uuid.UUID
+	Document     *Document
+	TokenHash    string
+	PasswordHash string
+	ExpiresAt    time.Time // zero: never expires
+	By           uuid.UUID
+}
+
+// CreateLink creates a link to a document, tracked on the document's stream so a
+// concurrent removal conflicts.
+func CreateLink(in NewLink, now time.Time) ([]Change, error) {
+	d := in.Document
+	if err := d.live(); err != nil {
+		return nil, err
+	}
+	if in.TokenHash == "" {
+		return nil, invalid("token", "is missing")
+	}
+	if err := validExpiry("expires_at", in.ExpiresAt, now); err != nil {
+		return nil, err
+	}
+	return []Change{
+		change(LinkStream(in.LinkID), 0, LinkCreated{
+			LinkID: in.LinkID, ProviderID: d.ProviderID, DocumentID: d.ID, TokenHash: in.TokenHash, TokenHashAlg: TokenHashSHA256,
+			PasswordHash: in.PasswordHash, ExpiresAt: in.ExpiresAt, CreatedBy: in.By, CreatedAt: now,
+		}),
+		change(d.StreamID(), d.Version(), DocumentLinkAdded{DocumentID: d.ID, LinkID: in.LinkID}),
+	}, nil
+}
+
+// Cancel cancels the link for good. A cancelled or expired link is gone already.
+func (l *Link) Cancel(by uuid.UUID, now time.Time) ([]Event, error) {
+	if err := l.live(now); err != nil {
+		return nil, err
+	}
+	return []Event{l.cancelled(ReasonCancelled, by, now)}, nil
+}
+
+// Open decides one access through the link at instant now, in this order: a gone
+// link (or removed document) answers ErrLinkGone; a protected link without password
+// ErrPasswordRequired; a wrong password ErrPasswordRejected together with a
+// LinkPasswordRejected event the caller must record; a document with no visible
+// version ErrNotFound. Otherwise LinkOpened for the newest visible version.
+// verify checks a plain password against the stored hash.
+func (l *Link) Open(d *Document, password string, verify func(hash, plain string) bool, now time.Time) ([]Event, error) {
+	if err := l.live(now); err != nil {
+		return nil, err
+	}
+	if d.ID != l.DocumentID {
+		return nil, fmt.Errorf("open %s: document %s not loaded", l.ID, l.DocumentID)
+	}
+	if d.live() != nil {
+		return nil, fmt.Errorf("link %s: document removed: %w", l.ID, ErrLinkGone)
+	}
+	if l.PasswordRequired() {
+		if password == "" {
+			return nil, fmt.Errorf("link %s: %w", l.ID, ErrPasswordRequired)
+		}
+		if !verify(l.PasswordHash, password) {
+			return []Event{LinkPasswordRejected{LinkID: l.ID, ProviderID: l.ProviderID, DocumentID: l.DocumentID, RejectedAt: now}},
+				fmt.Errorf("link %s: %w", l.ID, ErrPasswordRejected)
+		}
+	}
+	v, ok := d.NewestVisible()
+	if !ok {
+		return nil, fmt.Errorf("link %s: no published version: %w", l.ID, ErrNotFound)
+	}
+	return []Event{LinkOpened{LinkID: l.ID, ProviderID: l.ProviderID, DocumentID: l.DocumentID, Version: v.Number, OpenedAt: now}}, nil
+}
