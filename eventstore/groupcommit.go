@@ -19,8 +19,9 @@ import (
 // statement committed.
 type groupCommit struct {
 	pool    *pgxpool.Pool
-	queue   chan *pendingAppend
-	workers atomic.Int32
+	queue    chan *pendingAppend
+	workers  atomic.Int32
+	inflight atomic.Int32 // appends queued or running, not yet answered
 }
 
 const (
@@ -28,6 +29,10 @@ const (
 	groupMaxRows   = 1000
 	groupIdleAfter = 2 * time.Second
 	groupTimeout   = 30 * time.Second
+	// A small group waits this long for company: while other writers are busy,
+	// sharing a statement costs less than the wait.
+	groupLinger      = 80 * time.Microsecond
+	groupLingerUntil = 4
 )
 
 type pendingAppend struct {
@@ -47,6 +52,8 @@ func newGroupCommit(pool *pgxpool.Pool) *groupCommit {
 
 func (g *groupCommit) append(ctx context.Context, rows *rowSet, b *app.Batch) (app.AppendResult, error) {
 	p := &pendingAppend{rows: rows, batch: b, done: make(chan appendOutcome, 1)}
+	g.inflight.Add(1)
+	defer g.inflight.Add(-1)
 	select {
 	case g.queue <- p:
 	case <-ctx.Done():
@@ -95,18 +102,33 @@ func (g *groupCommit) work() {
 func (g *groupCommit) run(first *pendingAppend) {
 	group := []*pendingAppend{first}
 	rows := len(first.rows.ids)
+	linger := time.NewTimer(groupLinger)
+	defer linger.Stop()
 drain:
 	for rows < groupMaxRows {
 		select {
 		case p := <-g.queue:
 			group = append(group, p)
 			rows += len(p.rows.ids)
+			continue
 		default:
+		}
+		// Wait for company only if other appends are under way that could join.
+		if len(group) >= min(groupLingerUntil, int(g.inflight.Load())) {
+			break
+		}
+		select {
+		case p := <-g.queue:
+			group = append(group, p)
+			rows += len(p.rows.ids)
+		case <-linger.C:
 			break drain
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
+	groupStatements.Inc()
+	groupAppends.Add(float64(len(group)))
 	if len(group) == 1 {
 		g.alone(ctx, first)
 		return
