@@ -18,7 +18,7 @@ import (
 // no append ever commits with another's failure. Nothing is acknowledged before its
 // statement committed.
 type groupCommit struct {
-	pool    *pgxpool.Pool
+	pool     *pgxpool.Pool
 	queue    chan *pendingAppend
 	workers  atomic.Int32
 	inflight atomic.Int32 // appends queued or running, not yet answered
