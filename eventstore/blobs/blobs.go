@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -314,5 +313,3 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
-
-var _ hash.Hash = sha256.New()

@@ -1,0 +1,281 @@
+// Package httpapi is sharehub's HTTP API: the chi router, its middleware chain, the
+// route handlers and the machine-readable contract (openapi.yaml, served at
+// GET /api/v1/openapi.yaml and checked against the router by a test).
+//
+// Handlers are thin: decode (web), call an application service, encode (web);
+// errors go through problem.Write. The building blocks live in sub-packages:
+// problem (errors -> RFC 9457), web (JSON, params, pagination, uploads, downloads),
+// auth (passwords, sessions, the Principal), throttle, idempotency, consistency
+// (X-Position / X-Min-Position) and obs (request ids, access log, metrics).
+//
+// httpapi may import domain, domain/app, eventstore (and eventstore/blobs) and
+// projections; nothing but cmd imports it.
+package httpapi
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/blobs"
+	"github.com/sharehub/sharehub/httpapi/auth"
+	"github.com/sharehub/sharehub/httpapi/consistency"
+	"github.com/sharehub/sharehub/httpapi/idempotency"
+	"github.com/sharehub/sharehub/httpapi/obs"
+	"github.com/sharehub/sharehub/httpapi/problem"
+	"github.com/sharehub/sharehub/httpapi/throttle"
+	"github.com/sharehub/sharehub/httpapi/web"
+)
+
+//go:embed openapi.yaml
+var openapiSpec []byte
+
+// OpenAPISpec returns the embedded OpenAPI document (for tests and tools).
+func OpenAPISpec() []byte { return append([]byte(nil), openapiSpec...) }
+
+// ReadyCheck is one condition of readiness (database, projection lag, ...). Its
+// error is logged; the answer names only the check.
+type ReadyCheck struct {
+	Name  string
+	Check func(*http.Request) error
+}
+
+// Config is everything the API needs. Pool, Store, Blobs and Hasher are required;
+// the rest has defaults.
+type Config struct {
+	Logger *slog.Logger
+	Clock  func() time.Time
+
+	Pool   *pgxpool.Pool
+	Store  *eventstore.Store
+	Blobs  *blobs.Store
+	Hasher *auth.Argon2id
+
+	// PrincipalResolver fills role and flags of an authenticated caller from the
+	// read models (nil: sessions only).
+	PrincipalResolver auth.PrincipalResolver
+	// SessionTTL is how long a login lasts (default 30 days).
+	SessionTTL time.Duration
+	// PublicBaseURL prefixes invitation and link URLs.
+	PublicBaseURL string
+
+	// MaxUploadBytes bounds an uploaded file (default 100 MiB); MaxJSONBytes a JSON
+	// body (default 1 MiB).
+	MaxUploadBytes int64
+	MaxJSONBytes   int64
+	// RequestTimeout bounds the work of a JSON call (default 30s). File transfers
+	// are bounded by the server's read and write timeouts instead.
+	RequestTimeout time.Duration
+	// MaxConsistencyWait bounds how long a read waits for X-Min-Position (default 3s).
+	MaxConsistencyWait time.Duration
+
+	// Attempt limits (defaults: 10 then 1 a minute per account and per link; 60
+	// then 1 a second per client address, which may be a whole office behind NAT).
+	AccountThrottle throttle.Config
+	LinkThrottle    throttle.Config
+	AddrThrottle    throttle.Config
+
+	// CursorKey seals pagination cursors; replicas must share it (nil: random per
+	// process, so cursors do not survive a restart).
+	CursorKey []byte
+
+	// ReadyChecks are consulted by /readyz besides the database ping.
+	ReadyChecks []ReadyCheck
+
+	// Registerer and Gatherer hold the HTTP metrics (nil: Prometheus' defaults).
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Pool == nil {
+		errs = append(errs, errors.New("httpapi: Pool is required"))
+	}
+	if c.Store == nil {
+		errs = append(errs, errors.New("httpapi: Store is required"))
+	}
+	if c.Blobs == nil {
+		errs = append(errs, errors.New("httpapi: Blobs is required"))
+	}
+	if c.Hasher == nil {
+		errs = append(errs, errors.New("httpapi: Hasher is required"))
+	}
+	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
+		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait)} {
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("httpapi: %s must not be negative", name))
+		}
+	}
+	for _, rc := range c.ReadyChecks {
+		if rc.Name == "" || rc.Check == nil {
+			errs = append(errs, errors.New("httpapi: every ReadyCheck needs a Name and a Check"))
+		}
+	}
+	if len(c.CursorKey) > 0 && len(c.CursorKey) < 16 {
+		errs = append(errs, errors.New("httpapi: CursorKey must be at least 16 bytes"))
+	}
+	return errors.Join(errs...)
+}
+
+// Server is the HTTP API. Handlers are its methods (routes.go lists them all).
+type Server struct {
+	log    *slog.Logger
+	now    func() time.Time
+	pool   *pgxpool.Pool
+	store  *eventstore.Store
+	blobs  *blobs.Store
+	hasher *auth.Argon2id
+
+	sessions    *auth.Sessions
+	credentials *auth.Credentials
+	resolve     auth.PrincipalResolver
+	accounts    *throttle.Limiter
+	links       *throttle.Limiter
+	addrs       *throttle.Limiter
+	idem        *idempotency.Keys
+	fresh       *consistency.Waiter
+	cursors     *web.Cursors
+	metrics     *obs.Metrics
+
+	publicBaseURL  string
+	maxUploadBytes int64
+	maxJSONBytes   int64
+	requestTimeout time.Duration
+	readyChecks    []ReadyCheck
+
+	router *chi.Mux
+}
+
+// New builds the server and its router.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		log: cfg.Logger, now: cfg.Clock, pool: cfg.Pool, store: cfg.Store, blobs: cfg.Blobs, hasher: cfg.Hasher,
+		resolve: cfg.PrincipalResolver, publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
+		maxJSONBytes: cfg.MaxJSONBytes, requestTimeout: cfg.RequestTimeout, readyChecks: cfg.ReadyChecks,
+		credentials: auth.NewCredentials(cfg.Pool),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxUploadBytes == 0 {
+		s.maxUploadBytes = 100 << 20
+	}
+	if s.maxJSONBytes == 0 {
+		s.maxJSONBytes = web.DefaultMaxJSONBytes
+	}
+	if s.requestTimeout == 0 {
+		s.requestTimeout = 30 * time.Second
+	}
+	var err error
+	if s.sessions, err = auth.NewSessions(auth.SessionsConfig{Pool: cfg.Pool, TTL: cfg.SessionTTL, Clock: s.now}); err != nil {
+		return nil, err
+	}
+	if s.accounts, err = throttle.New(withDefaults(cfg.AccountThrottle, 10, time.Minute, s.now)); err != nil {
+		return nil, fmt.Errorf("account throttle: %w", err)
+	}
+	if s.links, err = throttle.New(withDefaults(cfg.LinkThrottle, 10, time.Minute, s.now)); err != nil {
+		return nil, fmt.Errorf("link throttle: %w", err)
+	}
+	if s.addrs, err = throttle.New(withDefaults(cfg.AddrThrottle, 60, time.Second, s.now)); err != nil {
+		return nil, fmt.Errorf("address throttle: %w", err)
+	}
+	if s.idem, err = idempotency.New(idempotency.Config{Pool: cfg.Pool, Logger: s.log,
+		MaxBodyBytes: s.maxUploadBytes + 2<<20}); err != nil {
+		return nil, err
+	}
+	if s.fresh, err = consistency.New(consistency.Config{Applied: cfg.Store.Applied, MaxWait: cfg.MaxConsistencyWait}); err != nil {
+		return nil, err
+	}
+	if s.cursors, err = web.NewCursors(cfg.CursorKey); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = obs.NewMetrics(cfg.Registerer, cfg.Gatherer, s.now); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	s.router = s.newRouter()
+	return s, nil
+}
+
+func withDefaults(c throttle.Config, burst int, every time.Duration, clock func() time.Time) throttle.Config {
+	if c.Burst == 0 && c.Every == 0 {
+		c.Burst, c.Every = burst, every
+	}
+	if c.Clock == nil {
+		c.Clock = clock
+	}
+	return c
+}
+
+// Handler is the API as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Router exposes the chi router (route listing in tests and tools).
+func (s *Server) Router() chi.Routes { return s.router }
+
+// HTTPServer returns an http.Server for the API with timeouts that bound slow or
+// idle clients: headers must arrive within 10s; whole requests and answers (file
+// transfers included) within 15 minutes; idle keep-alive connections close after 2.
+// JSON calls have their own, shorter RequestTimeout.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       15 * time.Minute,
+		WriteTimeout:      15 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// newRouter builds the middleware chain every request passes, outermost first:
+// request id (so everything after can log it), access log and metrics (so they see
+// the final status, panics included), recoverer (panic -> 500 problem), security
+// headers, HEAD-as-GET; then the routes of routes.go.
+func (s *Server) newRouter() *chi.Mux {
+	r := chi.NewRouter()
+	r.Use(obs.RequestID, obs.AccessLog(s.log, s.now), s.metrics.Middleware, problem.Recoverer,
+		web.SecurityHeaders, middleware.GetHead)
+	r.NotFound(problem.NotFoundHandler)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		problem.Write(w, req, problem.MethodNotAllowed(allowedMethods(r, req.URL.Path)))
+	})
+	s.routes(r)
+	return r
+}
+
+// allowedMethods lists what the router serves at path (chi does not pass them to a
+// custom 405 handler).
+func allowedMethods(r *chi.Mux, path string) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == http.MethodHead {
+			if r.Match(chi.NewRouteContext(), http.MethodGet, path) {
+				out = append(out, m) // served by GetHead
+			}
+			continue
+		}
+		if r.Match(chi.NewRouteContext(), m, path) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
