@@ -10,9 +10,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/blobs"
+	"github.com/sharehub/sharehub/httpapi"
+	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/migrations"
 	"github.com/sharehub/sharehub/projections/mailer"
 )
@@ -46,18 +47,22 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	}
 	go (&mailer.Worker{Pool: pool, Sender: sender, Log: log}).Run(ctx)
 
-	r := chi.NewRouter()
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
-		pctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
-		defer cancel()
-		if err := pool.Ping(pctx); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
+	blobStore, err := blobs.New(blobs.Config{Root: cfg.BlobDir, Logger: log})
+	if err != nil {
+		return err
+	}
+	hasher, err := auth.NewArgon2id(auth.DefaultArgon2Params)
+	if err != nil {
+		return err
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher,
+		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 	})
-	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	if err != nil {
+		return err
+	}
+	srv := api.HTTPServer(cfg.HTTPAddr)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +49,21 @@ func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
 	}
 	if status != http.StatusOK {
 		t.Fatalf("/readyz answered %d", status)
+	}
+	// The real API is mounted: its spec is served and a failed sign-in is a problem.
+	resp, err := http.Get("http://" + addr + "/api/v1/openapi.yaml")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("openapi.yaml: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = http.Post("http://"+addr+"/api/v1/sessions", "application/json",
+		strings.NewReader(`{"email":"nobody@example.test","password":"wrong password 123"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("bad sign-in answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	var seals int
 	for deadline := time.Now().Add(20 * time.Second); seals == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
