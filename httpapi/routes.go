@@ -34,6 +34,7 @@ func (s *Server) routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(s.timeout, s.idem.Middleware)
 		r.Post("/api/v1/sessions", s.handle(s.createSession))
+		r.Post("/api/v1/signup", s.handle(s.signup))
 	})
 
 	r.Group(func(r chi.Router) {

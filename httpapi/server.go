@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi/auth"
@@ -59,6 +60,10 @@ type Config struct {
 	Store  *eventstore.Store
 	Blobs  *blobs.Store
 	Hasher *auth.Argon2id
+	// App runs the commands (the domain's application services).
+	App *app.Service
+	// SignupClosed refuses POST /api/v1/signup (SIGNUP=closed).
+	SignupClosed bool
 
 	// PrincipalResolver fills role and flags of an authenticated caller from the
 	// read models (nil: sessions only).
@@ -111,6 +116,9 @@ func (c Config) Validate() error {
 	if c.Hasher == nil {
 		errs = append(errs, errors.New("httpapi: Hasher is required"))
 	}
+	if c.App == nil {
+		errs = append(errs, errors.New("httpapi: App is required"))
+	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
 		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait)} {
 		if v < 0 {
@@ -136,17 +144,19 @@ type Server struct {
 	store  *eventstore.Store
 	blobs  *blobs.Store
 	hasher *auth.Argon2id
+	app    *app.Service
 
-	sessions    *auth.Sessions
-	credentials *auth.Credentials
-	resolve     auth.PrincipalResolver
-	accounts    *throttle.Limiter
-	links       *throttle.Limiter
-	addrs       *throttle.Limiter
-	idem        *idempotency.Keys
-	fresh       *consistency.Waiter
-	cursors     *web.Cursors
-	metrics     *obs.Metrics
+	signupClosed bool
+	sessions     *auth.Sessions
+	credentials  *auth.Credentials
+	resolve      auth.PrincipalResolver
+	accounts     *throttle.Limiter
+	links        *throttle.Limiter
+	addrs        *throttle.Limiter
+	idem         *idempotency.Keys
+	fresh        *consistency.Waiter
+	cursors      *web.Cursors
+	metrics      *obs.Metrics
 
 	publicBaseURL  string
 	maxUploadBytes int64
@@ -164,6 +174,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		log: cfg.Logger, now: cfg.Clock, pool: cfg.Pool, store: cfg.Store, blobs: cfg.Blobs, hasher: cfg.Hasher,
+		app: cfg.App, signupClosed: cfg.SignupClosed,
 		resolve: cfg.PrincipalResolver, publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
 		maxJSONBytes: cfg.MaxJSONBytes, requestTimeout: cfg.RequestTimeout, readyChecks: cfg.ReadyChecks,
 		credentials: auth.NewCredentials(cfg.Pool),

@@ -85,9 +85,13 @@ func newTestServer(t *testing.T, adjust func(*Config), routes func(s *Server, r 
 	}
 	logs := &syncBuffer{}
 	reg := prometheus.NewRegistry()
+	svc, err := app.New(app.Config{Store: store, Hasher: hasher})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Pool:   pool, Store: store, Blobs: blobStore, Hasher: hasher,
+		Pool:   pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
 		Registerer: reg, Gatherer: reg,
 		PublicBaseURL: "http://127.0.0.1:0",
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi"
@@ -55,8 +56,14 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	svc, err := app.New(app.Config{Store: store, Hasher: hasher,
+		InvitationURL: func(token string) string { return cfg.PublicBaseURL + "/invitations/" + token }})
+	if err != nil {
+		return err
+	}
 	api, err := httpapi.New(httpapi.Config{
-		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher,
+		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
+		SignupClosed:  cfg.Signup == "closed",
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 	})
 	if err != nil {
