@@ -85,6 +85,11 @@ func (b *base) Version() int64 { return b.version }
 // Exists reports whether any event was applied.
 func (b *base) Exists() bool { return b.version > 0 }
 
+// Restore sets the version of an aggregate that a read model rebuilt from its own
+// rows rather than from the stream (the portal read model feeds ComputePortalView
+// this way). The write side never uses it: commands always replay the stream.
+func (b *base) Restore(version int64) { b.version = version }
+
 func (b *base) replay(apply func(Event), events []Event) {
 	for _, e := range events {
 		apply(e)

@@ -1,0 +1,156 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sharehub/sharehub/domain"
+)
+
+// Cursor is a place in commit order: the transaction that wrote an event and the
+// event's position. Consumers (watermill-sql and the readers below) walk the log
+// in (TxID, Position) order, which is the order transactions committed in as far as
+// any reader can observe, because only transactions older than every running one
+// are read.
+type Cursor struct {
+	TxID     uint64
+	Position int64
+}
+
+// Less orders cursors in commit order.
+func (c Cursor) Less(o Cursor) bool {
+	return c.TxID < o.TxID || c.TxID == o.TxID && c.Position < o.Position
+}
+
+func (c Cursor) String() string { return fmt.Sprintf("%d/%d", c.TxID, c.Position) }
+
+// OrderedFilter narrows ReadOrdered.
+type OrderedFilter struct {
+	// After: only events past this cursor (zero: from the start).
+	After Cursor
+	// Through: only events up to and including this cursor (nil: up to the
+	// snapshot horizon, i.e. everything committed that no running transaction can
+	// still precede).
+	Through *Cursor
+	// Tenant: only that tenant's events (nil: every tenant).
+	Tenant *uuid.UUID
+	// Until: only events recorded at or before this instant (zero: no bound).
+	Until time.Time
+	Limit int
+}
+
+// ReadOrdered returns decoded events in commit order, as a consumer group would
+// receive them, and the cursor of the last one (f.After when none). Rebuilds and
+// time-travel replays read the log through it.
+func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]domain.Recorded, Cursor, error) {
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	var (
+		where = []string{"(transaction_id, position) > ($1::text::xid8, $2)"}
+		args  = []any{strconv.FormatUint(f.After.TxID, 10), f.After.Position}
+	)
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if f.Through != nil {
+		where = append(where, "(transaction_id, position) <= ("+arg(strconv.FormatUint(f.Through.TxID, 10))+"::text::xid8, "+arg(f.Through.Position)+")")
+	} else {
+		where = append(where, "transaction_id < pg_snapshot_xmin(pg_current_snapshot())")
+	}
+	if f.Tenant != nil {
+		where = append(where, "tenant_id = "+arg(*f.Tenant))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "recorded_at <= "+arg(f.Until))
+	}
+	rows, err := q.Query(ctx, `SELECT transaction_id::text, position, event_id, stream_id, stream_version, event_type,
+		schema_version, payload, metadata, recorded_at
+		FROM events WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY transaction_id, position LIMIT `+strconv.Itoa(f.Limit), args...)
+	if err != nil {
+		return nil, f.After, fmt.Errorf("read ordered: %w", err)
+	}
+	defer rows.Close()
+	var (
+		out     []domain.Recorded
+		last    = f.After
+		txt     string
+		payload []byte
+		meta    []byte
+	)
+	for rows.Next() {
+		var r domain.Recorded
+		if err := rows.Scan(&txt, &r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type,
+			&r.SchemaVersion, &payload, &meta, &r.RecordedAt); err != nil {
+			return nil, f.After, fmt.Errorf("read ordered: %w", err)
+		}
+		tx, err := strconv.ParseUint(txt, 10, 64)
+		if err != nil {
+			return nil, f.After, fmt.Errorf("read ordered: transaction id %q: %w", txt, err)
+		}
+		if err := s.decode(ctx, &r, payload, meta); err != nil {
+			return nil, f.After, err
+		}
+		last = Cursor{TxID: tx, Position: r.Position}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, f.After, fmt.Errorf("read ordered: %w", err)
+	}
+	return out, last, nil
+}
+
+// DB is what the checkpoint helpers need: a pool, a connection or a transaction.
+type DB interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// Checkpoint returns a consumer group's cursor (ok false: the group never acked).
+func Checkpoint(ctx context.Context, q DB, group string, forUpdate bool) (Cursor, bool, error) {
+	lock := ""
+	if forUpdate {
+		lock = " FOR UPDATE"
+	}
+	var (
+		txt string
+		pos *int64
+	)
+	err := q.QueryRow(ctx, `SELECT last_processed_transaction_id::text, offset_acked FROM event_offsets
+		WHERE consumer_group = $1`+lock, group).Scan(&txt, &pos)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Cursor{}, false, nil
+	}
+	if err != nil {
+		return Cursor{}, false, fmt.Errorf("checkpoint %s: %w", group, err)
+	}
+	tx, err := strconv.ParseUint(txt, 10, 64)
+	if err != nil {
+		return Cursor{}, false, fmt.Errorf("checkpoint %s: %w", group, err)
+	}
+	c := Cursor{TxID: tx}
+	if pos != nil {
+		c.Position = *pos
+	}
+	return c, true, nil
+}
+
+// SetCheckpoint writes a consumer group's cursor (creating it when missing).
+func SetCheckpoint(ctx context.Context, q DB, group string, c Cursor) error {
+	_, err := q.Exec(ctx, `INSERT INTO event_offsets (consumer_group, offset_acked, last_processed_transaction_id)
+		VALUES ($1, $2, $3::text::xid8)
+		ON CONFLICT (consumer_group) DO UPDATE SET offset_acked = EXCLUDED.offset_acked,
+			last_processed_transaction_id = EXCLUDED.last_processed_transaction_id`,
+		group, c.Position, strconv.FormatUint(c.TxID, 10))
+	if err != nil {
+		return fmt.Errorf("set checkpoint %s: %w", group, err)
+	}
+	return nil
+}

@@ -1,0 +1,229 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore"
+)
+
+// PortalView reads what customerID's users see now, from the live portal tables.
+// The tables hold exactly the state the rule needs; the rule itself is
+// domain.ComputePortalView, the same function the domain's own tests pin down, fed
+// with only the part of the library the customer's shares and workspace reach.
+// ErrNotFound: no such customer.
+func PortalView(ctx context.Context, q eventstore.Querier, customerID uuid.UUID) (domain.PortalView, error) {
+	return portalViewIn(ctx, q, Portal.Schema(), customerID)
+}
+
+func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, customerID uuid.UUID) (domain.PortalView, error) {
+	t := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+	c := &domain.Customer{ID: customerID, Shares: map[uuid.UUID]domain.ShareTarget{}}
+	var (
+		status    string
+		defaultOn bool
+	)
+	rows, err := q.Query(ctx, `SELECT c.provider_id, c.company_id, c.status, c.master_access, c.documents_enabled,
+			c.workspace_folder_id, coalesce(p.documents_enabled_default, true), c.version
+		FROM `+t("customers")+` c LEFT JOIN `+t("companies")+` p ON p.id = c.provider_id WHERE c.id = $1`, customerID)
+	if err != nil {
+		return domain.PortalView{}, fmt.Errorf("portal view: %w", err)
+	}
+	var version int64
+	found := false
+	for rows.Next() {
+		found = true
+		if err := rows.Scan(&c.ProviderID, &c.CompanyID, &status, &c.MasterAccess, &c.DocumentsEnabled,
+			&c.WorkspaceFolderID, &defaultOn, &version); err != nil {
+			rows.Close()
+			return domain.PortalView{}, fmt.Errorf("portal view: %w", err)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return domain.PortalView{}, fmt.Errorf("portal view: %w", err)
+	}
+	if !found {
+		return domain.PortalView{}, fmt.Errorf("customer %s: %w", customerID, domain.ErrNotFound)
+	}
+	c.Status = domain.CustomerStatus(status)
+	c.Restore(version)
+	in := domain.PortalInput{
+		Customer:                c,
+		DocumentsEnabledDefault: defaultOn,
+		Folders:                 map[uuid.UUID]*domain.Folder{},
+		Documents:               map[uuid.UUID]*domain.Document{},
+		Shares:                  map[uuid.UUID]*domain.Share{},
+	}
+	if c.Status != domain.StatusActive || !c.DocumentsOn(defaultOn) {
+		return domain.ComputePortalView(in), nil
+	}
+
+	// Active shares: their targets are the roots of what the customer reaches.
+	var roots, docs []uuid.UUID
+	rows, err = q.Query(ctx, `SELECT id, document_id, folder_id, permission FROM `+t("shares")+`
+		WHERE customer_id = $1 AND NOT cancelled`, customerID)
+	if err != nil {
+		return domain.PortalView{}, fmt.Errorf("portal view shares: %w", err)
+	}
+	for rows.Next() {
+		s := &domain.Share{ProviderID: c.ProviderID, CustomerID: customerID}
+		var doc, folder *uuid.UUID
+		var perm string
+		if err := rows.Scan(&s.ID, &doc, &folder, &perm); err != nil {
+			rows.Close()
+			return domain.PortalView{}, err
+		}
+		s.Permission = domain.Permission(perm)
+		if doc != nil {
+			s.DocumentID = *doc
+			docs = append(docs, *doc)
+		}
+		if folder != nil {
+			s.FolderID = *folder
+			roots = append(roots, *folder)
+		}
+		s.Restore(1)
+		in.Shares[s.ID] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return domain.PortalView{}, err
+	}
+	if c.MasterAccess {
+		roots = append(roots, c.WorkspaceFolderID)
+	}
+
+	// Every folder below a root.
+	rows, err = q.Query(ctx, `WITH RECURSIVE tree AS (
+			SELECT id, provider_id, parent_id, name, workspace_customer_id FROM `+t("folders")+` WHERE id = ANY($1)
+			UNION
+			SELECT f.id, f.provider_id, f.parent_id, f.name, f.workspace_customer_id
+			  FROM `+t("folders")+` f JOIN tree ON f.parent_id = tree.id)
+		SELECT id, provider_id, parent_id, name, workspace_customer_id FROM tree`, roots)
+	if err != nil {
+		return domain.PortalView{}, fmt.Errorf("portal view folders: %w", err)
+	}
+	var folderIDs []uuid.UUID
+	for rows.Next() {
+		f := &domain.Folder{}
+		var parent, ws *uuid.UUID
+		if err := rows.Scan(&f.ID, &f.ProviderID, &parent, &f.Name, &ws); err != nil {
+			rows.Close()
+			return domain.PortalView{}, err
+		}
+		if parent != nil {
+			f.ParentID = *parent
+		}
+		if ws != nil {
+			f.WorkspaceCustomerID = *ws
+		}
+		f.Restore(1)
+		in.Folders[f.ID] = f
+		folderIDs = append(folderIDs, f.ID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return domain.PortalView{}, err
+	}
+
+	// Documents in those folders or shared directly, with their newest visible
+	// version (none: the document is not shown).
+	rows, err = q.Query(ctx, `SELECT d.id, d.provider_id, d.folder_id, d.name, d.uploaded_by_customer_id,
+			v.number, v.sha256, v.size, v.media_type, v.added_at
+		FROM `+t("documents")+` d
+		JOIN LATERAL (SELECT number, sha256, size, media_type, added_at FROM `+t("versions")+`
+		               WHERE document_id = d.id AND NOT hidden ORDER BY number DESC LIMIT 1) v ON true
+		WHERE (d.folder_id = ANY($1) OR d.id = ANY($2)) AND NOT d.removed`, folderIDs, docs)
+	if err != nil {
+		return domain.PortalView{}, fmt.Errorf("portal view documents: %w", err)
+	}
+	for rows.Next() {
+		d := &domain.Document{}
+		var by *uuid.UUID
+		var ver domain.Version
+		if err := rows.Scan(&d.ID, &d.ProviderID, &d.FolderID, &d.Name, &by,
+			&ver.Number, &ver.SHA256, &ver.Size, &ver.MediaType, &ver.AddedAt); err != nil {
+			rows.Close()
+			return domain.PortalView{}, err
+		}
+		if by != nil {
+			d.UploadedByCustomerID = *by
+		}
+		d.Versions = []domain.Version{ver}
+		d.Restore(1)
+		in.Documents[d.ID] = d
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return domain.PortalView{}, err
+	}
+	return domain.ComputePortalView(in), nil
+}
+
+// PortalViewAsOf answers what customerID's users could see at instant at, by
+// replaying the log of the customer's provider up to that instant through the
+// portal projection's own Apply into tables that live only inside a transaction
+// that is rolled back, and reading them with the same query as the live view.
+func PortalViewAsOf(ctx context.Context, store *eventstore.Store, customerID uuid.UUID, at time.Time) (domain.PortalView, error) {
+	pool := store.Pool()
+	var provider uuid.UUID
+	err := pool.QueryRow(ctx, `SELECT tenant_id FROM events WHERE stream_id = $1 AND stream_version = 1`,
+		domain.CustomerStream(customerID)).Scan(&provider)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.PortalView{}, fmt.Errorf("customer %s: %w", customerID, domain.ErrNotFound)
+	}
+	if err != nil {
+		return domain.PortalView{}, fmt.Errorf("as-of view: %w", err)
+	}
+	var view domain.PortalView
+	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+		schema := "asof_" + uuid.NewString()[:8]
+		if err := createSchema(ctx, tx, schema, Portal.DDL); err != nil {
+			return err
+		}
+		var cursor eventstore.Cursor
+		for {
+			evs, next, err := store.ReadOrdered(ctx, tx, eventstore.OrderedFilter{
+				After: cursor, Tenant: &provider, Until: at, Limit: 5000})
+			if err != nil {
+				return err
+			}
+			if len(evs) == 0 {
+				break
+			}
+			var b Queue
+			for _, ev := range evs {
+				if err := Portal.Apply(&b, ev); err != nil {
+					return fmt.Errorf("event %d: %w", ev.Position, err)
+				}
+			}
+			if err := usePath(ctx, tx, schema); err != nil {
+				return err
+			}
+			if err := tx.SendBatch(ctx, b.Batch()).Close(); err != nil {
+				return err
+			}
+			cursor = next
+		}
+		v, err := portalViewIn(ctx, tx, schema, customerID)
+		if err != nil {
+			return err
+		}
+		view = v
+		return errRollback
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		return domain.PortalView{}, fmt.Errorf("as-of view: %w", err)
+	}
+	return view, nil
+}
+
+// errRollback ends a transaction whose only purpose was to compute something.
+var errRollback = errors.New("rolled back on purpose")

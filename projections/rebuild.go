@@ -1,0 +1,284 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sharehub/sharehub/eventstore"
+)
+
+// RebuildOptions tune Rebuild.
+type RebuildOptions struct {
+	// Force swaps the fresh tables in even when they differ from the live ones.
+	Force bool
+	// ChunkSize is how many events one transaction of the build applies.
+	ChunkSize int
+	// Progress, when set, is called after every chunk.
+	Progress func(Progress)
+	Log      *slog.Logger
+}
+
+// Progress of a rebuild.
+type Progress struct {
+	Projection string
+	Done       int64 // events applied to the fresh tables
+	Total      int64 // events in the log when the rebuild started (an estimate of the work)
+	Elapsed    time.Duration
+}
+
+// RebuildResult says what a rebuild did.
+type RebuildResult struct {
+	Events int64
+	// At is the position both the fresh and the live tables were compared at.
+	At eventstore.Cursor
+	// Differences counts, per table, the rows that differ between the live and the
+	// fresh tables (empty: identical). Not computed when the definitions differ.
+	Differences map[string]int64
+	// DefinitionChanged: the live tables had another definition.
+	DefinitionChanged bool
+	Duration          time.Duration
+}
+
+// DiffError refuses a swap: the fresh tables differ from the live ones.
+type DiffError struct {
+	Projection  string
+	Differences map[string]int64
+}
+
+func (e *DiffError) Error() string {
+	var parts []string
+	for t, n := range e.Differences {
+		parts = append(parts, fmt.Sprintf("%s: %d rows", t, n))
+	}
+	return fmt.Sprintf("rebuilt %s differs from the live tables (%s); not swapped (use --force to swap anyway)",
+		e.Projection, strings.Join(parts, ", "))
+}
+
+// Rebuild builds p's tables afresh from the beginning of the log in a schema
+// beside the live one while the live projection keeps running, then, in one
+// transaction that holds the live consumer's checkpoint row (so the live consumer
+// pauses for that moment only): applies what remains up to the live checkpoint,
+// compares the fresh tables with the live ones row by row at that common position,
+// and swaps the schemas by renaming them. Readers never see a half-built table.
+func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt RebuildOptions) (RebuildResult, error) {
+	if opt.ChunkSize <= 0 {
+		opt.ChunkSize = 5000
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	pool := store.Pool()
+	start := time.Now()
+	res := RebuildResult{}
+	fresh := p.Schema() + "_rebuild"
+
+	// One rebuild of a projection at a time (a session lock on a dedicated
+	// connection, released when the rebuild returns).
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer conn.Release()
+	var locked bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('sharehub rebuild ' || $1))`, p.Name).Scan(&locked); err != nil {
+		return res, err
+	}
+	if !locked {
+		return res, fmt.Errorf("rebuild %s: another rebuild of it is running", p.Name)
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sharehub rebuild ' || $1))`, p.Name)
+	}()
+	dropFresh := func() {
+		_, _ = pool.Exec(context.WithoutCancel(ctx), `DROP SCHEMA IF EXISTS `+pgx.Identifier{fresh}.Sanitize()+` CASCADE`)
+	}
+
+	var total int64
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&total); err != nil {
+		return res, err
+	}
+	if err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error { return createSchema(ctx, tx, fresh, p.DDL) }); err != nil {
+		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
+	}
+	report := func() {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Projection: p.Name, Done: res.Events, Total: max(total, res.Events), Elapsed: time.Since(start)})
+		}
+	}
+
+	// Build: chase the live checkpoint (or the snapshot horizon when the projection
+	// never ran) in chunks, each its own transaction.
+	var cursor eventstore.Cursor
+	for {
+		live, ok, err := eventstore.Checkpoint(ctx, pool, p.Name, false)
+		if err != nil {
+			dropFresh()
+			return res, err
+		}
+		var through *eventstore.Cursor
+		if ok {
+			through = &live
+		}
+		n, next, err := applyChunk(ctx, store, pool, p, fresh, cursor, through, opt.ChunkSize)
+		if err != nil {
+			dropFresh()
+			return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
+		}
+		res.Events += n
+		cursor = next
+		report()
+		if n < int64(opt.ChunkSize) {
+			break
+		}
+	}
+
+	// Catch up under the checkpoint's lock, compare, swap.
+	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO event_offsets (consumer_group, offset_acked, last_processed_transaction_id)
+			VALUES ($1, $2, $3::text::xid8) ON CONFLICT (consumer_group) DO NOTHING`,
+			p.Name, cursor.Position, fmt.Sprint(cursor.TxID)); err != nil {
+			return err
+		}
+		live, _, err := eventstore.Checkpoint(ctx, tx, p.Name, true)
+		if err != nil {
+			return err
+		}
+		for cursor.Less(live) {
+			n, next, err := applyChunk(ctx, store, tx, p, fresh, cursor, &live, opt.ChunkSize)
+			if err != nil {
+				return err
+			}
+			res.Events += n
+			cursor = next
+			if n == 0 {
+				break
+			}
+		}
+		res.At = live
+		var hash string
+		err = tx.QueryRow(ctx, `SELECT ddl_hash FROM projection_state WHERE name = $1`, p.Name).Scan(&hash)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		liveExists, err := schemaExists(ctx, tx, p.Schema())
+		if err != nil {
+			return err
+		}
+		res.DefinitionChanged = !liveExists || hash != p.DDLHash()
+		if !res.DefinitionChanged {
+			if res.Differences, err = diffSchemas(ctx, tx, p.Schema(), fresh); err != nil {
+				return err
+			}
+			if len(res.Differences) > 0 && !opt.Force {
+				return &DiffError{Projection: p.Name, Differences: res.Differences}
+			}
+		}
+		old := pgx.Identifier{p.Schema() + "_old"}.Sanitize()
+		stmts := []string{`DROP SCHEMA IF EXISTS ` + old + ` CASCADE`}
+		if liveExists {
+			stmts = append(stmts, `ALTER SCHEMA `+pgx.Identifier{p.Schema()}.Sanitize()+` RENAME TO `+old)
+		}
+		stmts = append(stmts, `ALTER SCHEMA `+pgx.Identifier{fresh}.Sanitize()+` RENAME TO `+pgx.Identifier{p.Schema()}.Sanitize(),
+			`DROP SCHEMA IF EXISTS `+old+` CASCADE`)
+		for _, s := range stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO projection_state (name, ddl_hash, state, rebuilt_at) VALUES ($1, $2, 'running', now())
+			ON CONFLICT (name) DO UPDATE SET ddl_hash = EXCLUDED.ddl_hash, rebuilt_at = now(), updated_at = now(),
+				state = CASE WHEN projection_state.state = 'failed' THEN 'failed' ELSE 'running' END`,
+			p.Name, p.DDLHash())
+		return err
+	})
+	res.Duration = time.Since(start)
+	report()
+	if err != nil {
+		dropFresh()
+		var diff *DiffError
+		if errors.As(err, &diff) {
+			return res, err
+		}
+		return res, fmt.Errorf("rebuild %s: swap: %w", p.Name, err)
+	}
+	opt.Log.Info("projection rebuilt", "projection", p.Name, "events", res.Events, "at", res.At.String(),
+		"duration", res.Duration, "definition_changed", res.DefinitionChanged, "differences", len(res.Differences))
+	return res, nil
+}
+
+// querier runs statements and batches: a pool or a transaction.
+type querier interface {
+	eventstore.Querier
+	eventstore.DB
+}
+
+// applyChunk applies up to limit events after cursor (and through through, when
+// set) to the tables of schema, in one pipelined batch.
+func applyChunk(ctx context.Context, store *eventstore.Store, q querier, p Projection, schema string,
+	after eventstore.Cursor, through *eventstore.Cursor, limit int) (int64, eventstore.Cursor, error) {
+	evs, next, err := store.ReadOrdered(ctx, q, eventstore.OrderedFilter{After: after, Through: through, Limit: limit})
+	if err != nil || len(evs) == 0 {
+		return 0, after, err
+	}
+	var b Queue
+	for _, ev := range evs {
+		if err := p.Apply(&b, ev); err != nil {
+			return 0, after, fmt.Errorf("event %d: %w", ev.Position, err)
+		}
+	}
+	send := func(tx pgx.Tx) error {
+		if err := usePath(ctx, tx, schema); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, b.Batch()).Close(); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT set_config('search_path', 'public', true)`)
+		return err
+	}
+	if tx, ok := q.(pgx.Tx); ok {
+		err = send(tx)
+	} else {
+		err = eventstore.WithTx(ctx, store.Pool(), send)
+	}
+	if err != nil {
+		return 0, after, err
+	}
+	return int64(len(evs)), next, nil
+}
+
+// diffSchemas counts, per table, the rows present in one schema and not the other
+// (as multisets).
+func diffSchemas(ctx context.Context, tx pgx.Tx, a, b string) (map[string]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, a)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, t := range tables {
+		ta := pgx.Identifier{a, t}.Sanitize()
+		tb := pgx.Identifier{b, t}.Sanitize()
+		var n int64
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM (
+			(SELECT * FROM `+ta+` EXCEPT ALL SELECT * FROM `+tb+`)
+			UNION ALL
+			(SELECT * FROM `+tb+` EXCEPT ALL SELECT * FROM `+ta+`)) d`).Scan(&n)
+		if err != nil {
+			return nil, fmt.Errorf("compare %s: %w", t, err)
+		}
+		if n > 0 {
+			out[t] = n
+		}
+	}
+	return out, nil
+}

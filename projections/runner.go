@@ -1,0 +1,249 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore"
+)
+
+var (
+	failedGauge = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "sharehub_projection_failed",
+		Help: "1 while a projection is stopped by an event it cannot apply (see projections status).",
+	}, []string{"projection"})
+	lagGauge = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "sharehub_projection_lag_seconds",
+		Help: "Age of the oldest committed event a projection has not applied yet (0: caught up).",
+	}, []string{"projection"})
+)
+
+// Runner keeps projections up to date in this process. Several processes may run
+// the same projections: each consumer group's checkpoint row lock lets one of them
+// apply a batch at a time, so effects stay exactly once.
+type Runner struct {
+	Store       *eventstore.Store
+	Projections []Projection // default All()
+	Log         *slog.Logger
+	// PollInterval is how long an idle consumer waits before polling again.
+	PollInterval time.Duration
+	// BatchSize is how many events one consumer transaction applies.
+	BatchSize int
+
+	mu     sync.Mutex
+	failed map[string]error
+}
+
+// Run prepares every projection (creating or rebuilding its schema when its
+// definition changed) and applies events until ctx is cancelled. A projection that
+// meets an event it cannot apply stops, loudly (log, projection_state, metric),
+// while the others go on.
+func (r *Runner) Run(ctx context.Context) error {
+	ps := r.Projections
+	if ps == nil {
+		ps = All()
+	}
+	log := r.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for _, p := range ps {
+		if err := Ensure(ctx, r.Store, p, log); err != nil {
+			return err
+		}
+	}
+	var wg sync.WaitGroup
+	for _, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.run(ctx, p, log.With("projection", p.Name))
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.watchLag(ctx, ps, log)
+	}()
+	wg.Wait()
+	return nil
+}
+
+// Failed reports the projections this process saw stop, with why.
+func (r *Runner) Failed() map[string]error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]error, len(r.failed))
+	for k, v := range r.failed {
+		out[k] = v
+	}
+	return out
+}
+
+func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
+	failedGauge.WithLabelValues(p.Name).Set(0)
+	err := r.Store.Subscribe(ctx, eventstore.SubscriptionConfig{
+		ConsumerGroup: p.Name,
+		PollInterval:  r.PollInterval,
+		BatchSize:     r.BatchSize,
+		Logger:        log,
+	}, Handler(p))
+	var poison *eventstore.PoisonEventError
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return
+	case errors.As(err, &poison):
+		log.Error("projection stopped: an event cannot be applied; fix the code and restart, or rebuild",
+			"position", poison.Position, "stream_id", poison.StreamID, "event_type", poison.Type, "err", poison.Err)
+		r.markFailed(ctx, p, err, poison.Position)
+	default:
+		log.Error("projection stopped", "err", err)
+		r.markFailed(ctx, p, err, 0)
+	}
+}
+
+func (r *Runner) markFailed(ctx context.Context, p Projection, err error, position int64) {
+	r.mu.Lock()
+	if r.failed == nil {
+		r.failed = map[string]error{}
+	}
+	r.failed[p.Name] = err
+	r.mu.Unlock()
+	failedGauge.WithLabelValues(p.Name).Set(1)
+	var pos any
+	if position > 0 {
+		pos = position
+	}
+	_, _ = r.Store.Pool().Exec(context.WithoutCancel(ctx), `UPDATE projection_state
+		SET state = 'failed', error = $2, error_position = $3, updated_at = now() WHERE name = $1`,
+		p.Name, err.Error(), pos)
+}
+
+func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st, err := Status(ctx, r.Store.Pool(), ps)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("projection lag", "err", err)
+			}
+			continue
+		}
+		for _, s := range st {
+			lagGauge.WithLabelValues(s.Name).Set(s.LagSeconds)
+		}
+	}
+}
+
+// Handler applies events of p in a consumer's transaction.
+func Handler(p Projection) eventstore.Handler {
+	schema := p.Schema()
+	return func(ctx context.Context, tx pgx.Tx, ev domain.Recorded) error {
+		var q Queue
+		if err := p.Apply(&q, ev); err != nil {
+			return err
+		}
+		if q.Len() == 0 {
+			return nil
+		}
+		if err := usePath(ctx, tx, schema); err != nil {
+			return err
+		}
+		if err := tx.SendBatch(ctx, q.Batch()).Close(); err != nil {
+			return fmt.Errorf("apply %s %d to %s: %w", ev.Type, ev.Position, p.Name, err)
+		}
+		return nil
+	}
+}
+
+// Ensure creates p's schema when it does not exist yet (its consumer then starts
+// from the beginning of the log), and rebuilds it when the table definitions in
+// the code differ from the live ones. Safe to call from several processes at once.
+func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slog.Logger) error {
+	pool := store.Pool()
+	var rebuild bool
+	err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('sharehub projection ' || $1))`, p.Name); err != nil {
+			return err
+		}
+		var hash string
+		err := tx.QueryRow(ctx, `SELECT ddl_hash FROM projection_state WHERE name = $1`, p.Name).Scan(&hash)
+		exists, serr := schemaExists(ctx, tx, p.Schema())
+		if serr != nil {
+			return serr
+		}
+		switch {
+		case errors.Is(err, pgx.ErrNoRows) || !exists:
+			log.Info("creating projection", "projection", p.Name, "schema", p.Schema())
+			if err := createSchema(ctx, tx, p.Schema(), p.DDL); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM event_offsets WHERE consumer_group = $1`, p.Name); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO projection_state (name, ddl_hash, state) VALUES ($1, $2, 'running')
+				ON CONFLICT (name) DO UPDATE SET ddl_hash = EXCLUDED.ddl_hash, state = 'running', error = NULL,
+					error_position = NULL, updated_at = now()`, p.Name, p.DDLHash())
+			return err
+		case err != nil:
+			return err
+		case hash != p.DDLHash():
+			rebuild = true
+		default:
+			_, err := tx.Exec(ctx, `UPDATE projection_state SET state = 'running', error = NULL, error_position = NULL,
+				updated_at = now() WHERE name = $1`, p.Name)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("prepare projection %s: %w", p.Name, err)
+	}
+	if rebuild {
+		log.Warn("projection tables changed: rebuilding before serving", "projection", p.Name)
+		if _, err := Rebuild(ctx, store, p, RebuildOptions{Force: true, Log: log}); err != nil {
+			return fmt.Errorf("rebuild projection %s for its new tables: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+func schemaExists(ctx context.Context, q eventstore.DB, schema string) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, schema).Scan(&ok)
+	return ok, err
+}
+
+// createSchema (re)creates schema holding the tables of ddl.
+func createSchema(ctx context.Context, tx pgx.Tx, schema, ddl string) error {
+	name := pgx.Identifier{schema}.Sanitize()
+	if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+name+` CASCADE`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `CREATE SCHEMA `+name); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, name); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, ddl); err != nil {
+		return fmt.Errorf("create tables in %s: %w", schema, err)
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('search_path', 'public', true)`)
+	return err
+}
