@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/web"
@@ -35,16 +36,59 @@ func (s *Server) routes(r chi.Router) {
 		r.Use(s.timeout, s.idem.Middleware)
 		r.Post("/api/v1/sessions", s.handle(s.createSession))
 		r.Post("/api/v1/signup", s.handle(s.signup))
+		r.Post("/api/v1/invitations/{token}/accept", s.handle(s.acceptInvitation))
+		r.Post("/api/v1/register", s.handle(s.register))
 	})
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.timeout, auth.Require(s.sessions, s.resolve), s.idem.Middleware)
 		r.Delete("/api/v1/sessions/current", s.handle(s.deleteSession))
+
+		// Provider side: customers, settings, groups, staff.
+		r.Post("/api/v1/customers", s.handle(s.connectCustomer))
+		r.Post("/api/v1/customers/invitations", s.handle(s.inviteCustomer))
+		r.Post("/api/v1/customers/{id}/pause", s.handle(s.customerCommand((*app.Service).PauseCustomer)))
+		r.Post("/api/v1/customers/{id}/resume", s.handle(s.customerCommand((*app.Service).ResumeCustomer)))
+		r.Post("/api/v1/customers/{id}/revoke", s.handle(s.customerCommand((*app.Service).RevokeCustomer)))
+		r.Put("/api/v1/customers/{id}/master-access", s.handle(s.setMasterAccess))
+		r.Put("/api/v1/customers/{id}/portal-settings", s.handle(s.setPortalSettings))
+		r.Put("/api/v1/customers/{id}/group", s.handle(s.assignGroup))
+		r.Post("/api/v1/customers/{id}/users/invitations", s.handle(s.inviteCustomerUser))
+		r.Put("/api/v1/settings/portal", s.handle(s.setPortalDefault))
+		r.Post("/api/v1/groups", s.handle(s.createGroup))
+		r.Put("/api/v1/groups/{id}/members/{user_id}", s.handle(s.putGroupMember))
+		r.Delete("/api/v1/groups/{id}/members/{user_id}", s.handle(s.deleteGroupMember))
+		r.Post("/api/v1/staff/invitations", s.handle(s.inviteStaff))
+		r.Patch("/api/v1/staff/{user_id}", s.handle(s.changeStaff))
+
+		// Provider side: library, shares, links.
+		r.Post("/api/v1/folders", s.handle(s.createFolder))
+		r.Put("/api/v1/documents/{id}/versions/{n}/visibility", s.handle(s.setVersionVisibility))
+		r.Delete("/api/v1/documents/{id}", s.handle(s.removeDocument))
+		r.Post("/api/v1/shares", s.handle(s.grantShare))
+		r.Patch("/api/v1/shares/{id}", s.handle(s.changeShare))
+		r.Post("/api/v1/shares/{id}/cancel", s.handle(s.cancelShare))
+		r.Post("/api/v1/documents/{id}/links", s.handle(s.createLink))
+		r.Post("/api/v1/links/{id}/cancel", s.handle(s.cancelLink))
+
+		// Portal side.
+		r.Post("/api/v1/portal/providers/{provider_id}/folders", s.handle(s.portalCreateFolder))
+		r.Delete("/api/v1/portal/documents/{id}", s.handle(s.portalRemoveDocument))
+	})
+
+	// Uploads: authenticated and idempotent, but without the JSON request timeout
+	// (the server's read timeout bounds a slow upload).
+	r.Group(func(r chi.Router) {
+		r.Use(auth.Require(s.sessions, s.resolve), s.idem.Middleware)
+		r.Post("/api/v1/documents", s.handle(s.addDocument))
+		r.Post("/api/v1/documents/{id}/versions", s.handle(s.addVersion))
+		r.Post("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalUpload))
 	})
 
 	r.Group(func(r chi.Router) {
 		r.Use(web.LinkHeaders)
-		// GET /l/{token}, GET /l/{token}/content: added with the link handlers.
+		r.Get("/l/{token}", s.handle(s.linkMetadata))
+		r.Get("/l/{token}/content", s.handle(s.linkContent))
 	})
 }
 

@@ -98,7 +98,10 @@ type Invitation struct {
 	CompanyID  uuid.UUID
 	Token      string
 	ExpiresAt  time.Time
-	Appended   AppendResult
+	// Customer is the invited customer as InviteCustomer left it (nil for user
+	// invitations).
+	Customer *domain.Customer
+	Appended AppendResult
 }
 
 // InviteStaff invites a staff user into the actor's company; the result carries the
@@ -235,7 +238,11 @@ type ChangeRole struct {
 
 // UserResult names the user a command changed.
 type UserResult struct {
-	UserID   uuid.UUID
+	UserID uuid.UUID
+	// The user's role and flags as the command left them.
+	Role     domain.Role
+	CanShare bool
+	Auditor  bool
 	Appended AppendResult
 }
 
@@ -275,6 +282,8 @@ func (s *Service) ChangeRole(ctx context.Context, call Call, cmd ChangeRole) (Us
 		if err != nil {
 			return err
 		}
+		changed := after(target, same[domain.User], events)
+		out.Role, out.CanShare, out.Auditor = changed.Role, changed.CanShare, changed.Auditor
 		return u.recordOn(target, events)
 	})
 	return out, err

@@ -18,6 +18,7 @@ type CreateGroup struct{ Name string }
 // GroupResult names the group a command created or changed.
 type GroupResult struct {
 	GroupID  uuid.UUID
+	Name     string
 	Code     string
 	Appended AppendResult
 }
@@ -63,6 +64,7 @@ func (s *Service) CreateGroup(ctx context.Context, call Call, cmd CreateGroup) (
 					return err
 				}
 				out.GroupID, out.Code = domain.GroupIDForCode(code), code
+				out.Name = after(g, same[domain.Group], events).Name
 				u.records = append(u.records, Claim{Scope: domain.GroupCodeClaimScope, Value: domain.NormalizeGroupCode(code), Owner: out.GroupID})
 				return u.recordNew(events)
 			}
@@ -143,7 +145,7 @@ func (s *Service) groupAccess(ctx context.Context, call Call, groupID uuid.UUID,
 		if err := u.authorize(p, domain.ActionManageGroups, domain.LibraryScope(g.ProviderID)); err != nil {
 			return err
 		}
-		out.Code = g.Code
+		out.Name, out.Code = g.Name, g.Code
 		events, err := decide(u, g)
 		if err != nil {
 			return err
@@ -157,7 +159,9 @@ func (s *Service) groupAccess(ctx context.Context, call Call, groupID uuid.UUID,
 type CustomerResult struct {
 	CustomerID        uuid.UUID
 	WorkspaceFolderID uuid.UUID
-	Appended          AppendResult
+	// Customer is the customer as the command left it.
+	Customer domain.Customer
+	Appended AppendResult
 }
 
 // ConnectCustomer connects the actor's company to a company already on the
@@ -212,6 +216,7 @@ func (s *Service) ConnectCustomer(ctx context.Context, call Call, cmd ConnectCus
 		if err != nil {
 			return err
 		}
+		out.Customer = after(&domain.Customer{}, cloneCustomer, eventsOn(domain.CustomerStream(out.CustomerID), changes))
 		return u.record(changes...)
 	})
 	return out, err
@@ -263,6 +268,8 @@ func (s *Service) InviteCustomer(ctx context.Context, call Call, cmd InviteCusto
 		if err != nil {
 			return err
 		}
+		customer := after(&domain.Customer{}, cloneCustomer, eventsOn(domain.CustomerStream(out.CustomerID), changes))
+		out.Customer = &customer
 		email, _ := domain.NormalizeEmail(cmd.Email) // valid: InviteCustomer checked it
 		if err := u.mail(email, "customer-invitation", provider.Name+" shares documents with you on sharehub", token); err != nil {
 			return err
@@ -356,6 +363,7 @@ func (s *Service) onCustomer(ctx context.Context, call Call, customerID uuid.UUI
 		if err != nil {
 			return err
 		}
+		out.Customer = after(c, cloneCustomer, events)
 		return u.recordOn(c, events)
 	})
 	return out, err
@@ -401,6 +409,7 @@ func (s *Service) RevokeCustomer(ctx context.Context, call Call, cmd CustomerRef
 		if err != nil {
 			return err
 		}
+		out.Customer = after(c, cloneCustomer, eventsOn(c.StreamID(), changes))
 		return u.record(changes...)
 	})
 	return out, err
@@ -467,7 +476,9 @@ type SetPortalDefault struct{ Enabled bool }
 // CompanyResult names the company a command changed.
 type CompanyResult struct {
 	CompanyID uuid.UUID
-	Appended  AppendResult
+	// DocumentsEnabledDefault is the provider default as the command left it.
+	DocumentsEnabledDefault bool
+	Appended                AppendResult
 }
 
 // SetPortalDefault sets the provider-wide documents-module default.
@@ -491,6 +502,7 @@ func (s *Service) SetPortalDefault(ctx context.Context, call Call, cmd SetPortal
 		if err != nil {
 			return err
 		}
+		out.DocumentsEnabledDefault = cmd.Enabled
 		return u.recordOn(company, events)
 	})
 	return out, err

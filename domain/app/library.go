@@ -20,6 +20,8 @@ type CreateFolder struct {
 // FolderResult names the folder a command created.
 type FolderResult struct {
 	FolderID uuid.UUID
+	// Folder is the folder as the command left it.
+	Folder   domain.Folder
 	Appended AppendResult
 }
 
@@ -68,6 +70,7 @@ func (s *Service) CreateFolder(ctx context.Context, call Call, cmd CreateFolder)
 		if err != nil {
 			return err
 		}
+		out.Folder = after(&domain.Folder{}, same[domain.Folder], events)
 		return u.recordNew(events)
 	})
 	return out, err
@@ -86,7 +89,9 @@ type AddDocument struct {
 type DocumentResult struct {
 	DocumentID uuid.UUID
 	Version    int
-	Appended   AppendResult
+	// Document is the document as the command left it.
+	Document domain.Document
+	Appended AppendResult
 }
 
 // AddDocument adds a document with version 1 to a folder.
@@ -116,6 +121,7 @@ func (s *Service) AddDocument(ctx context.Context, call Call, cmd AddDocument) (
 		if err != nil {
 			return err
 		}
+		out.Document = after(&domain.Document{}, cloneDocument, events)
 		return u.recordNew(events)
 	})
 	return out, err
@@ -151,6 +157,7 @@ func (s *Service) onDocument(ctx context.Context, call Call, documentID uuid.UUI
 		if err != nil {
 			return err
 		}
+		out.Document = after(d, cloneDocument, events)
 		return u.recordOn(d, events)
 	})
 	return err

@@ -100,6 +100,7 @@ func (s *Service) PortalCreateFolder(ctx context.Context, call Call, cmd PortalC
 		if err != nil {
 			return err
 		}
+		out.Folder = after(&domain.Folder{}, same[domain.Folder], events)
 		return u.recordNew(events)
 	})
 	return out, err
@@ -152,6 +153,7 @@ func (s *Service) PortalUpload(ctx context.Context, call Call, cmd PortalUpload)
 		if err != nil {
 			return err
 		}
+		out.Document = after(&domain.Document{}, cloneDocument, events)
 		return u.recordNew(events)
 	})
 	return out, err

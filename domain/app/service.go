@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -372,3 +374,48 @@ func (u *unit) mail(to, template, subject, token string) error {
 		Body: subject + "\n\nAccept the invitation here: " + url + "\n"})
 	return nil
 }
+
+// Results show the state a command left (the HTTP layer answers with it), while the
+// unit keeps each aggregate as it was read: its version is the append's expected
+// version. after replays the events on a copy; the clone functions copy what
+// replaying would otherwise change in place.
+func after[T any, PT interface {
+	*T
+	domain.Aggregate
+}](a PT, clone func(T) T, events []domain.Event) T {
+	snap := clone(*a)
+	PT(&snap).Replay(events...)
+	return snap
+}
+
+// eventsOn picks the events of one stream out of a decision's changes.
+func eventsOn(stream string, changes []domain.Change) []domain.Event {
+	var out []domain.Event
+	for _, c := range changes {
+		if c.Stream == stream {
+			out = append(out, c.Events...)
+		}
+	}
+	return out
+}
+
+func cloneCustomer(c domain.Customer) domain.Customer {
+	c.Shares = maps.Clone(c.Shares)
+	c.DocumentsEnabled = clonePtr(c.DocumentsEnabled)
+	return c
+}
+
+func cloneDocument(d domain.Document) domain.Document {
+	d.Versions, d.ShareIDs, d.LinkIDs = slices.Clone(d.Versions), slices.Clone(d.ShareIDs), slices.Clone(d.LinkIDs)
+	return d
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+func same[T any](v T) T { return v }

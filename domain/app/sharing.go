@@ -21,7 +21,9 @@ type GrantShare struct {
 
 // ShareResult names the share a command created or changed.
 type ShareResult struct {
-	ShareID  uuid.UUID
+	ShareID uuid.UUID
+	// Share is the share as the command left it.
+	Share    domain.Share
 	Appended AppendResult
 }
 
@@ -72,6 +74,7 @@ func (s *Service) GrantShare(ctx context.Context, call Call, cmd GrantShare) (Sh
 		if err != nil {
 			return err
 		}
+		out.Share = after(&domain.Share{}, same[domain.Share], eventsOn(domain.ShareStream(in.ShareID), changes))
 		return u.record(changes...)
 	})
 	return out, err
@@ -86,7 +89,9 @@ type ChangeSharePermission struct {
 	Permission domain.Permission
 }
 
-func (s *Service) onShare(ctx context.Context, call Call, shareID uuid.UUID, decide func(u *unit, p domain.Principal, sh *domain.Share, c *domain.Customer) error) (ShareResult, error) {
+// onShare runs a command on a share; decide records its changes and returns the
+// events it recorded on the share's stream.
+func (s *Service) onShare(ctx context.Context, call Call, shareID uuid.UUID, decide func(u *unit, p domain.Principal, sh *domain.Share, c *domain.Customer) ([]domain.Event, error)) (ShareResult, error) {
 	out := ShareResult{ShareID: shareID}
 	var err error
 	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
@@ -101,7 +106,12 @@ func (s *Service) onShare(ctx context.Context, call Call, shareID uuid.UUID, dec
 		if err != nil {
 			return err
 		}
-		return decide(u, p, sh, c)
+		events, err := decide(u, p, sh, c)
+		if err != nil {
+			return err
+		}
+		out.Share = after(sh, same[domain.Share], events)
+		return nil
 	})
 	return out, err
 }
@@ -109,23 +119,23 @@ func (s *Service) onShare(ctx context.Context, call Call, shareID uuid.UUID, dec
 // ChangeSharePermission switches a share between view and edit; cancelled:
 // domain.ErrShareCancelled.
 func (s *Service) ChangeSharePermission(ctx context.Context, call Call, cmd ChangeSharePermission) (ShareResult, error) {
-	return s.onShare(ctx, call, cmd.ShareID, func(u *unit, p domain.Principal, sh *domain.Share, _ *domain.Customer) error {
+	return s.onShare(ctx, call, cmd.ShareID, func(u *unit, p domain.Principal, sh *domain.Share, _ *domain.Customer) ([]domain.Event, error) {
 		events, err := sh.ChangePermission(cmd.Permission, p.UserID, u.now)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return u.recordOn(sh, events)
+		return events, u.recordOn(sh, events)
 	})
 }
 
 // CancelShare cancels a share for good; again: domain.ErrShareCancelled.
 func (s *Service) CancelShare(ctx context.Context, call Call, cmd ShareRef) (ShareResult, error) {
-	return s.onShare(ctx, call, cmd.ShareID, func(u *unit, p domain.Principal, sh *domain.Share, c *domain.Customer) error {
+	return s.onShare(ctx, call, cmd.ShareID, func(u *unit, p domain.Principal, sh *domain.Share, c *domain.Customer) ([]domain.Event, error) {
 		changes, err := domain.CancelShare(sh, c, p.UserID, u.now)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return u.record(changes...)
+		return eventsOn(sh.StreamID(), changes), u.record(changes...)
 	})
 }
 
@@ -145,6 +155,8 @@ type LinkResult struct {
 	Token            string
 	ExpiresAt        time.Time
 	PasswordRequired bool
+	CreatedAt        time.Time
+	CancelledAt      time.Time // set by CancelLink
 	Appended         AppendResult
 }
 
@@ -177,7 +189,7 @@ func (s *Service) CreateLink(ctx context.Context, call Call, cmd CreateLink) (Li
 		if err != nil {
 			return err
 		}
-		out.Token = token
+		out.Token, out.CreatedAt = token, u.now
 		changes, err := domain.CreateLink(domain.NewLink{LinkID: out.LinkID, Document: d, TokenHash: hash, PasswordHash: passwordHash, ExpiresAt: out.ExpiresAt, By: p.UserID}, u.now)
 		if err != nil {
 			return err
@@ -206,11 +218,12 @@ func (s *Service) CancelLink(ctx context.Context, call Call, cmd LinkRef) (LinkR
 		if err != nil {
 			return err
 		}
-		out.DocumentID, out.ExpiresAt, out.PasswordRequired = l.DocumentID, l.ExpiresAt, l.PasswordRequired()
+		out.DocumentID, out.ExpiresAt, out.PasswordRequired, out.CreatedAt = l.DocumentID, l.ExpiresAt, l.PasswordRequired(), l.CreatedAt
 		events, err := l.Cancel(p.UserID, u.now)
 		if err != nil {
 			return err
 		}
+		out.CancelledAt = u.now
 		return u.recordOn(l, events)
 	})
 	return out, err

@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/httpapi/consistency"
+	"github.com/sharehub/sharehub/httpapi/problem"
+	"github.com/sharehub/sharehub/httpapi/web"
+)
+
+// LinkPasswordHeader carries a link's password (never the URL: it would reach
+// logs and Referer headers).
+const LinkPasswordHeader = "X-Link-Password"
+
+type createLinkRequest struct {
+	ExpiresAt *time.Time `json:"expires_at"`
+	Password  string     `json:"password"`
+}
+
+// linkResponse is a link as a write leaves it. URL (holding the token) is only in
+// the answer to its creation.
+type linkResponse struct {
+	ID               uuid.UUID  `json:"id"`
+	URL              string     `json:"url,omitempty"`
+	DocumentID       uuid.UUID  `json:"document_id"`
+	Status           string     `json:"status"`
+	ExpiresAt        *time.Time `json:"expires_at"`
+	PasswordRequired bool       `json:"password_required"`
+	CreatedAt        time.Time  `json:"created_at"`
+	CancelledAt      *time.Time `json:"cancelled_at"`
+}
+
+func newLinkResponse(l app.LinkResult) linkResponse {
+	out := linkResponse{ID: l.LinkID, DocumentID: l.DocumentID, Status: "active", ExpiresAt: optionalTime(l.ExpiresAt),
+		PasswordRequired: l.PasswordRequired, CreatedAt: l.CreatedAt.UTC(), CancelledAt: optionalTime(l.CancelledAt)}
+	if !l.CancelledAt.IsZero() {
+		out.Status = "cancelled"
+	}
+	return out
+}
+
+// createLink creates a shareable link to a document; the token is in this answer
+// only: POST /api/v1/documents/{id}/links.
+func (s *Server) createLink(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in createLinkRequest
+	if err := web.DecodeJSON(w, r, &in, s.maxJSONBytes); err != nil {
+		return err
+	}
+	cmd := app.CreateLink{DocumentID: id, Password: in.Password}
+	if in.ExpiresAt != nil {
+		if !in.ExpiresAt.After(s.now()) {
+			return problem.Validation("expires_at", "must be in the future")
+		}
+		cmd.ExpiresAt = in.ExpiresAt.UTC()
+	}
+	res, err := s.app.CreateLink(r.Context(), call(r), cmd)
+	if err != nil {
+		return err
+	}
+	out := newLinkResponse(res)
+	out.URL = s.linkURL(res.Token)
+	w.Header().Set("Cache-Control", "no-store") // the answer holds the link token
+	return written(w, http.StatusCreated, res.Appended, out)
+}
+
+// cancelLink cancels a link for good; again (or once expired): 409 link_gone:
+// POST /api/v1/links/{id}/cancel.
+func (s *Server) cancelLink(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	res, err := s.app.CancelLink(r.Context(), call(r), app.LinkRef{LinkID: id})
+	if errors.Is(err, domain.ErrLinkGone) {
+		// Gone is 410 for whoever opens the link; for its owner cancelling it
+		// again, the request contradicts the state: 409.
+		p := problem.From(err)
+		p.Status = http.StatusConflict
+		return p
+	}
+	if err != nil {
+		return err
+	}
+	return written(w, http.StatusOK, res.Appended, newLinkResponse(res))
+}
+
+type linkMetadataResponse struct {
+	Name             string     `json:"name"`
+	Size             int64      `json:"size"`
+	MediaType        string     `json:"media_type"`
+	ExpiresAt        *time.Time `json:"expires_at"`
+	PasswordRequired bool       `json:"password_required"`
+}
+
+// accessLink checks a link token (and its password, from X-Link-Password) now.
+// Password attempts are throttled per link and per client address before the
+// password hash is checked; the link is keyed by its token's hash, never the token.
+// open records LinkOpened.
+func (s *Server) accessLink(r *http.Request, open bool) (app.LinkAccess, error) {
+	token := chi.URLParam(r, "token")
+	password := r.Header.Get(LinkPasswordHeader)
+	if password != "" {
+		if err := s.throttleLink(r, app.TokenHash(token)); err != nil {
+			return app.LinkAccess{}, err
+		}
+	}
+	cmd := app.OpenLink{Token: token, Password: password}
+	if open {
+		return s.app.OpenLink(r.Context(), call(r), cmd)
+	}
+	return s.app.InspectLink(r.Context(), call(r), cmd)
+}
+
+// linkMetadata: GET /l/{token}. Link answers carry no-store, no-referrer and
+// noindex (web.LinkHeaders on the route group).
+func (s *Server) linkMetadata(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.accessLink(r, false)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, linkMetadataResponse{Name: acc.Name, Size: acc.File.Size, MediaType: acc.File.MediaType,
+		ExpiresAt: optionalTime(acc.ExpiresAt), PasswordRequired: acc.PasswordRequired})
+}
+
+// linkContent streams the document's newest visible version; every GET is
+// recorded as LinkOpened (a HEAD opens nothing): GET /l/{token}/content.
+func (s *Server) linkContent(w http.ResponseWriter, r *http.Request) error {
+	acc, err := s.accessLink(r, r.Method != http.MethodHead)
+	if err != nil {
+		return err
+	}
+	f, err := s.blobs.Open(acc.File.SHA256)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	consistency.SetPosition(w, acc.Appended)
+	web.ServeFile(w, r, f, web.Download{Name: acc.Name, MediaType: acc.File.MediaType, SHA256: acc.File.SHA256})
+	return nil
+}

@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/httpapi/web"
+)
+
+type portalCreateFolderRequest struct {
+	Name     string     `json:"name"`
+	ParentID *uuid.UUID `json:"parent_id"`
+}
+
+// portalCreateFolder creates a folder as a customer user, inside a folder the
+// portal lets it edit (default: its workspace):
+// POST /api/v1/portal/providers/{provider_id}/folders.
+func (s *Server) portalCreateFolder(w http.ResponseWriter, r *http.Request) error {
+	providerID, err := web.PathUUID(r, "provider_id")
+	if err != nil {
+		return err
+	}
+	var in portalCreateFolderRequest
+	if err := web.DecodeJSON(w, r, &in, s.maxJSONBytes); err != nil {
+		return err
+	}
+	res, err := s.app.PortalCreateFolder(r.Context(), call(r), app.PortalCreateFolder{ProviderID: providerID, ParentID: idOrNil(in.ParentID), Name: in.Name})
+	if err != nil {
+		return err
+	}
+	return written(w, http.StatusCreated, res.Appended, newFolderResponse(res.Folder))
+}
+
+// portalUpload uploads a document as a customer user:
+// POST /api/v1/portal/providers/{provider_id}/documents (multipart: file,
+// folder_id?, name?).
+func (s *Server) portalUpload(w http.ResponseWriter, r *http.Request) error {
+	providerID, err := web.PathUUID(r, "provider_id")
+	if err != nil {
+		return err
+	}
+	up, err := web.ReadUpload(w, r, s.blobs, web.UploadSpec{MaxFileBytes: s.maxUploadBytes, Fields: []string{"folder_id", "name"}})
+	if err != nil {
+		return err
+	}
+	folderID, err := uploadID(up, "folder_id")
+	if err != nil {
+		return err
+	}
+	name, err := uploadName(up)
+	if err != nil {
+		return err
+	}
+	res, err := s.app.PortalUpload(r.Context(), call(r), app.PortalUpload{ProviderID: providerID, FolderID: folderID, Name: name, File: uploadedFile(up)})
+	if err != nil {
+		return err
+	}
+	return written(w, http.StatusCreated, res.Appended, newDocumentResponse(res.Document, res.Version))
+}
+
+// portalRemoveDocument removes a document the customer uploaded itself (403 for
+// what the provider shared): DELETE /api/v1/portal/documents/{id}.
+func (s *Server) portalRemoveDocument(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	res, err := s.app.PortalRemoveDocument(r.Context(), call(r), app.DocumentRef{DocumentID: id})
+	if err != nil {
+		return err
+	}
+	return writtenEmpty(w, res.Appended)
+}
