@@ -226,16 +226,34 @@ func (s *Store) Subscribe(ctx context.Context, cfg SubscriptionConfig, h Handler
 	}
 	defer sub.Close()
 
-	ctx, cancel := context.WithCancel(ctx)
+	// The subscriber's context is cancelled only between events: watermill rolls
+	// its transaction back as soon as that context ends, and must never do so while
+	// a handler is still using the transaction (pgx connections are not safe for
+	// concurrent use). A handler under way finishes; then the consumer stops.
+	subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	msgs, err := sub.Subscribe(ctx, Topic)
+	msgs, err := sub.Subscribe(subCtx, Topic)
 	if err != nil {
 		return fmt.Errorf("subscribe %s: %w", cfg.ConsumerGroup, err)
 	}
 	delivered := deliveredEvents.WithLabelValues(cfg.ConsumerGroup)
 	failures := handlerFailures.WithLabelValues(cfg.ConsumerGroup)
 	attempts := map[string]int{}
-	for msg := range msgs {
+	for {
+		var msg *message.Message
+		select {
+		case <-ctx.Done():
+			return nil
+		case m, ok := <-msgs:
+			if !ok {
+				return nil
+			}
+			msg = m
+		}
+		if ctx.Err() != nil {
+			msg.Nack()
+			return nil
+		}
 		err := s.handle(msg, h)
 		if err == nil {
 			delete(attempts, msg.UUID)
@@ -257,7 +275,6 @@ func (s *Store) Subscribe(ctx context.Context, cfg SubscriptionConfig, h Handler
 		}
 		msg.Nack()
 	}
-	return nil
 }
 
 // handle runs h inside a savepoint of the consumer's transaction, so a failed event

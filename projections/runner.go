@@ -58,6 +58,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	for _, p := range ps {
 		if err := Ensure(ctx, r.Store, p, log); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			return err
 		}
 	}

@@ -38,6 +38,7 @@ type Backend struct {
 	State      string
 	Query      string
 	App        string
+	Database   string
 }
 
 // Status reports every projection's checkpoint, lag and state.
@@ -80,14 +81,15 @@ func Status(ctx context.Context, pool *pgxpool.Pool, ps []Projection) ([]Project
 	return out, nil
 }
 
-// blockers lists the sessions with a transaction id older than the newest
-// committed events: the horizon cannot pass them until they end.
+// blockers lists the sessions holding a transaction id, oldest first and this
+// database's first: the horizon is the oldest running transaction of the whole
+// cluster, so a session of another database can hold it back too.
 func blockers(ctx context.Context, pool *pgxpool.Pool) ([]Backend, error) {
 	rows, err := pool.Query(ctx, `SELECT pid, extract(epoch FROM now() - xact_start)::float8, query_start,
-			coalesce(state, ''), left(coalesce(query, ''), 200), coalesce(application_name, '')
+			coalesce(state, ''), left(coalesce(query, ''), 200), coalesce(application_name, ''), coalesce(datname, '')
 		FROM pg_stat_activity
 		WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
-		ORDER BY age(backend_xid) DESC LIMIT 5`)
+		ORDER BY datname = current_database() DESC, age(backend_xid) DESC LIMIT 5`)
 	if err != nil {
 		return nil, fmt.Errorf("blockers: %w", err)
 	}
@@ -98,7 +100,7 @@ func blockers(ctx context.Context, pool *pgxpool.Pool) ([]Backend, error) {
 			b   Backend
 			age float64
 		)
-		if err := rows.Scan(&b.PID, &age, &b.QueryStart, &b.State, &b.Query, &b.App); err != nil {
+		if err := rows.Scan(&b.PID, &age, &b.QueryStart, &b.State, &b.Query, &b.App, &b.Database); err != nil {
 			return nil, err
 		}
 		b.Age = time.Duration(age * float64(time.Second))

@@ -1,0 +1,432 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore"
+)
+
+// Queries over the portal read model (schema rm_portal): customers, the library,
+// shares and the "previous shares" history. Which customers a staff user sees is
+// passed in as a GroupFilter, computed from the caller's Viewer; the functions
+// never decide access on their own.
+
+// GroupFilter limits rows that belong to a customer to the customers a viewer
+// sees: every customer (All, for admins), or those in Groups.
+type GroupFilter struct {
+	All    bool
+	Groups []uuid.UUID
+}
+
+// CustomersOf is the filter for viewer.
+func CustomersOf(v Viewer) GroupFilter {
+	return GroupFilter{All: v.Admin(), Groups: v.VisibleGroups()}
+}
+
+// CustomerRow is a customer as the provider sees it.
+type CustomerRow struct {
+	ID                uuid.UUID
+	ProviderID        uuid.UUID
+	CompanyID         uuid.UUID
+	CompanyName       string
+	Status            string
+	Via               string
+	GroupID           *uuid.UUID
+	GroupName         *string
+	WorkspaceFolderID uuid.UUID
+	MasterAccess      bool
+	DocumentsEnabled  *bool
+	ContactName       *string
+	ContactEmail      *string
+	CreatedAt         time.Time
+	StatusChangedAt   time.Time
+}
+
+const customerColumns = `c.id, c.provider_id, c.company_id, c.company_name, c.status, c.via, c.group_id, g.name,
+	c.workspace_folder_id, c.master_access, c.documents_enabled, c.contact_name, c.contact_email, c.created_at,
+	c.status_changed_at`
+
+func scanCustomer(row pgx.CollectableRow) (CustomerRow, error) {
+	var c CustomerRow
+	err := row.Scan(&c.ID, &c.ProviderID, &c.CompanyID, &c.CompanyName, &c.Status, &c.Via, &c.GroupID, &c.GroupName,
+		&c.WorkspaceFolderID, &c.MasterAccess, &c.DocumentsEnabled, &c.ContactName, &c.ContactEmail, &c.CreatedAt,
+		&c.StatusChangedAt)
+	return c, err
+}
+
+// CustomerFilter selects customers of a provider.
+type CustomerFilter struct {
+	Provider uuid.UUID
+	Visible  GroupFilter
+	Status   string     // "" any
+	GroupID  *uuid.UUID // nil any
+	Search   string     // part of the company name; "" any
+}
+
+// Customers lists customers sorted by company name.
+func Customers(ctx context.Context, q eventstore.Querier, f CustomerFilter, after *NameKey, limit int) ([]CustomerRow, error) {
+	an, aid := nameAfter(after)
+	rows, err := q.Query(ctx, `SELECT `+customerColumns+`
+		FROM rm_portal.customers c LEFT JOIN rm_accounts.groups g ON g.id = c.group_id
+		WHERE c.provider_id = $1 AND ($2 OR c.group_id = ANY($3))
+		  AND ($4 = '' OR c.status = $4) AND ($5::uuid IS NULL OR c.group_id = $5)
+		  AND ($6 = '' OR strpos(lower(c.company_name), lower($6)) > 0)
+		  AND (lower(c.company_name), c.id) > (lower($7), $8)
+		ORDER BY lower(c.company_name), c.id LIMIT $9`,
+		f.Provider, f.Visible.All, f.Visible.Groups, f.Status, f.GroupID, f.Search, an, aid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("customers: %w", err)
+	}
+	return pgx.CollectRows(rows, scanCustomer)
+}
+
+// Customer reads one customer; domain.ErrNotFound when there is none.
+func Customer(ctx context.Context, q eventstore.Querier, id uuid.UUID) (CustomerRow, error) {
+	rows, err := q.Query(ctx, `SELECT `+customerColumns+`
+		FROM rm_portal.customers c LEFT JOIN rm_accounts.groups g ON g.id = c.group_id WHERE c.id = $1`, id)
+	if err != nil {
+		return CustomerRow{}, fmt.Errorf("customer: %w", err)
+	}
+	return one(pgx.CollectExactlyOneRow(rows, scanCustomer))("customer", id)
+}
+
+// one turns "no row" into domain.ErrNotFound.
+func one[T any](v T, err error) func(what string, id uuid.UUID) (T, error) {
+	return func(what string, id uuid.UUID) (T, error) {
+		if errors.Is(err, pgx.ErrNoRows) {
+			var zero T
+			return zero, fmt.Errorf("%s %s: %w", what, id, domain.ErrNotFound)
+		}
+		if err != nil {
+			var zero T
+			return zero, fmt.Errorf("%s %s: %w", what, id, err)
+		}
+		return v, nil
+	}
+}
+
+// PortalCustomer finds company's current connection with provider (the newest one
+// that is not a pending invitation); domain.ErrNotFound when there is none.
+func PortalCustomer(ctx context.Context, q eventstore.Querier, company, provider uuid.UUID) (CustomerRow, error) {
+	rows, err := q.Query(ctx, `SELECT `+customerColumns+`
+		FROM rm_portal.customers c LEFT JOIN rm_accounts.groups g ON g.id = c.group_id
+		WHERE c.company_id = $1 AND c.provider_id = $2 AND c.status <> 'invited'
+		ORDER BY c.created_at DESC, c.id DESC LIMIT 1`, company, provider)
+	if err != nil {
+		return CustomerRow{}, fmt.Errorf("portal customer: %w", err)
+	}
+	return one(pgx.CollectExactlyOneRow(rows, scanCustomer))("provider", provider)
+}
+
+// PortalProvider is a provider a company is a customer of.
+type PortalProvider struct {
+	ProviderID       uuid.UUID
+	Name             string
+	CustomerID       uuid.UUID
+	Status           string
+	DocumentsEnabled bool // in effect: the customer's setting, else the provider's default
+	MasterAccess     bool
+	Since            time.Time
+}
+
+// PortalProviders lists the providers company is a customer of (its current
+// connection with each), sorted by provider name.
+func PortalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUID, after *NameKey, limit int) ([]PortalProvider, error) {
+	an, aid := nameAfter(after)
+	rows, err := q.Query(ctx, `SELECT provider_id, name, id, status, documents_enabled, master_access, created_at FROM (
+			SELECT DISTINCT ON (c.provider_id) c.provider_id, coalesce(p.name, '') AS name, c.id, c.status,
+			       coalesce(c.documents_enabled, p.documents_enabled_default, true) AS documents_enabled,
+			       c.master_access, c.created_at
+			  FROM rm_portal.customers c LEFT JOIN rm_portal.companies p ON p.id = c.provider_id
+			 WHERE c.company_id = $1 AND c.status <> 'invited'
+			 ORDER BY c.provider_id, c.created_at DESC, c.id DESC) x
+		WHERE (lower(name), provider_id) > (lower($2), $3)
+		ORDER BY lower(name), provider_id LIMIT $4`, company, an, aid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("portal providers: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (PortalProvider, error) {
+		var p PortalProvider
+		err := row.Scan(&p.ProviderID, &p.Name, &p.CustomerID, &p.Status, &p.DocumentsEnabled, &p.MasterAccess, &p.Since)
+		return p, err
+	})
+}
+
+// FolderRow is a library folder. CustomerGroupID is the group of the customer
+// whose workspace holds it.
+type FolderRow struct {
+	ID                  uuid.UUID
+	ProviderID          uuid.UUID
+	ParentID            *uuid.UUID
+	Name                string
+	WorkspaceCustomerID *uuid.UUID
+	CreatedByCustomerID *uuid.UUID
+	CustomerGroupID     *uuid.UUID
+	CreatedAt           time.Time
+}
+
+const folderColumns = `f.id, f.provider_id, f.parent_id, f.name, f.workspace_customer_id, f.created_by_customer_id,
+	c.group_id, f.created_at`
+
+func scanFolder(row pgx.CollectableRow) (FolderRow, error) {
+	var f FolderRow
+	err := row.Scan(&f.ID, &f.ProviderID, &f.ParentID, &f.Name, &f.WorkspaceCustomerID, &f.CreatedByCustomerID,
+		&f.CustomerGroupID, &f.CreatedAt)
+	return f, err
+}
+
+// Folder reads one folder; domain.ErrNotFound when there is none.
+func Folder(ctx context.Context, q eventstore.Querier, id uuid.UUID) (FolderRow, error) {
+	rows, err := q.Query(ctx, `SELECT `+folderColumns+`
+		FROM rm_portal.folders f LEFT JOIN rm_portal.customers c ON c.id = f.workspace_customer_id WHERE f.id = $1`, id)
+	if err != nil {
+		return FolderRow{}, fmt.Errorf("folder: %w", err)
+	}
+	return one(pgx.CollectExactlyOneRow(rows, scanFolder))("folder", id)
+}
+
+// Subfolders lists the folders directly inside parent that visible lets through
+// (folders outside workspaces always), sorted by name.
+func Subfolders(ctx context.Context, q eventstore.Querier, parent uuid.UUID, visible GroupFilter) ([]FolderRow, error) {
+	rows, err := q.Query(ctx, `SELECT `+folderColumns+`
+		FROM rm_portal.folders f LEFT JOIN rm_portal.customers c ON c.id = f.workspace_customer_id
+		WHERE f.parent_id = $1 AND (f.workspace_customer_id IS NULL OR $2 OR c.group_id = ANY($3))
+		ORDER BY lower(f.name), f.id`, parent, visible.All, visible.Groups)
+	if err != nil {
+		return nil, fmt.Errorf("subfolders: %w", err)
+	}
+	return pgx.CollectRows(rows, scanFolder)
+}
+
+// VersionRow is one version of a document.
+type VersionRow struct {
+	Number               int
+	SHA256               string
+	Size                 int64
+	MediaType            string
+	Hidden               bool
+	UploadedByCustomerID *uuid.UUID
+	AddedAt              time.Time
+}
+
+// DocumentRow is a library document with its newest version (hidden or not).
+type DocumentRow struct {
+	ID                   uuid.UUID
+	ProviderID           uuid.UUID
+	FolderID             uuid.UUID
+	Name                 string
+	WorkspaceCustomerID  *uuid.UUID
+	UploadedByCustomerID *uuid.UUID
+	CustomerGroupID      *uuid.UUID
+	Removed              bool
+	AddedAt              time.Time
+	Newest               VersionRow
+}
+
+const documentColumns = `d.id, d.provider_id, d.folder_id, d.name, d.workspace_customer_id, d.uploaded_by_customer_id,
+	c.group_id, d.removed, d.added_at, v.number, v.sha256, v.size, v.media_type, v.hidden, v.uploaded_by_customer_id,
+	v.added_at`
+
+const documentFrom = `rm_portal.documents d
+	LEFT JOIN rm_portal.customers c ON c.id = d.workspace_customer_id
+	JOIN LATERAL (SELECT * FROM rm_portal.versions WHERE document_id = d.id ORDER BY number DESC LIMIT 1) v ON true`
+
+func scanDocument(row pgx.CollectableRow) (DocumentRow, error) {
+	var d DocumentRow
+	err := row.Scan(&d.ID, &d.ProviderID, &d.FolderID, &d.Name, &d.WorkspaceCustomerID, &d.UploadedByCustomerID,
+		&d.CustomerGroupID, &d.Removed, &d.AddedAt, &d.Newest.Number, &d.Newest.SHA256, &d.Newest.Size,
+		&d.Newest.MediaType, &d.Newest.Hidden, &d.Newest.UploadedByCustomerID, &d.Newest.AddedAt)
+	return d, err
+}
+
+// Document reads one document (removed ones too); domain.ErrNotFound when there
+// is none.
+func Document(ctx context.Context, q eventstore.Querier, id uuid.UUID) (DocumentRow, error) {
+	rows, err := q.Query(ctx, `SELECT `+documentColumns+` FROM `+documentFrom+` WHERE d.id = $1`, id)
+	if err != nil {
+		return DocumentRow{}, fmt.Errorf("document: %w", err)
+	}
+	return one(pgx.CollectExactlyOneRow(rows, scanDocument))("document", id)
+}
+
+// DocumentVersions lists a document's versions, newest first.
+func DocumentVersions(ctx context.Context, q eventstore.Querier, id uuid.UUID) ([]VersionRow, error) {
+	rows, err := q.Query(ctx, `SELECT number, sha256, size, media_type, hidden, uploaded_by_customer_id, added_at
+		FROM rm_portal.versions WHERE document_id = $1 ORDER BY number DESC`, id)
+	if err != nil {
+		return nil, fmt.Errorf("document versions: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (VersionRow, error) {
+		var v VersionRow
+		err := row.Scan(&v.Number, &v.SHA256, &v.Size, &v.MediaType, &v.Hidden, &v.UploadedByCustomerID, &v.AddedAt)
+		return v, err
+	})
+}
+
+// DocumentFilter selects documents of a provider that are not removed.
+type DocumentFilter struct {
+	Provider   uuid.UUID
+	Visible    GroupFilter
+	FolderID   *uuid.UUID // directly inside this folder
+	CustomerID *uuid.UUID // in this customer's workspace, at any depth
+	Search     string     // part of the name
+}
+
+// Documents lists documents sorted by name.
+func Documents(ctx context.Context, q eventstore.Querier, f DocumentFilter, after *NameKey, limit int) ([]DocumentRow, error) {
+	an, aid := nameAfter(after)
+	rows, err := q.Query(ctx, `SELECT `+documentColumns+` FROM `+documentFrom+`
+		WHERE d.provider_id = $1 AND NOT d.removed
+		  AND (d.workspace_customer_id IS NULL OR $2 OR c.group_id = ANY($3))
+		  AND ($4::uuid IS NULL OR d.folder_id = $4) AND ($5::uuid IS NULL OR d.workspace_customer_id = $5)
+		  AND ($6 = '' OR strpos(lower(d.name), lower($6)) > 0)
+		  AND (lower(d.name), d.id) > (lower($7), $8)
+		ORDER BY lower(d.name), d.id LIMIT $9`,
+		f.Provider, f.Visible.All, f.Visible.Groups, f.FolderID, f.CustomerID, f.Search, an, aid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("documents: %w", err)
+	}
+	return pgx.CollectRows(rows, scanDocument)
+}
+
+// ShareRow is a portal share.
+type ShareRow struct {
+	ID              uuid.UUID
+	ProviderID      uuid.UUID
+	CustomerID      uuid.UUID
+	CustomerName    string
+	CustomerGroupID *uuid.UUID
+	DocumentID      *uuid.UUID
+	FolderID        *uuid.UUID
+	Permission      string
+	GrantedBy       uuid.UUID
+	GrantedAt       time.Time
+	Cancelled       bool
+	Reason          *string
+	CancelledBy     *uuid.UUID
+	CancelledAt     *time.Time
+}
+
+// ShareFilter selects portal shares of a provider.
+type ShareFilter struct {
+	Provider   uuid.UUID
+	Visible    GroupFilter
+	CustomerID *uuid.UUID
+	DocumentID *uuid.UUID // shares of exactly this document
+	Status     string     // active, cancelled or "" (any)
+}
+
+// Shares lists portal shares, newest first.
+func Shares(ctx context.Context, q eventstore.Querier, f ShareFilter, after *TimeKey, limit int) ([]ShareRow, error) {
+	var at *time.Time
+	var aid uuid.UUID
+	if after != nil {
+		at, aid = &after.At, after.ID
+	}
+	rows, err := q.Query(ctx, `SELECT s.id, s.provider_id, s.customer_id, c.company_name, c.group_id, s.document_id,
+			s.folder_id, s.permission, s.granted_by, s.granted_at, s.cancelled, s.reason, s.cancelled_by, s.cancelled_at
+		FROM rm_portal.shares s JOIN rm_portal.customers c ON c.id = s.customer_id
+		WHERE s.provider_id = $1 AND ($2 OR c.group_id = ANY($3))
+		  AND ($4::uuid IS NULL OR s.customer_id = $4) AND ($5::uuid IS NULL OR s.document_id = $5)
+		  AND ($6 = '' OR s.cancelled = ($6 = 'cancelled'))
+		  AND ($7::timestamptz IS NULL OR (s.granted_at, s.id) < ($7, $8))
+		ORDER BY s.granted_at DESC, s.id DESC LIMIT $9`,
+		f.Provider, f.Visible.All, f.Visible.Groups, f.CustomerID, f.DocumentID, f.Status, at, aid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("shares: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ShareRow, error) {
+		var s ShareRow
+		err := row.Scan(&s.ID, &s.ProviderID, &s.CustomerID, &s.CustomerName, &s.CustomerGroupID, &s.DocumentID,
+			&s.FolderID, &s.Permission, &s.GrantedBy, &s.GrantedAt, &s.Cancelled, &s.Reason, &s.CancelledBy, &s.CancelledAt)
+		return s, err
+	})
+}
+
+// HistoryEntry is one "previous share" of a document: a portal share of the
+// document itself or of a folder above it (FolderID set), or a link.
+type HistoryEntry struct {
+	ID               uuid.UUID
+	Type             string // portal or link
+	CustomerID       *uuid.UUID
+	CustomerName     *string
+	Permission       string
+	SharedByID       uuid.UUID
+	SharedByName     string
+	SharedAt         time.Time
+	ExpiresAt        *time.Time
+	PasswordRequired bool
+	Cancelled        bool
+	CancelledByID    *uuid.UUID
+	CancelledByName  *string
+	CancelledAt      *time.Time
+	CancelReason     *string
+	OpenedCount      int
+	LastOpenedAt     *time.Time
+	FolderID         *uuid.UUID // the shared folder above the document, for a folder share
+	FolderName       *string
+}
+
+// ShareHistory lists every portal share and link that gave access to document
+// (of provider), newest first. Portal shares are limited to customers visible
+// lets through; links belong to the document and are always listed. For a portal
+// share, opens are the customer's downloads of the document while the share was
+// active; for a link, its opens.
+func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document uuid.UUID, visible GroupFilter, after *TimeKey, limit int) ([]HistoryEntry, error) {
+	var at *time.Time
+	var aid uuid.UUID
+	if after != nil {
+		at, aid = &after.At, after.ID
+	}
+	rows, err := q.Query(ctx, `WITH RECURSIVE above AS (
+			SELECT f.id, f.parent_id, f.name FROM rm_portal.folders f
+			  JOIN rm_portal.documents d ON f.id = d.folder_id WHERE d.id = $1 AND d.provider_id = $2
+			UNION
+			SELECT f.id, f.parent_id, f.name FROM rm_portal.folders f JOIN above a ON f.id = a.parent_id
+		), items AS (
+			SELECT s.id, 'portal' AS type, s.customer_id, c.company_name AS customer_name, s.permission,
+			       s.granted_by AS shared_by, s.granted_at AS shared_at, NULL::timestamptz AS expires_at,
+			       false AS password_required, s.cancelled, s.cancelled_by, s.cancelled_at, s.reason,
+			       dl.n AS opened_count, dl.last AS last_opened_at, s.folder_id, a.name AS folder_name
+			  FROM rm_portal.shares s
+			  JOIN rm_portal.customers c ON c.id = s.customer_id
+			  LEFT JOIN above a ON a.id = s.folder_id
+			  CROSS JOIN LATERAL (
+			    SELECT count(*)::int AS n, max(downloaded_at) AS last FROM rm_portal.downloads
+			     WHERE document_id = $1 AND customer_id = s.customer_id AND downloaded_at >= s.granted_at
+			       AND (s.cancelled_at IS NULL OR downloaded_at <= s.cancelled_at)) dl
+			 WHERE s.provider_id = $2 AND (s.document_id = $1 OR s.folder_id IN (SELECT id FROM above))
+			   AND ($3 OR c.group_id = ANY($4))
+			UNION ALL
+			SELECT l.id, 'link', NULL::uuid, NULL::text, 'view', l.created_by, l.created_at, l.expires_at,
+			       l.password_required, l.cancelled, l.cancelled_by, l.cancelled_at, l.reason, l.opens,
+			       l.last_opened_at, NULL::uuid, NULL::text
+			  FROM rm_portal.links l WHERE l.document_id = $1 AND l.provider_id = $2
+		)
+		SELECT i.id, i.type, i.customer_id, i.customer_name, i.permission, i.shared_by, coalesce(u.name, ''),
+		       i.shared_at, i.expires_at, i.password_required, i.cancelled, i.cancelled_by, cu.name, i.cancelled_at,
+		       i.reason, i.opened_count, i.last_opened_at, i.folder_id, i.folder_name
+		  FROM items i
+		  LEFT JOIN rm_accounts.users u ON u.id = i.shared_by
+		  LEFT JOIN rm_accounts.users cu ON cu.id = i.cancelled_by
+		 WHERE ($5::timestamptz IS NULL OR (i.shared_at, i.id) < ($5, $6))
+		 ORDER BY i.shared_at DESC, i.id DESC LIMIT $7`,
+		document, provider, visible.All, visible.Groups, at, aid, limit)
+	if err != nil {
+		return nil, fmt.Errorf("share history: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (HistoryEntry, error) {
+		var h HistoryEntry
+		err := row.Scan(&h.ID, &h.Type, &h.CustomerID, &h.CustomerName, &h.Permission, &h.SharedByID, &h.SharedByName,
+			&h.SharedAt, &h.ExpiresAt, &h.PasswordRequired, &h.Cancelled, &h.CancelledByID, &h.CancelledByName,
+			&h.CancelledAt, &h.CancelReason, &h.OpenedCount, &h.LastOpenedAt, &h.FolderID, &h.FolderName)
+		return h, err
+	})
+}
