@@ -12,6 +12,26 @@
 // Requests that appended nothing (validation failures, refused commands) leave no
 // row: their answer is not remembered and a retry runs again.
 //
+// Nothing stored lets a database reader (a backup, a replica, an audit export) learn
+// a key or an answer, although answers hold secrets shown once (link and invitation
+// URLs with their token, session tokens) and requests hold passwords:
+//   - the raw key never leaves memory: rows, app.Idempotency records and hence event
+//     metadata carry KeyID(tenant, key) = hex(sha256("sharehub idempotency key" 0x00
+//     tenant 0x00 key));
+//   - the response body is sealed with AES-256-GCM under sha256("sharehub
+//     idempotency body" 0x00 key), a random 12-byte nonce first (response_body =
+//     nonce || ciphertext, seal_version = 1). The additional data binds it to its
+//     row and to the status, media type and position stored beside it, so a body
+//     moved to another row or a changed column is refused (500), never replayed;
+//   - the request hash is an HMAC-SHA256 under sha256("sharehub idempotency
+//     request" 0x00 key), so a guessable body (an e-mail and a weak password) cannot
+//     be confirmed offline.
+//
+// Only a caller presenting the raw key can thus be answered from a row; the
+// protection is as strong as the key is hard to guess (clients should send UUIDs).
+// Rows written before sealing (migration 00021) have no sealed body: a retry of
+// their key is refused with 422 idempotency_key_reused rather than run again.
+//
 // It owns the response columns of idempotency_keys (the store inserts the rows). It
 // may import domain/app, httpapi/auth, httpapi/problem and pgx; it must not import
 // eventstore, projections or handlers.
@@ -20,8 +40,12 @@ package idempotency
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -57,6 +81,29 @@ const PositionHeader = "X-Position"
 
 // MaxKeyLen bounds a key; clients should send a UUID.
 const MaxKeyLen = 255
+
+// Domain separators of what is derived from a raw key.
+const (
+	keyIDLabel   = "sharehub idempotency key\x00"
+	bodyKeyLabel = "sharehub idempotency body\x00"
+	reqKeyLabel  = "sharehub idempotency request\x00"
+	sealLabel    = "sharehub idempotency sealed body v1\x00"
+)
+
+// sealVersion is the seal_version of a body sealed as the package comment says.
+const sealVersion = 1
+
+// KeyID is what stands for a raw key wherever it is stored or looked up (the
+// idempotency_keys row, the app.Idempotency record, event metadata): the raw key
+// itself never is.
+func KeyID(tenant uuid.UUID, rawKey string) string {
+	sum := sha256.Sum256([]byte(keyIDLabel + tenant.String() + "\x00" + rawKey))
+	return hex.EncodeToString(sum[:])
+}
+
+// errUnsealable is why a stored body cannot be replayed: it was not sealed for this
+// key, or something changed it.
+var errUnsealable = errors.New("idempotency: stored response cannot be opened")
 
 // Config configures the middleware.
 type Config struct {
@@ -102,11 +149,12 @@ type ctxKey struct{}
 
 // state is one keyed request's bookkeeping, shared with the handler via Record.
 type state struct {
-	tenant uuid.UUID
-	key    string
-	prefix string // hex sha256 of method, route, path, query, tenant
-	body   *hashingBody
-	nonce  string
+	tenant  uuid.UUID
+	keyID   string   // KeyID of the raw key, which is kept nowhere
+	bodyKey [32]byte // seals and opens the stored response
+	prefix  string   // hex sha256 of method, route, path, query, tenant
+	body    *hashingBody
+	nonce   string
 
 	once   sync.Once
 	record *app.Idempotency
@@ -126,7 +174,7 @@ func Record(ctx context.Context) *app.Idempotency {
 		return nil
 	}
 	st.once.Do(func() {
-		st.record = &app.Idempotency{TenantID: st.tenant, Key: st.key, RequestHash: st.body.finish(st.prefix) + "." + st.nonce}
+		st.record = &app.Idempotency{TenantID: st.tenant, Key: st.keyID, RequestHash: st.body.finish(st.prefix) + "." + st.nonce}
 	})
 	return st.record
 }
@@ -136,8 +184,9 @@ type row struct {
 	requestHash string
 	status      *int
 	contentType *string
-	body        []byte
+	body        []byte // sealed (seal != nil)
 	position    *int64
+	seal        *int16
 }
 
 func (r row) complete() bool { return r.status != nil }
@@ -168,13 +217,14 @@ func (k *Keys) Middleware(next http.Handler) http.Handler {
 			tenant = p.CompanyID
 		}
 		ctx := r.Context()
-		prior, found, err := k.lookup(ctx, tenant, key)
+		st := &state{tenant: tenant, keyID: KeyID(tenant, key), bodyKey: sha256.Sum256([]byte(bodyKeyLabel + key)),
+			prefix: requestPrefix(r, tenant),
+			body:   newHashingBody(r.Body, r.Header.Get("Content-Type"), k.maxBody, requestKey(key))}
+		prior, found, err := k.lookup(ctx, tenant, st.keyID)
 		if err != nil {
 			problem.Write(w, r, err)
 			return
 		}
-		st := &state{tenant: tenant, key: key, prefix: requestPrefix(r, tenant),
-			body: newHashingBody(r.Body, r.Header.Get("Content-Type"), k.maxBody)}
 		if found {
 			k.answerFromPrior(w, r, st, prior)
 			return
@@ -189,7 +239,7 @@ func (k *Keys) Middleware(next http.Handler) http.Handler {
 		// bookkeeping finishes even if the client has gone: a replay needs it.
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		after, found, err := k.lookup(bctx, tenant, key)
+		after, found, err := k.lookup(bctx, tenant, st.keyID)
 		switch {
 		case err != nil:
 			k.log.Error("idempotency: look up after handler", "err", err)
@@ -219,6 +269,11 @@ func (k *Keys) answerFromPrior(w http.ResponseWriter, r *http.Request, st *state
 			"a request with this Idempotency-Key is still being processed; retry later"))
 		return
 	}
+	if prior.seal == nil { // stored before answers were sealed: carried out, not replayable
+		problem.Write(w, r, problem.New(http.StatusUnprocessableEntity, problem.CodeIdempotencyReused,
+			"this Idempotency-Key was already used and its first answer can no longer be replayed"))
+		return
+	}
 	h := st.body.finish(st.prefix)
 	if st.body.err != nil {
 		problem.Write(w, r, st.body.err)
@@ -227,6 +282,12 @@ func (k *Keys) answerFromPrior(w http.ResponseWriter, r *http.Request, st *state
 	if h != baseHash(prior.requestHash) {
 		problem.Write(w, r, problem.New(http.StatusUnprocessableEntity, problem.CodeIdempotencyReused,
 			"this Idempotency-Key was used for a different request"))
+		return
+	}
+	body, err := openBody(st, prior)
+	if err != nil {
+		k.log.Error("idempotency: replay refused", "err", err, "tenant", st.tenant, "key_id", st.keyID)
+		problem.Write(w, r, problem.Internal(err))
 		return
 	}
 	hdr := w.Header()
@@ -239,15 +300,16 @@ func (k *Keys) answerFromPrior(w http.ResponseWriter, r *http.Request, st *state
 	hdr.Set(ReplayedHeader, "true")
 	w.WriteHeader(*prior.status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(prior.body)
+		_, _ = w.Write(body)
 	}
 }
 
-func (k *Keys) lookup(ctx context.Context, tenant uuid.UUID, key string) (row, bool, error) {
+// lookup reads the row of a key (keyID: KeyID of the raw key).
+func (k *Keys) lookup(ctx context.Context, tenant uuid.UUID, keyID string) (row, bool, error) {
 	var rw row
-	err := k.pool.QueryRow(ctx, `SELECT request_hash, status_code, content_type, response_body, position
-		FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenant, key).
-		Scan(&rw.requestHash, &rw.status, &rw.contentType, &rw.body, &rw.position)
+	err := k.pool.QueryRow(ctx, `SELECT request_hash, status_code, content_type, response_body, position, seal_version
+		FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenant, keyID).
+		Scan(&rw.requestHash, &rw.status, &rw.contentType, &rw.body, &rw.position, &rw.seal)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return row{}, false, nil
 	}
@@ -257,8 +319,8 @@ func (k *Keys) lookup(ctx context.Context, tenant uuid.UUID, key string) (row, b
 	return rw, true, nil
 }
 
-// complete stores the response in the request's own row (and only there: the full
-// hash with its nonce must match, and the row must not be complete yet).
+// complete stores the response, sealed, in the request's own row (and only there:
+// the full hash with its nonce must match, and the row must not be complete yet).
 func (k *Keys) complete(ctx context.Context, st *state, rec *recorder) error {
 	var pos *int64
 	if v := rec.header.Get(PositionHeader); v != "" {
@@ -266,11 +328,90 @@ func (k *Keys) complete(ctx context.Context, st *state, rec *recorder) error {
 			pos = &n
 		}
 	}
-	_, err := k.pool.Exec(ctx, `UPDATE idempotency_keys
-		SET status_code = $4, content_type = $5, response_body = $6, position = $7
+	contentType := rec.header.Get("Content-Type")
+	sealed, err := sealBody(st.bodyKey, sealData(st.keyID, st.record.RequestHash, rec.status, contentType, pos), rec.body.Bytes())
+	if err != nil {
+		return err
+	}
+	_, err = k.pool.Exec(ctx, `UPDATE idempotency_keys
+		SET status_code = $4, content_type = $5, response_body = $6, position = $7, seal_version = $8
 		WHERE tenant_id = $1 AND key = $2 AND request_hash = $3 AND status_code IS NULL`,
-		st.tenant, st.key, st.record.RequestHash, rec.status, rec.header.Get("Content-Type"), rec.body.Bytes(), pos)
+		st.tenant, st.keyID, st.record.RequestHash, rec.status, contentType, sealed, pos, sealVersion)
 	return err
+}
+
+// sealData is the additional data a body is sealed with: the row it belongs to (key
+// and request hash, which holds a per-request nonce) and the columns replayed with
+// it, each length-prefixed.
+func sealData(keyID, requestHash string, status int, contentType string, position *int64) []byte {
+	var b []byte
+	b = append(b, sealLabel...)
+	for _, part := range []string{keyID, requestHash, contentType} {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(part)))
+		b = append(b, part...)
+	}
+	b = binary.BigEndian.AppendUint64(b, uint64(int64(status)))
+	if position == nil {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		b = binary.BigEndian.AppendUint64(b, uint64(*position))
+	}
+	return b
+}
+
+func newGCM(key [32]byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// sealBody returns nonce || AES-256-GCM(key, nonce, body, ad).
+func sealBody(key [32]byte, ad, body []byte) ([]byte, error) {
+	gcm, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(body)+gcm.Overhead())
+	if _, err := rand.Read(out); err != nil {
+		return nil, fmt.Errorf("idempotency: nonce: %w", err)
+	}
+	return gcm.Seal(out, out, body, ad), nil
+}
+
+// openBody returns the stored body of a complete, sealed row, or errUnsealable when
+// the caller's key does not open it or anything it is bound to changed.
+func openBody(st *state, rw row) ([]byte, error) {
+	if rw.seal == nil || *rw.seal != sealVersion {
+		return nil, fmt.Errorf("%w: unknown seal version", errUnsealable)
+	}
+	gcm, err := newGCM(st.bodyKey)
+	if err != nil {
+		return nil, err
+	}
+	if len(rw.body) < gcm.NonceSize()+gcm.Overhead() {
+		return nil, fmt.Errorf("%w: %d bytes are too short", errUnsealable, len(rw.body))
+	}
+	var contentType string
+	if rw.contentType != nil {
+		contentType = *rw.contentType
+	}
+	ad := sealData(st.keyID, rw.requestHash, *rw.status, contentType, rw.position)
+	n := gcm.NonceSize()
+	body, err := gcm.Open(nil, rw.body[:n], rw.body[n:], ad)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUnsealable, err)
+	}
+	return body, nil
+}
+
+// requestKey keys the request hash, so that it tells nothing about the request to
+// anyone who does not hold the raw key.
+func requestKey(rawKey string) []byte {
+	sum := sha256.Sum256([]byte(reqKeyLabel + rawKey))
+	return sum[:]
 }
 
 func stateChanging(m string) bool {
@@ -326,8 +467,8 @@ type hashingBody struct {
 	readErr error
 }
 
-func newHashingBody(src io.ReadCloser, contentType string, limit int64) *hashingBody {
-	b := &hashingBody{src: src, h: sha256.New(), limit: limit}
+func newHashingBody(src io.ReadCloser, contentType string, limit int64, macKey []byte) *hashingBody {
+	b := &hashingBody{src: src, h: hmac.New(sha256.New, macKey), limit: limit}
 	b.w = b.h
 	// The media type is part of the request; its parameters (a charset spelling, a
 	// boundary) are not.

@@ -3,18 +3,27 @@ package idempotency_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
@@ -38,13 +47,15 @@ func (noted) EventType() string { return "idempotencytest.Noted" }
 func init() { domain.RegisterEvent(noted{}, 1) }
 
 type env struct {
-	url     string
-	store   *eventstore.Store
-	tokenA  string // a user of company A
-	tokenA2 string // another user of company A
-	tokenB  string // a user of company B
-	hold    chan struct{}
-	entered chan struct{}
+	url      string
+	pool     *pgxpool.Pool
+	store    *eventstore.Store
+	companyA uuid.UUID
+	tokenA   string // a user of company A
+	tokenA2  string // another user of company A
+	tokenB   string // a user of company B
+	hold     chan struct{}
+	entered  chan struct{}
 }
 
 // newEnv serves tiny write handlers the way real ones will be written: decode,
@@ -52,7 +63,14 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	pool, _ := pgtest.NewDatabase(t)
-	e := &env{store: eventstore.New(pool, nil), hold: make(chan struct{}), entered: make(chan struct{}, 16)}
+	return newEnvOn(t, pool, uuid.New())
+}
+
+// newEnvOn serves on a migrated database; tokenA and tokenA2 sign in to companyA.
+func newEnvOn(t *testing.T, pool *pgxpool.Pool, companyA uuid.UUID) *env {
+	t.Helper()
+	e := &env{pool: pool, store: eventstore.New(pool, nil), companyA: companyA,
+		hold: make(chan struct{}), entered: make(chan struct{}, 16)}
 	sessions, err := auth.NewSessions(auth.SessionsConfig{Pool: pool})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +84,6 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	ctx := ctxFor(t)
-	companyA := uuid.New()
 	signIn := func(company uuid.UUID) string {
 		user := uuid.New()
 		if _, err := pool.Exec(ctx, `INSERT INTO credentials (user_id, company_id, email, password_hash) VALUES ($1, $2, $3, 'x')`,
@@ -90,7 +107,8 @@ func newEnv(t *testing.T) *env {
 			Streams: []app.StreamAppend{{StreamID: stream, ExpectedVersion: int64(len(recs)), Events: []domain.Event{noted{Text: text}}}},
 			Meta:    domain.Metadata{ActorKind: domain.ActorSystem, CorrelationID: uuid.New()},
 		}
-		if rec := idempotency.Record(r.Context()); rec != nil {
+		if rec := idempotency.Record(r.Context()); rec != nil { // as domain/app does
+			b.Meta.IdempotencyKey = rec.Key
 			b.Records = append(b.Records, *rec)
 		}
 		return e.store.Append(r.Context(), b)
@@ -124,6 +142,26 @@ func newEnv(t *testing.T) *env {
 			}
 			consistency.SetPosition(w, res)
 			return web.WriteJSON(w, http.StatusCreated, map[string]any{"text": in.Text, "at": time.Now().UnixNano()})
+		}))
+		// Like POST /documents/{id}/links: the answer holds a secret shown once (the
+		// token); the events hold only its digest.
+		r.Post("/links/{stream}", problem.Handler(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				Label string `json:"label"`
+			}
+			if err := web.DecodeJSON(w, r, &in, 0); err != nil {
+				return err
+			}
+			token := make([]byte, 32)
+			_, _ = rand.Read(token)
+			digest := sha256.Sum256(token)
+			res, err := appendNote(r, "link-"+chi.URLParam(r, "stream"), hex.EncodeToString(digest[:]))
+			if err != nil {
+				return err
+			}
+			consistency.SetPosition(w, res)
+			return web.WriteJSON(w, http.StatusCreated, map[string]any{"label": in.Label,
+				"url": "https://share.example/l/" + hex.EncodeToString(token), "token": hex.EncodeToString(token)})
 		}))
 		r.Post("/files", problem.Handler(func(w http.ResponseWriter, r *http.Request) error {
 			up, err := web.ReadUpload(w, r, blobStore, web.UploadSpec{MaxFileBytes: 1 << 16, Fields: []string{"name"}})
@@ -411,5 +449,281 @@ func TestRecordOutsideTheMiddlewareIsNil(t *testing.T) {
 	}
 	if _, err := idempotency.New(idempotency.Config{}); err == nil {
 		t.Fatal("empty config accepted")
+	}
+}
+
+// keyID is the stored form of a raw key, computed from the documented formula (not
+// by the package) so that a change of the formula fails here.
+func keyID(tenant uuid.UUID, raw string) string {
+	sum := sha256.Sum256([]byte("sharehub idempotency key\x00" + tenant.String() + "\x00" + raw))
+	return hex.EncodeToString(sum[:])
+}
+
+// link creates a link with company A's token and returns the answer and the secret
+// token it shows.
+func (e *env) link(t *testing.T, stream, key string) (answer, string) {
+	t.Helper()
+	a := e.post(t, e.tokenA, "/links/"+stream, key, "application/json", strings.NewReader(`{"label":"for the auditor"}`))
+	var l struct {
+		Token string `json:"token"`
+	}
+	_ = json.Unmarshal([]byte(a.body), &l)
+	return a, l.Token
+}
+
+// leaks returns the needles that some row of table holds, searched in each whole
+// row's text form as text and as hex (the text form of a bytea column is its hex).
+// Needles must not hold LIKE wildcards.
+func leaks(t *testing.T, pool *pgxpool.Pool, table string, needles []string) []string {
+	t.Helper()
+	var found []string
+	for _, n := range needles {
+		if strings.ContainsAny(n, `%_\`) {
+			t.Fatalf("needle %q holds a LIKE wildcard", n)
+		}
+		var hit bool
+		if err := pool.QueryRow(ctxFor(t), `SELECT EXISTS (SELECT 1 FROM `+table+` x
+			WHERE x::text LIKE '%' || $1 || '%' OR x::text LIKE '%' || $2 || '%')`,
+			n, hex.EncodeToString([]byte(n))).Scan(&hit); err != nil {
+			t.Fatal(err)
+		}
+		if hit {
+			found = append(found, n)
+		}
+	}
+	return found
+}
+
+// secretNeedles is what must not be found of a key and an answer holding a token:
+// each whole, and every 12-character window of the token.
+func secretNeedles(raw, token, body string) []string {
+	needles := []string{raw, token, body}
+	for i := 0; i+12 <= len(token); i += 4 {
+		needles = append(needles, token[i:i+12])
+	}
+	return needles
+}
+
+// A database reader finds neither the raw key nor anything of an answer's secret,
+// in the idempotency records or in the log; the caller with the key still gets the
+// identical first answer.
+func TestStoredRecordsHoldNeitherKeyNorSecret(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxFor(t)
+	raw := "raw-key-" + uuid.NewString()
+	first, token := e.link(t, "s", raw)
+	if first.status != 201 || len(token) != 64 || first.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("first: %+v", first)
+	}
+	for range 2 {
+		again, _ := e.link(t, "s", raw)
+		if again.status != 201 || again.body != first.body || again.header.Get("Idempotent-Replayed") != "true" ||
+			again.header.Get("X-Position") != first.header.Get("X-Position") || again.header.Get("Content-Type") != "application/json" {
+			t.Fatalf("replay differs:\n%+v\n%+v", first, again)
+		}
+	}
+	if n := e.events(t, "link-s"); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+
+	// The key is stored, and written into the events' metadata, as its digest only;
+	// the body as nonce || ciphertext || tag.
+	id := keyID(e.companyA, raw)
+	var stored, metaKey string
+	var seal *int16
+	var size int
+	if err := e.pool.QueryRow(ctx, `SELECT key, seal_version, octet_length(response_body) FROM idempotency_keys WHERE tenant_id = $1`,
+		e.companyA).Scan(&stored, &seal, &size); err != nil {
+		t.Fatal(err)
+	}
+	if stored != id || seal == nil || *seal != 1 || size != 12+len(first.body)+16 {
+		t.Fatalf("stored key %s (want %s), seal %v, %d body bytes for a %d-byte answer", stored, id, seal, size, len(first.body))
+	}
+	if err := e.pool.QueryRow(ctx, `SELECT metadata->>'idempotency_key' FROM events WHERE stream_id = 'link-s'`).Scan(&metaKey); err != nil {
+		t.Fatal(err)
+	}
+	if metaKey != id {
+		t.Fatalf("event metadata carries key %q, want %s", metaKey, id)
+	}
+
+	needles := secretNeedles(raw, token, first.body)
+	for _, table := range []string{"idempotency_keys", "events"} {
+		if found := leaks(t, e.pool, table, needles); len(found) > 0 {
+			t.Errorf("%s holds %q", table, found)
+		}
+	}
+	// The search does see them where they are.
+	if _, err := e.pool.Exec(ctx, `CREATE TABLE leak_probe AS SELECT $1::bytea AS body, $2::text AS key`, []byte(first.body), raw); err != nil {
+		t.Fatal(err)
+	}
+	if found := leaks(t, e.pool, "leak_probe", needles); len(found) != len(needles) {
+		t.Fatalf("the search found only %q of %q", found, needles)
+	}
+}
+
+// Another key finds nothing to replay, and cannot open a sealed answer that a
+// database writer moves into its row.
+func TestAnotherKeyCannotOpenARecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxFor(t)
+	k1, k2 := "k1-"+uuid.NewString(), "k2-"+uuid.NewString()
+	a1, tok1 := e.link(t, "w", k1)
+	a2, tok2 := e.link(t, "w", k2)
+	a3, tok3 := e.link(t, "w", "k3-"+uuid.NewString())
+	if a1.status != 201 || a2.status != 201 || a3.status != 201 || a3.header.Get("Idempotent-Replayed") != "" ||
+		tok1 == tok2 || tok3 == tok1 || tok3 == tok2 {
+		t.Fatalf("%+v\n%+v\n%+v", a1, a2, a3)
+	}
+	id1, id2 := keyID(e.companyA, k1), keyID(e.companyA, k2)
+	refused := func(what string) {
+		t.Helper()
+		got, _ := e.link(t, "w", k2)
+		if got.status != 500 || code(got) != "internal" || got.header.Get("Content-Type") != "application/problem+json" ||
+			got.header.Get("Idempotent-Replayed") != "" || strings.Contains(got.body, tok1) || strings.Contains(got.body, tok2) {
+			t.Fatalf("%s: %+v", what, got)
+		}
+	}
+
+	// k1's sealed answer (with the columns it is bound to) in k2's row.
+	if _, err := e.pool.Exec(ctx, `UPDATE idempotency_keys d SET response_body = s.response_body,
+		status_code = s.status_code, content_type = s.content_type, position = s.position
+		FROM idempotency_keys s WHERE d.tenant_id = $1 AND d.key = $2 AND s.tenant_id = $1 AND s.key = $3`,
+		e.companyA, id2, id1); err != nil {
+		t.Fatal(err)
+	}
+	refused("k1's answer in k2's row")
+
+	// k1's whole row renamed to k2, with k2's request hash so that the request matches.
+	var hash2 string
+	if err := e.pool.QueryRow(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 RETURNING request_hash`,
+		e.companyA, id2).Scan(&hash2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE idempotency_keys SET key = $3, request_hash = $4 WHERE tenant_id = $1 AND key = $2`,
+		e.companyA, id1, id2, hash2); err != nil {
+		t.Fatal(err)
+	}
+	refused("k1's row renamed to k2")
+	if n := e.events(t, "link-w"); n != 3 {
+		t.Fatalf("%d events, want 3: a refused replay ran again", n)
+	}
+}
+
+// A changed record answers 500 internal: never garbage, never the command again.
+func TestTamperedRecordIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxFor(t)
+	cases := map[string]string{
+		"nonce byte":      `response_body = set_byte(response_body, 0, get_byte(response_body, 0) # 1)`,
+		"ciphertext byte": `response_body = set_byte(response_body, 20, get_byte(response_body, 20) # 1)`,
+		"tag byte":        `response_body = set_byte(response_body, octet_length(response_body) - 1, get_byte(response_body, octet_length(response_body) - 1) # 128)`,
+		"truncated":       `response_body = substring(response_body from 1 for 20)`,
+		"empty":           `response_body = ''::bytea`,
+		"status":          `status_code = 200`,
+		"content type":    `content_type = 'text/html'`,
+		"position":        `position = position + 1`,
+		"seal version":    `seal_version = 2`,
+	}
+	for name, set := range cases {
+		raw := "tamper-" + uuid.NewString()
+		first, token := e.link(t, "t", raw)
+		if first.status != 201 {
+			t.Fatalf("%s: %+v", name, first)
+		}
+		tag, err := e.pool.Exec(ctx, `UPDATE idempotency_keys SET `+set+` WHERE tenant_id = $1 AND key = $2`, e.companyA, keyID(e.companyA, raw))
+		if err != nil || tag.RowsAffected() != 1 {
+			t.Fatalf("%s: %v %v", name, tag, err)
+		}
+		again, _ := e.link(t, "t", raw)
+		if again.status != 500 || code(again) != "internal" || again.header.Get("Content-Type") != "application/problem+json" ||
+			again.header.Get("Idempotent-Replayed") != "" || again.header.Get("X-Position") != "" || strings.Contains(again.body, token) {
+			t.Fatalf("%s: %+v", name, again)
+		}
+	}
+	if n := e.events(t, "link-t"); n != len(cases) {
+		t.Fatalf("%d events for %d requests: a refused replay ran again", n, len(cases))
+	}
+}
+
+// Migration 00021 hashes the keys of rows stored before it and drops their plain
+// answers: a retry of such a key is refused (422 when it completed, 409 while it
+// runs), never run twice and never answered with a secret.
+func TestRowsStoredBeforeSealingAreRefusedNotRerun(t *testing.T) {
+	t.Parallel()
+	ctx := ctxFor(t)
+	pool, err := pgxpool.New(ctx, pgtest.NewEmptyDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	files, err := filepath.Glob("../../migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
+	fsys := fstest.MapFS{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[filepath.Base(f)] = &fstest.MapFile{Data: b}
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	t.Cleanup(func() { db.Close() })
+	migrate, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithTableName("schema_migrations"), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.UpTo(ctx, 20); err != nil {
+		t.Fatal(err)
+	}
+
+	company := uuid.New()
+	done, running := "done-"+uuid.NewString(), "running-"+uuid.NewString()
+	secret := "https://share.example/l/" + strings.Repeat("5ec7e7", 8)
+	if _, err := pool.Exec(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash, status_code, content_type, response_body, position)
+		VALUES ($1, $2, 'plainhash', 201, 'application/json', $3, 7), ($1, $4, 'plainhash', NULL, NULL, NULL, NULL)`,
+		company, done, []byte(`{"url":"`+secret+`"}`), running); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	rows, err := pool.Query(ctx, `SELECT key FROM idempotency_keys WHERE request_hash = '' AND response_body IS NULL AND seal_version IS NULL ORDER BY status_code NULLS LAST`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if rows.Err() != nil || len(keys) != 2 || keys[0] != keyID(company, done) || keys[1] != keyID(company, running) {
+		t.Fatalf("migrated keys %q (%v)", keys, rows.Err())
+	}
+	if found := leaks(t, pool, "idempotency_keys", []string{done, running, secret, "plainhash"}); len(found) > 0 {
+		t.Fatalf("idempotency_keys still holds %q", found)
+	}
+	// No plain answer can be stored any more.
+	if _, err := pool.Exec(ctx, `UPDATE idempotency_keys SET response_body = 'plain'::bytea`); err == nil {
+		t.Fatal("an unsealed body was accepted")
+	}
+
+	e := newEnvOn(t, pool, company)
+	if a := e.note(t, e.tokenA, "old", done, `{"text":"again"}`); a.status != 422 || code(a) != "idempotency_key_reused" || strings.Contains(a.body, secret) {
+		t.Fatalf("completed before sealing: %+v", a)
+	}
+	if a := e.note(t, e.tokenA, "old", running, `{"text":"again"}`); a.status != 409 || code(a) != "idempotency_key_in_flight" {
+		t.Fatalf("running before sealing: %+v", a)
+	}
+	if n := e.events(t, "note-old"); n != 0 {
+		t.Fatalf("%d events: a key used before sealing ran again", n)
 	}
 }
