@@ -40,6 +40,11 @@ type OrderedFilter struct {
 	// snapshot horizon, i.e. everything committed that no running transaction can
 	// still precede).
 	Through *Cursor
+	// Visible reads everything committed and visible to this query's snapshot
+	// instead of stopping at the horizon (when Through is nil). A consumer that
+	// keeps a checkpoint must not use it: a transaction still running may commit
+	// an event before what it reads. A one-off replay may.
+	Visible bool
 	// Tenant: only that tenant's events (nil: every tenant).
 	Tenant *uuid.UUID
 	// Until: only events recorded at or before this instant (zero: no bound).
@@ -61,7 +66,7 @@ func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if f.Through != nil {
 		where = append(where, "(transaction_id, position) <= ("+arg(strconv.FormatUint(f.Through.TxID, 10))+"::text::xid8, "+arg(f.Through.Position)+")")
-	} else {
+	} else if !f.Visible {
 		where = append(where, "transaction_id < pg_snapshot_xmin(pg_current_snapshot())")
 	}
 	if f.Tenant != nil {

@@ -190,6 +190,22 @@ func (e *PoisonEventError) Unwrap() error { return e.Err }
 // the transaction it is given, effects are exactly once. Several processes may
 // subscribe with the same group: the checkpoint row lock lets one consume at a time.
 func (s *Store) Subscribe(ctx context.Context, cfg SubscriptionConfig, h Handler) error {
+	return s.subscribe(ctx, cfg, func(msg *message.Message) error { return s.handle(msg, h) })
+}
+
+// Statements applies one event without reading: it returns the statements that
+// apply ev (nil: nothing to do). The consumer sends them in a single round trip,
+// between a SAVEPOINT and its RELEASE in the same pipeline, so an event that
+// fails leaves nothing behind and the events before it in the batch still commit.
+type Statements func(ev domain.Recorded) (*pgx.Batch, error)
+
+// SubscribeStatements is Subscribe for handlers that only write: one round trip
+// per event instead of one per statement plus two for the savepoint.
+func (s *Store) SubscribeStatements(ctx context.Context, cfg SubscriptionConfig, h Statements) error {
+	return s.subscribe(ctx, cfg, func(msg *message.Message) error { return s.handleStatements(msg, h) })
+}
+
+func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle func(*message.Message) error) error {
 	if cfg.ConsumerGroup == "" {
 		return errors.New("subscribe: consumer group required")
 	}
@@ -254,7 +270,7 @@ func (s *Store) Subscribe(ctx context.Context, cfg SubscriptionConfig, h Handler
 			msg.Nack()
 			return nil
 		}
-		err := s.handle(msg, h)
+		err := handle(msg)
 		if err == nil {
 			delete(attempts, msg.UUID)
 			delivered.Inc()
@@ -281,19 +297,15 @@ func (s *Store) Subscribe(ctx context.Context, cfg SubscriptionConfig, h Handler
 // leaves no partial writes and the events before it in the batch still commit.
 func (s *Store) handle(msg *message.Message, h Handler) error {
 	ctx := msg.Context()
-	wtx, ok := wsql.TxFromContext(ctx)
-	if !ok {
-		return errors.New("no consumer transaction in message context")
-	}
-	ptx, ok := wtx.(*wsql.PgxTx)
-	if !ok {
-		return fmt.Errorf("consumer transaction is %T, not pgx", wtx)
+	tx, err := consumerTx(msg)
+	if err != nil {
+		return err
 	}
 	ev, err := s.recordedFromMessage(msg)
 	if err != nil {
 		return err
 	}
-	sp, err := ptx.Tx.Begin(ctx)
+	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
@@ -342,4 +354,43 @@ func (s *Store) Applied(ctx context.Context, group string, position int64) (bool
 		return false, fmt.Errorf("applied %s %d: %w", group, position, err)
 	}
 	return ok, nil
+}
+
+func consumerTx(msg *message.Message) (pgx.Tx, error) {
+	wtx, ok := wsql.TxFromContext(msg.Context())
+	if !ok {
+		return nil, errors.New("no consumer transaction in message context")
+	}
+	ptx, ok := wtx.(*wsql.PgxTx)
+	if !ok {
+		return nil, fmt.Errorf("consumer transaction is %T, not pgx", wtx)
+	}
+	return ptx.Tx, nil
+}
+
+func (s *Store) handleStatements(msg *message.Message, h Statements) error {
+	ctx := msg.Context()
+	tx, err := consumerTx(msg)
+	if err != nil {
+		return err
+	}
+	ev, err := s.recordedFromMessage(msg)
+	if err != nil {
+		return err
+	}
+	b, err := h(ev)
+	if err != nil || b == nil || b.Len() == 0 {
+		return err
+	}
+	wrapped := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, b.Len()+2)}
+	wrapped.Queue(`SAVEPOINT sharehub_event`)
+	wrapped.QueuedQueries = append(wrapped.QueuedQueries, b.QueuedQueries...)
+	wrapped.Queue(`RELEASE SAVEPOINT sharehub_event`)
+	if err := tx.SendBatch(ctx, wrapped).Close(); err != nil {
+		if _, rerr := tx.Exec(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT sharehub_event`); rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
+		}
+		return err
+	}
+	return nil
 }

@@ -65,41 +65,41 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 	v := ev.Version
 	switch e := ev.Event.(type) {
 	case domain.CompanyRegistered:
-		q.Exec(`INSERT INTO companies (id, name, via, registered_at, version) VALUES ($1, $2, $3, $4, $5)
+		q.Exec(`INSERT INTO {companies} (id, name, via, registered_at, version) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (id) DO NOTHING`, e.CompanyID, e.Name, e.Via, e.RegisteredAt, v)
 	case domain.PortalDefaultsChanged, domain.ProviderCustomerAdded, domain.ProviderCustomerRemoved:
 		// Portal projection.
 
 	case domain.UserRegistered:
-		q.Exec(`INSERT INTO users (id, company_id, name, email, role, can_share, auditor, status, activated_at, version)
+		q.Exec(`INSERT INTO {users} (id, company_id, name, email, role, can_share, auditor, status, activated_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9) ON CONFLICT (id) DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Name, e.Personal.Email, string(e.Role), e.CanShare, e.Auditor,
 			e.RegisteredAt, v)
 	case domain.UserInvited:
-		q.Exec(`INSERT INTO users (id, company_id, name, email, role, can_share, auditor, status, invited_by,
+		q.Exec(`INSERT INTO {users} (id, company_id, name, email, role, can_share, auditor, status, invited_by,
 				invited_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 'invited', $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Name, e.Personal.Email, string(e.Role), e.CanShare, e.Auditor,
 			id(e.InvitedBy), e.InvitedAt, v)
 	case domain.UserActivated:
-		q.Exec(`UPDATE users SET status = 'active', name = $2, activated_at = $3, version = $4
+		q.Exec(`UPDATE {users} SET status = 'active', name = $2, activated_at = $3, version = $4
 			WHERE id = $1 AND version < $4`, e.UserID, e.Personal.Name, e.ActivatedAt, v)
 	case domain.UserRoleChanged:
-		q.Exec(`UPDATE users SET role = $2, can_share = $3, auditor = $4, version = $5 WHERE id = $1 AND version < $5`,
+		q.Exec(`UPDATE {users} SET role = $2, can_share = $3, auditor = $4, version = $5 WHERE id = $1 AND version < $5`,
 			e.UserID, string(e.Role), e.CanShare, e.Auditor, v)
 
 	case domain.CustomerGroupCreated:
-		q.Exec(`INSERT INTO groups (id, provider_id, name, code, created_at, version) VALUES ($1, $2, $3, $4, $5, $6)
+		q.Exec(`INSERT INTO {groups} (id, provider_id, name, code, created_at, version) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (id) DO NOTHING`, e.GroupID, e.ProviderID, e.Name, e.Code, e.CreatedAt, v)
 	case domain.GroupAccessGranted:
-		q.Exec(`INSERT INTO group_members (group_id, user_id, access, granted_at)
-			SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM groups WHERE id = $1 AND version < $5)
+		q.Exec(`INSERT INTO {group_members} (group_id, user_id, access, granted_at)
+			SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM {groups} WHERE id = $1 AND version < $5)
 			ON CONFLICT (group_id, user_id) DO UPDATE SET access = EXCLUDED.access, granted_at = EXCLUDED.granted_at`,
 			e.GroupID, e.UserID, string(e.Access), e.GrantedAt, v)
 		groupVersion(q, e.GroupID, v)
 	case domain.GroupAccessRevoked:
-		q.Exec(`DELETE FROM group_members WHERE group_id = $1 AND user_id = $2
-			AND EXISTS (SELECT 1 FROM groups WHERE id = $1 AND version < $3)`, e.GroupID, e.UserID, v)
+		q.Exec(`DELETE FROM {group_members} WHERE group_id = $1 AND user_id = $2
+			AND EXISTS (SELECT 1 FROM {groups} WHERE id = $1 AND version < $3)`, e.GroupID, e.UserID, v)
 		groupVersion(q, e.GroupID, v)
 
 	case domain.CustomerConnected, domain.CustomerInvited, domain.CustomerInvitationAccepted,
@@ -118,5 +118,5 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 }
 
 func groupVersion(q *Queue, group any, v int64) {
-	q.Exec(`UPDATE groups SET version = $2 WHERE id = $1 AND version < $2`, group, v)
+	q.Exec(`UPDATE {groups} SET version = $2 WHERE id = $1 AND version < $2`, group, v)
 }

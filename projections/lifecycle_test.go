@@ -127,10 +127,14 @@ func TestApplyingEveryEventTwiceChangesNothing(t *testing.T) {
 				if err != nil || len(evs) == 0 {
 					return err
 				}
-				h := projections.Handler(p)
+				h := projections.Statements(p)
 				for _, ev := range evs {
 					for range 2 {
-						if err := h(w.ctx, tx, ev); err != nil {
+						b, err := h(ev)
+						if err != nil {
+							return err
+						}
+						if err := tx.SendBatch(w.ctx, b).Close(); err != nil {
 							return err
 						}
 					}
@@ -256,7 +260,7 @@ func TestPoisonEventStopsOnlyItsProjection(t *testing.T) {
 			if ev.Type == "SharingPaused" {
 				return errors.New("this projection cannot apply SharingPaused")
 			}
-			q.Exec(`INSERT INTO seen VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+			q.Exec(`INSERT INTO {seen} VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
 			return nil
 		},
 	}

@@ -144,21 +144,21 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 	v := ev.Version
 	switch e := ev.Event.(type) {
 	case domain.CompanyRegistered:
-		q.Exec(`INSERT INTO companies (id, name, registered_at, version) VALUES ($1, $2, $3, $4)
+		q.Exec(`INSERT INTO {companies} (id, name, registered_at, version) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (id) DO NOTHING`, e.CompanyID, e.Name, e.RegisteredAt, v)
 	case domain.PortalDefaultsChanged:
-		q.Exec(`UPDATE companies SET documents_enabled_default = $2, version = $3 WHERE id = $1 AND version < $3`,
+		q.Exec(`UPDATE {companies} SET documents_enabled_default = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.CompanyID, e.DocumentsEnabledDefault, v)
 	case domain.ProviderCustomerAdded, domain.ProviderCustomerRemoved:
 		// Bookkeeping of the company aggregate; customers carry the same facts.
 
 	case domain.CustomerConnected:
-		q.Exec(`INSERT INTO customers (id, provider_id, company_id, company_name, status, via,
+		q.Exec(`INSERT INTO {customers} (id, provider_id, company_id, company_name, status, via,
 				workspace_folder_id, created_at, status_changed_at, version)
 			VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName, e.Via, e.WorkspaceFolderID, e.ConnectedAt, v)
 	case domain.CustomerInvited:
-		q.Exec(`INSERT INTO customers (id, provider_id, company_id, company_name, status, via,
+		q.Exec(`INSERT INTO {customers} (id, provider_id, company_id, company_name, status, via,
 				workspace_folder_id, contact_name, contact_email, created_at, status_changed_at, version)
 			VALUES ($1, $2, $3, $4, 'invited', 'invitation', $5, $6, $7, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName, e.WorkspaceFolderID,
@@ -172,27 +172,27 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 	case domain.SharingRevoked:
 		customerStatus(q, e.CustomerID, domain.StatusRevoked, e.RevokedAt, v)
 	case domain.CustomerAssignedToGroup:
-		q.Exec(`UPDATE customers SET group_id = $2, version = $3 WHERE id = $1 AND version < $3`,
+		q.Exec(`UPDATE {customers} SET group_id = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.CustomerID, id(e.GroupID), v)
 	case domain.MasterAccessGranted:
-		q.Exec(`UPDATE customers SET master_access = true, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
+		q.Exec(`UPDATE {customers} SET master_access = true, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
 	case domain.MasterAccessWithdrawn:
-		q.Exec(`UPDATE customers SET master_access = false, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
+		q.Exec(`UPDATE {customers} SET master_access = false, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
 	case domain.PortalDocumentsToggled:
-		q.Exec(`UPDATE customers SET documents_enabled = $2, version = $3 WHERE id = $1 AND version < $3`,
+		q.Exec(`UPDATE {customers} SET documents_enabled = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.CustomerID, e.DocumentsEnabled, v)
 	case domain.CustomerUserInvited, domain.CustomerShareAdded, domain.CustomerShareRemoved:
 		// The customer aggregate's own bookkeeping; users and shares have their tables.
 
 	case domain.FolderCreated:
-		q.Exec(`INSERT INTO folders (id, provider_id, parent_id, name, workspace_customer_id,
+		q.Exec(`INSERT INTO {folders} (id, provider_id, parent_id, name, workspace_customer_id,
 				created_by_customer_id, created_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
 			e.FolderID, e.ProviderID, id(e.ParentID), e.Name, id(e.WorkspaceCustomerID),
 			id(e.CreatedByCustomerID), e.CreatedAt, v)
 
 	case domain.DocumentAdded:
-		q.Exec(`INSERT INTO documents (id, provider_id, folder_id, name, workspace_customer_id,
+		q.Exec(`INSERT INTO {documents} (id, provider_id, folder_id, name, workspace_customer_id,
 				uploaded_by_customer_id, versions, added_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) ON CONFLICT (id) DO NOTHING`,
 			e.DocumentID, e.ProviderID, e.FolderID, e.Name, id(e.WorkspaceCustomerID),
@@ -200,48 +200,48 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 		addVersion(q, e.DocumentID, 1, e.FileInfo, e.Hidden, e.UploadedByCustomerID, e.AddedAt, v)
 	case domain.DocumentVersionAdded:
 		addVersion(q, e.DocumentID, e.Version, e.FileInfo, e.Hidden, e.UploadedByCustomerID, e.AddedAt, v)
-		q.Exec(`UPDATE documents SET versions = greatest(versions, $2), version = $3 WHERE id = $1 AND version < $3`,
+		q.Exec(`UPDATE {documents} SET versions = greatest(versions, $2), version = $3 WHERE id = $1 AND version < $3`,
 			e.DocumentID, e.Version, v)
 	case domain.VersionVisibilityChanged:
-		q.Exec(`UPDATE versions SET hidden = $3, version = $4
+		q.Exec(`UPDATE {versions} SET hidden = $3, version = $4
 			WHERE document_id = $1 AND number = $2 AND version < $4`, e.DocumentID, e.Version, e.Hidden, v)
 	case domain.DocumentRemoved:
-		q.Exec(`UPDATE documents SET removed = true, removed_at = $2, version = $3 WHERE id = $1 AND version < $3`,
+		q.Exec(`UPDATE {documents} SET removed = true, removed_at = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.DocumentID, e.RemovedAt, v)
 	case domain.DocumentShareAdded, domain.DocumentLinkAdded:
 		// The document aggregate's own bookkeeping; shares and links have their tables.
 	case domain.DocumentDownloaded:
-		q.Exec(`INSERT INTO downloads (event_id, document_id, provider_id, customer_id, user_id, number, downloaded_at)
+		q.Exec(`INSERT INTO {downloads} (event_id, document_id, provider_id, customer_id, user_id, number, downloaded_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
 			ev.EventID, e.DocumentID, e.ProviderID, e.CustomerID, e.UserID, e.Version, e.DownloadedAt)
 
 	case domain.PortalShareGranted:
-		q.Exec(`INSERT INTO shares (id, provider_id, customer_id, document_id, folder_id, permission,
+		q.Exec(`INSERT INTO {shares} (id, provider_id, customer_id, document_id, folder_id, permission,
 				granted_by, granted_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
 			e.ShareID, e.ProviderID, e.CustomerID, id(e.DocumentID), id(e.FolderID), string(e.Permission),
 			e.GrantedBy, e.GrantedAt, v)
 	case domain.SharePermissionChanged:
-		q.Exec(`UPDATE shares SET permission = $2, version = $3 WHERE id = $1 AND version < $3`,
+		q.Exec(`UPDATE {shares} SET permission = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.ShareID, string(e.Permission), v)
 	case domain.ShareCancelled:
-		q.Exec(`UPDATE shares SET cancelled = true, reason = $2, cancelled_by = $3, cancelled_at = $4, version = $5
+		q.Exec(`UPDATE {shares} SET cancelled = true, reason = $2, cancelled_by = $3, cancelled_at = $4, version = $5
 			WHERE id = $1 AND version < $5`, e.ShareID, e.Reason, id(e.CancelledBy), e.CancelledAt, v)
 
 	case domain.LinkCreated:
-		q.Exec(`INSERT INTO links (id, provider_id, document_id, token_hash, password_required, expires_at,
+		q.Exec(`INSERT INTO {links} (id, provider_id, document_id, token_hash, password_required, expires_at,
 				created_by, created_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
 			e.LinkID, e.ProviderID, e.DocumentID, e.TokenHash, e.PasswordHash != "", at(e.ExpiresAt),
 			e.CreatedBy, e.CreatedAt, v)
 	case domain.LinkCancelled:
-		q.Exec(`UPDATE links SET cancelled = true, reason = $2, cancelled_by = $3, cancelled_at = $4, version = $5
+		q.Exec(`UPDATE {links} SET cancelled = true, reason = $2, cancelled_by = $3, cancelled_at = $4, version = $5
 			WHERE id = $1 AND version < $5`, e.LinkID, e.Reason, id(e.CancelledBy), e.CancelledAt, v)
 	case domain.LinkOpened:
-		q.Exec(`UPDATE links SET opens = opens + 1, last_opened_at = $2, version = $3 WHERE id = $1 AND version < $3`,
+		q.Exec(`UPDATE {links} SET opens = opens + 1, last_opened_at = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.LinkID, e.OpenedAt, v)
 	case domain.LinkPasswordRejected:
-		q.Exec(`UPDATE links SET password_rejections = password_rejections + 1, version = $2
+		q.Exec(`UPDATE {links} SET password_rejections = password_rejections + 1, version = $2
 			WHERE id = $1 AND version < $2`, e.LinkID, v)
 
 	case domain.UserRegistered, domain.UserInvited, domain.UserActivated, domain.UserRoleChanged,
@@ -254,12 +254,12 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 }
 
 func customerStatus(q *Queue, customer uuid.UUID, status domain.CustomerStatus, when time.Time, v int64) {
-	q.Exec(`UPDATE customers SET status = $2, status_changed_at = $3, version = $4 WHERE id = $1 AND version < $4`,
+	q.Exec(`UPDATE {customers} SET status = $2, status_changed_at = $3, version = $4 WHERE id = $1 AND version < $4`,
 		customer, string(status), when, v)
 }
 
 func addVersion(q *Queue, doc uuid.UUID, n int, f domain.FileInfo, hidden bool, by uuid.UUID, when time.Time, v int64) {
-	q.Exec(`INSERT INTO versions (document_id, number, sha256, size, media_type, hidden, uploaded_by_customer_id,
+	q.Exec(`INSERT INTO {versions} (document_id, number, sha256, size, media_type, hidden, uploaded_by_customer_id,
 			added_at, version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (document_id, number) DO NOTHING`,
 		doc, n, f.SHA256, f.Size, f.MediaType, hidden, id(by), when, v)

@@ -191,21 +191,18 @@ func PortalViewAsOf(ctx context.Context, store *eventstore.Store, customerID uui
 		var cursor eventstore.Cursor
 		for {
 			evs, next, err := store.ReadOrdered(ctx, tx, eventstore.OrderedFilter{
-				After: cursor, Tenant: &provider, Until: at, Limit: 5000})
+				After: cursor, Tenant: &provider, Until: at, Visible: true, Limit: 5000})
 			if err != nil {
 				return err
 			}
 			if len(evs) == 0 {
 				break
 			}
-			var b Queue
+			b := NewQueue(schema)
 			for _, ev := range evs {
-				if err := Portal.Apply(&b, ev); err != nil {
+				if err := Portal.Apply(b, ev); err != nil {
 					return fmt.Errorf("event %d: %w", ev.Position, err)
 				}
-			}
-			if err := usePath(ctx, tx, schema); err != nil {
-				return err
 			}
 			if err := tx.SendBatch(ctx, b.Batch()).Close(); err != nil {
 				return err

@@ -3,8 +3,9 @@
 //
 // A projection is a schema of its own (rm_<name>) with the tables its DDL creates, a
 // watermill-sql consumer group of the same name over the events table, and an Apply
-// function that turns one event into SQL statements over unqualified table names.
-// The same Apply code runs in three places, only the search_path differs:
+// function that turns one event into SQL statements over its tables, named in
+// braces. The same Apply code runs in three places; only the schema the names are
+// qualified with differs:
 //
 //   - live: in the consumer's transaction, together with the checkpoint, so every
 //     event is applied exactly once (Runner);
@@ -20,16 +21,20 @@
 package projections
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"regexp"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore"
 )
 
 // Projection is one read model.
@@ -40,6 +45,8 @@ type Projection struct {
 	DDL string
 	// Apply queues the statements that apply ev. It must not read: everything it
 	// needs is in the event or reachable from SQL in the statements themselves.
+	// Tables are named in braces ({customers}); the queue qualifies them with the
+	// schema being written (live, fresh or as-of).
 	Apply func(q *Queue, ev domain.Recorded) error
 }
 
@@ -67,11 +74,44 @@ func ByName(name string) (Projection, error) {
 }
 
 // Queue collects the statements of one or more events, sent as one pipelined
-// batch.
-type Queue struct{ b pgx.Batch }
+// batch, with their tables qualified by the schema they write to.
+type Queue struct {
+	schema string
+	b      pgx.Batch
+}
 
-// Exec queues one statement.
-func (q *Queue) Exec(sql string, args ...any) { q.b.Queue(sql, args...) }
+// NewQueue returns a queue writing to the tables of schema.
+func NewQueue(schema string) *Queue { return &Queue{schema: schema} }
+
+// Exec queues one statement; {name} stands for table name of the queue's schema.
+func (q *Queue) Exec(sql string, args ...any) {
+	for i, a := range args {
+		if u, ok := a.(uuid.UUID); ok {
+			// Binary, without the driver.Valuer round trip through a string.
+			args[i] = pgtype.UUID{Bytes: u, Valid: true}
+		}
+	}
+	q.b.Queue(qualify(q.schema, sql), args...)
+}
+
+var (
+	tableRef  = regexp.MustCompile(`\{([a-z_]+)\}`)
+	qualified sync.Map // schema + "\x00" + sql -> sql with qualified names
+)
+
+func qualify(schema, sql string) string {
+	key := schema + "\x00" + sql
+	if v, ok := qualified.Load(key); ok {
+		return v.(string)
+	}
+	out := tableRef.ReplaceAllStringFunc(sql, func(m string) string {
+		return pgx.Identifier{schema, m[1 : len(m)-1]}.Sanitize()
+	})
+	if !strings.HasPrefix(schema, "asof_") { // one-off schemas are not worth keeping
+		qualified.Store(key, out)
+	}
+	return out
+}
 
 // Len is the number of statements queued.
 func (q *Queue) Len() int { return q.b.Len() }
@@ -83,13 +123,17 @@ func (q *Queue) Batch() *pgx.Batch {
 	return &b
 }
 
-// usePath makes unqualified names resolve to schema for the rest of the
-// transaction (public stays reachable for event_offsets and events). It runs on
-// its own, before a batch: pgx prepares every statement of a batch before running
-// the first, and names are resolved when a statement is prepared.
-func usePath(ctx context.Context, tx pgx.Tx, schema string) error {
-	_, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, pgx.Identifier{schema}.Sanitize()+", public")
-	return err
+// Statements applies events of p to its live tables, for
+// eventstore.SubscribeStatements.
+func Statements(p Projection) eventstore.Statements {
+	schema := p.Schema()
+	return func(ev domain.Recorded) (*pgx.Batch, error) {
+		q := NewQueue(schema)
+		if err := p.Apply(q, ev); err != nil {
+			return nil, err
+		}
+		return q.Batch(), nil
+	}
 }
 
 // id maps uuid.Nil to NULL.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
@@ -63,9 +64,13 @@ func (v Viewer) SeesCustomer(provider uuid.UUID, groupID *uuid.UUID) bool {
 // Admin reports whether the viewer sees every customer of its company.
 func (v Viewer) Admin() bool { return v.Active && v.Role == domain.RoleAdmin }
 
-// VisibleGroups lists the groups whose customers a member sees (read or write).
+// VisibleGroups lists the groups whose customers a member sees (read or write);
+// none for an inactive principal.
 func (v Viewer) VisibleGroups() []uuid.UUID {
 	out := []uuid.UUID{}
+	if !v.Active {
+		return out
+	}
 	for g, a := range v.Groups {
 		if a == domain.AccessRead || a == domain.AccessWrite {
 			out = append(out, g)
@@ -119,10 +124,14 @@ type UserRole struct {
 }
 
 // LoadUserRole reads one user's role and flags; domain.ErrNotFound when the read
-// model does not know the user (yet).
+// model does not know the user yet, or is not built yet (a fresh database whose
+// runner has not created the schema: sessions must keep working meanwhile).
 func LoadUserRole(ctx context.Context, q eventstore.Querier, userID uuid.UUID) (UserRole, error) {
 	rows, err := q.Query(ctx, `SELECT company_id, role, can_share, auditor, status = 'active'
 		FROM rm_accounts.users WHERE id = $1`, userID)
+	if undefinedTable(err) {
+		return UserRole{}, fmt.Errorf("accounts read model not built yet: %w", domain.ErrNotFound)
+	}
 	if err != nil {
 		return UserRole{}, fmt.Errorf("load user role: %w", err)
 	}
@@ -133,13 +142,22 @@ func LoadUserRole(ctx context.Context, q eventstore.Querier, userID uuid.UUID) (
 		u.Role = domain.Role(role)
 		return u, err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
 		return UserRole{}, fmt.Errorf("user %s: %w", userID, domain.ErrNotFound)
+	case undefinedTable(err):
+		return UserRole{}, fmt.Errorf("accounts read model not built yet: %w", domain.ErrNotFound)
 	}
 	if err != nil {
 		return UserRole{}, fmt.Errorf("load user role: %w", err)
 	}
 	return u, nil
+}
+
+// undefinedTable reports PostgreSQL's 42P01: a read model's schema does not exist.
+func undefinedTable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42P01"
 }
 
 // DirectoryEntry is a company on the platform.

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
 )
 
@@ -19,6 +22,10 @@ type RebuildOptions struct {
 	Force bool
 	// ChunkSize is how many events one transaction of the build applies.
 	ChunkSize int
+	// Workers is how many connections apply the events of a chunk at once (default
+	// 4). Every row belongs to one stream and events of different streams commute,
+	// so the events are split by stream and each part keeps its order.
+	Workers int
 	// Progress, when set, is called after every chunk.
 	Progress func(Progress)
 	Log      *slog.Logger
@@ -70,6 +77,9 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	if opt.ChunkSize <= 0 {
 		opt.ChunkSize = 5000
 	}
+	if opt.Workers <= 0 {
+		opt.Workers = 4
+	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -113,29 +123,66 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	}
 
 	// Build: chase the live checkpoint (or the snapshot horizon when the projection
-	// never ran) in chunks, each its own transaction.
+	// never ran) in chunks, each its own transaction. One goroutine reads and
+	// decodes the next chunk while this one applies the current one.
+	type chunk struct {
+		evs  []domain.Recorded
+		next eventstore.Cursor
+	}
+	chunks := make(chan chunk, 2)
+	readErr := make(chan error, 1)
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	go func() {
+		defer close(chunks)
+		var after eventstore.Cursor
+		for {
+			live, ok, err := eventstore.Checkpoint(readCtx, pool, p.Name, false)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			var through *eventstore.Cursor
+			if ok {
+				through = &live
+			}
+			evs, next, err := store.ReadOrdered(readCtx, pool, eventstore.OrderedFilter{After: after, Through: through, Limit: opt.ChunkSize})
+			if err != nil {
+				readErr <- err
+				return
+			}
+			if len(evs) > 0 {
+				select {
+				case chunks <- chunk{evs, next}:
+				case <-readCtx.Done():
+					readErr <- readCtx.Err()
+					return
+				}
+			}
+			after = next
+			if len(evs) < opt.ChunkSize {
+				readErr <- nil
+				return
+			}
+		}
+	}()
 	var cursor eventstore.Cursor
-	for {
-		live, ok, err := eventstore.Checkpoint(ctx, pool, p.Name, false)
+	for c := range chunks {
+		err := applyPartitioned(ctx, pool, p, fresh, c.evs, opt.Workers)
 		if err != nil {
-			dropFresh()
-			return res, err
-		}
-		var through *eventstore.Cursor
-		if ok {
-			through = &live
-		}
-		n, next, err := applyChunk(ctx, store, pool, p, fresh, cursor, through, opt.ChunkSize)
-		if err != nil {
+			stopReading()
+			for range chunks {
+			}
 			dropFresh()
 			return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 		}
-		res.Events += n
-		cursor = next
+		res.Events += int64(len(c.evs))
+		cursor = c.next
 		report()
-		if n < int64(opt.ChunkSize) {
-			break
-		}
+	}
+	if err := <-readErr; err != nil {
+		dropFresh()
+		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 	}
 
 	// Catch up under the checkpoint's lock, compare, swap.
@@ -212,45 +259,68 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	return res, nil
 }
 
-// querier runs statements and batches: a pool or a transaction.
-type querier interface {
-	eventstore.Querier
-	eventstore.DB
-}
-
 // applyChunk applies up to limit events after cursor (and through through, when
-// set) to the tables of schema, in one pipelined batch.
-func applyChunk(ctx context.Context, store *eventstore.Store, q querier, p Projection, schema string,
+// set) to the tables of schema, in tx.
+func applyChunk(ctx context.Context, store *eventstore.Store, tx pgx.Tx, p Projection, schema string,
 	after eventstore.Cursor, through *eventstore.Cursor, limit int) (int64, eventstore.Cursor, error) {
-	evs, next, err := store.ReadOrdered(ctx, q, eventstore.OrderedFilter{After: after, Through: through, Limit: limit})
+	evs, next, err := store.ReadOrdered(ctx, tx, eventstore.OrderedFilter{After: after, Through: through, Limit: limit})
 	if err != nil || len(evs) == 0 {
 		return 0, after, err
 	}
-	var b Queue
-	for _, ev := range evs {
-		if err := p.Apply(&b, ev); err != nil {
-			return 0, after, fmt.Errorf("event %d: %w", ev.Position, err)
-		}
-	}
-	send := func(tx pgx.Tx) error {
-		if err := usePath(ctx, tx, schema); err != nil {
-			return err
-		}
-		if err := tx.SendBatch(ctx, b.Batch()).Close(); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `SELECT set_config('search_path', 'public', true)`)
-		return err
-	}
-	if tx, ok := q.(pgx.Tx); ok {
-		err = send(tx)
-	} else {
-		err = eventstore.WithTx(ctx, store.Pool(), send)
-	}
-	if err != nil {
+	if err := applyEvents(ctx, tx, p, schema, evs); err != nil {
 		return 0, after, err
 	}
 	return int64(len(evs)), next, nil
+}
+
+// applyPartitioned applies evs to the tables of schema on up to workers
+// connections at once, each taking the events of a disjoint set of streams in
+// their order, each in a transaction of its own. Only a build uses it: the fresh
+// tables are nobody's but the rebuild's until the swap, and a failed build is
+// thrown away whole.
+func applyPartitioned(ctx context.Context, pool *pgxpool.Pool, p Projection, schema string, evs []domain.Recorded, workers int) error {
+	parts := make([][]domain.Recorded, workers)
+	for _, ev := range evs {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(ev.StreamID))
+		i := int(h.Sum32() % uint32(workers))
+		parts[i] = append(parts[i], ev)
+	}
+	errs := make(chan error, workers)
+	for _, part := range parts {
+		go func() {
+			if len(part) == 0 {
+				errs <- nil
+				return
+			}
+			errs <- eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+				// A crash loses at most this rebuild's progress, which restarts anyway.
+				if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+					return err
+				}
+				return applyEvents(ctx, tx, p, schema, part)
+			})
+		}()
+	}
+	var all []error
+	for range parts {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
+}
+
+// applyEvents applies evs to the tables of schema in one pipelined batch.
+func applyEvents(ctx context.Context, tx pgx.Tx, p Projection, schema string, evs []domain.Recorded) error {
+	b := NewQueue(schema)
+	for _, ev := range evs {
+		if err := p.Apply(b, ev); err != nil {
+			return fmt.Errorf("event %d: %w", ev.Position, err)
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b.Batch()).Close()
 }
 
 // diffSchemas counts, per table, the rows present in one schema and not the other

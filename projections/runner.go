@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
-	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
 )
 
@@ -94,12 +93,12 @@ func (r *Runner) Failed() map[string]error {
 
 func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 	failedGauge.WithLabelValues(p.Name).Set(0)
-	err := r.Store.Subscribe(ctx, eventstore.SubscriptionConfig{
+	err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
 		ConsumerGroup: p.Name,
 		PollInterval:  r.PollInterval,
 		BatchSize:     r.BatchSize,
 		Logger:        log,
-	}, Handler(p))
+	}, Statements(p))
 	var poison *eventstore.PoisonEventError
 	switch {
 	case err == nil || ctx.Err() != nil:
@@ -150,27 +149,6 @@ func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger
 		for _, s := range st {
 			lagGauge.WithLabelValues(s.Name).Set(s.LagSeconds)
 		}
-	}
-}
-
-// Handler applies events of p in a consumer's transaction.
-func Handler(p Projection) eventstore.Handler {
-	schema := p.Schema()
-	return func(ctx context.Context, tx pgx.Tx, ev domain.Recorded) error {
-		var q Queue
-		if err := p.Apply(&q, ev); err != nil {
-			return err
-		}
-		if q.Len() == 0 {
-			return nil
-		}
-		if err := usePath(ctx, tx, schema); err != nil {
-			return err
-		}
-		if err := tx.SendBatch(ctx, q.Batch()).Close(); err != nil {
-			return fmt.Errorf("apply %s %d to %s: %w", ev.Type, ev.Position, p.Name, err)
-		}
-		return nil
 	}
 }
 

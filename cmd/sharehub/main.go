@@ -35,8 +35,14 @@ const usage = `usage: sharehub <command> [flags]
 commands:
   serve      migrate, then run the projections and the HTTP API (--projections=false: API only)
   migrate    apply pending database migrations and exit
+  projections status
+             each projection's position, lag, state, and what holds it back
+  projections rebuild NAME|--all [--force]
+             build fresh tables from the log beside the live ones, compare, swap
   audit verify [--provider ID] [--seals FILE]
              recompute hash chains and seals; exit 1 on any break
+  audit replay --customer ID [--as-of T] [--json]
+             what the customer could see at T, replayed from the log
   audit seal seal the events committed since the last seal
   audit seals
              export every seal as NDJSON (keep them where the database admin cannot write)
@@ -73,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintf(stdout, "schema at version %d\n", v)
 		return nil
+	case "projections":
+		return projectionsCmd(ctx, cfg, args[1:], stdout, log)
 	case "audit":
 		return audit(ctx, cfg, args[1:], stdout, log)
 	case "company":

@@ -10,18 +10,22 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/migrations"
+	"github.com/sharehub/sharehub/projections"
 	"github.com/sharehub/sharehub/projections/mailer"
 )
 
 func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", cfg.HTTPAddr, "listen address (HTTP_ADDR)")
+	runProjections := fs.Bool("projections", true, "apply the projections in this process (false: an API-only replica)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,6 +52,22 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	}
 	go (&mailer.Worker{Pool: pool, Sender: sender, Log: log}).Run(ctx)
 
+	runner := &projections.Runner{Store: store, Log: log}
+	if *runProjections {
+		// Tables are created (or rebuilt for a new definition) before the API
+		// serves reads from them.
+		for _, p := range projections.All() {
+			if err := projections.Ensure(ctx, store, p, log); err != nil {
+				return err
+			}
+		}
+		go func() {
+			if err := runner.Run(ctx); err != nil {
+				log.Error("projections stopped", "err", err)
+			}
+		}()
+	}
+
 	blobStore, err := blobs.New(blobs.Config{Root: cfg.BlobDir, Logger: log})
 	if err != nil {
 		return err
@@ -65,6 +85,9 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
 		SignupClosed:  cfg.Signup == "closed",
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+		ReadyChecks: []httpapi.ReadyCheck{{Name: "projections", Check: func(r *http.Request) error {
+			return projectionsReady(r.Context(), pool)
+		}}},
 	})
 	if err != nil {
 		return err
@@ -87,6 +110,28 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// maxReadyLag is the projection lag beyond which this process reports itself not
+// ready (reads would answer stale data or 503 projection_lagging).
+const maxReadyLag = 30 * time.Second
+
+// projectionsReady fails when a projection stopped on an event it cannot apply or
+// lags by more than maxReadyLag.
+func projectionsReady(ctx context.Context, pool *pgxpool.Pool) error {
+	st, err := projections.Status(ctx, pool, projections.All())
+	if err != nil {
+		return err
+	}
+	for _, s := range st {
+		switch {
+		case s.State == "failed":
+			return fmt.Errorf("projection %s failed: %s", s.Name, s.Error)
+		case s.LagSeconds > maxReadyLag.Seconds():
+			return fmt.Errorf("projection %s lags %.0fs behind", s.Name, s.LagSeconds)
+		}
 	}
 	return nil
 }
