@@ -148,7 +148,7 @@ func printStatus(w io.Writer, st []projections.ProjectionStatus) {
 			rebuilt = s.RebuiltAt.UTC().Format(time.RFC3339)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\t%s\n", s.Name, s.State, s.Position, s.LagEvents,
-			(time.Duration(s.LagSeconds*float64(time.Second))).Round(time.Millisecond), s.HeldBack, rebuilt)
+			(time.Duration(s.LagSeconds * float64(time.Second))).Round(time.Millisecond), s.HeldBack, rebuilt)
 	}
 	_ = tw.Flush()
 	for _, s := range st {
