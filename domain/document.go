@@ -151,14 +151,34 @@ func (d *Document) SetVersionVisibility(version int, visible bool, now time.Time
 
 // RecordDownload records that a customer's user downloaded a version; the caller has
 // checked the portal view shows that version.
-func (d *Document) RecordDownload(customerID, userID uuid.UUID, version int, now time.Time) ([]Event, error) {
+func (d *Document) RecordDownload(downloadID, customerID, userID uuid.UUID, version int, now time.Time) ([]Event, error) {
 	if err := d.live(); err != nil {
 		return nil, err
 	}
 	if version < 1 || version > len(d.Versions) {
 		return nil, fmt.Errorf("version %d: %w", version, ErrNotFound)
 	}
-	return []Event{DocumentDownloaded{DocumentID: d.ID, ProviderID: d.ProviderID, CustomerID: customerID, UserID: userID, Version: version, DownloadedAt: now}}, nil
+	return []Event{DocumentDownloaded{DownloadID: downloadID, DocumentID: d.ID, ProviderID: d.ProviderID, CustomerID: customerID,
+		UserID: userID, Version: version, DownloadedAt: now}}, nil
+}
+
+// Download is one recorded download: a stream holding its DocumentDownloaded.
+type Download struct {
+	base
+	ID         uuid.UUID
+	DocumentID uuid.UUID
+}
+
+// Replay applies the aggregate's stored events in order.
+func (x *Download) Replay(events ...Event) { x.replay(x.apply, events) }
+
+// StreamID is the aggregate's stream.
+func (x *Download) StreamID() string { return DownloadStream(x.ID) }
+
+func (x *Download) apply(e Event) {
+	if e, ok := e.(DocumentDownloaded); ok {
+		x.ID, x.DocumentID = e.DownloadID, e.DocumentID
+	}
 }
 
 // DocumentRemoval is the input of RemoveDocument.

@@ -322,7 +322,12 @@ type DocumentLinkAdded struct {
 }
 
 // DocumentDownloaded: a customer user downloaded a version through the portal.
+// Each download is a stream of its own (download-<DownloadID>): many people may
+// download one document at once, and recording their downloads must neither make
+// them wait for one another nor grow the document's stream without bound. (A
+// download recorded without DownloadID lies in the document's stream.)
 type DocumentDownloaded struct {
+	DownloadID   uuid.UUID `json:"download_id,omitzero"`
 	DocumentID   uuid.UUID `json:"document_id"`
 	ProviderID   uuid.UUID `json:"provider_id"`
 	CustomerID   uuid.UUID `json:"customer_id"`
@@ -482,7 +487,12 @@ func (e VersionVisibilityChanged) Stream() string   { return DocumentStream(e.Do
 func (e DocumentRemoved) Stream() string            { return DocumentStream(e.DocumentID) }
 func (e DocumentShareAdded) Stream() string         { return DocumentStream(e.DocumentID) }
 func (e DocumentLinkAdded) Stream() string          { return DocumentStream(e.DocumentID) }
-func (e DocumentDownloaded) Stream() string         { return DocumentStream(e.DocumentID) }
+func (e DocumentDownloaded) Stream() string {
+	if e.DownloadID != uuid.Nil {
+		return DownloadStream(e.DownloadID)
+	}
+	return DocumentStream(e.DocumentID)
+}
 func (e PortalShareGranted) Stream() string         { return ShareStream(e.ShareID) }
 func (e SharePermissionChanged) Stream() string     { return ShareStream(e.ShareID) }
 func (e ShareCancelled) Stream() string             { return ShareStream(e.ShareID) }

@@ -60,7 +60,7 @@ func TestDocument(t *testing.T) {
 	}
 	download := func(v int) func(s *domain.State) ([]domain.Event, error) {
 		return func(s *domain.State) ([]domain.Event, error) {
-			return s.Document(doc).RecordDownload(cust, n(13), v, at(1))
+			return s.Document(doc).RecordDownload(n(14), cust, n(13), v, at(1))
 		}
 	}
 	removed := evs(domain.DocumentRemoved{DocumentID: doc, ProviderID: provider, RemovedAt: t0})
@@ -99,7 +99,7 @@ func TestDocument(t *testing.T) {
 		{name: "visibility of version 0", given: world(), when: visibility(0, true), wantErr: domain.ErrNotFound},
 		{name: "visibility on a removed document", given: join(world(), removed), when: visibility(1, false), wantErr: domain.ErrNotFound},
 		{name: "record a download", given: world(), when: download(1),
-			then: evs(domain.DocumentDownloaded{DocumentID: doc, ProviderID: provider, CustomerID: cust, UserID: n(13), Version: 1, DownloadedAt: at(1)})},
+			then: evs(domain.DocumentDownloaded{DownloadID: n(14), DocumentID: doc, ProviderID: provider, CustomerID: cust, UserID: n(13), Version: 1, DownloadedAt: at(1)})},
 		{name: "record a download of a missing version", given: world(), when: download(5), wantErr: domain.ErrNotFound},
 		{name: "record a download of a removed document", given: join(world(), removed), when: download(1), wantErr: domain.ErrNotFound},
 	})

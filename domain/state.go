@@ -111,6 +111,8 @@ func NewAggregate(kind string) Aggregate {
 		return &Share{}
 	case KindLink:
 		return &Link{}
+	case KindDownload:
+		return &Download{}
 	}
 	return nil
 }

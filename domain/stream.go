@@ -17,6 +17,7 @@ const (
 	KindDocument = "document"
 	KindShare    = "share"
 	KindLink     = "link"
+	KindDownload = "download"
 )
 
 // CompanyStream and its siblings name the stream of one aggregate.
@@ -28,6 +29,7 @@ func FolderStream(id uuid.UUID) string   { return KindFolder + "-" + id.String()
 func DocumentStream(id uuid.UUID) string { return KindDocument + "-" + id.String() }
 func ShareStream(id uuid.UUID) string    { return KindShare + "-" + id.String() }
 func LinkStream(id uuid.UUID) string     { return KindLink + "-" + id.String() }
+func DownloadStream(id uuid.UUID) string { return KindDownload + "-" + id.String() }
 
 // ParseStream splits a stream id into its kind and aggregate id.
 func ParseStream(stream string) (kind string, id uuid.UUID, err error) {
@@ -40,7 +42,7 @@ func ParseStream(stream string) (kind string, id uuid.UUID, err error) {
 		return "", uuid.Nil, fmt.Errorf("stream %q: %w", stream, err)
 	}
 	switch kind {
-	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink:
+	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink, KindDownload:
 		return kind, id, nil
 	}
 	return "", uuid.Nil, fmt.Errorf("stream %q: unknown kind %q", stream, kind)

@@ -137,16 +137,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		defer close(chunks)
 		var after eventstore.Cursor
 		for {
-			live, ok, err := eventstore.Checkpoint(readCtx, pool, p.Name, false)
-			if err != nil {
-				readErr <- err
-				return
-			}
-			var through *eventstore.Cursor
-			if ok {
-				through = &live
-			}
-			evs, next, err := store.ReadOrdered(readCtx, pool, eventstore.OrderedFilter{After: after, Through: through, Limit: opt.ChunkSize})
+			evs, next, err := store.ReadOrdered(readCtx, pool, eventstore.OrderedFilter{After: after, Limit: opt.ChunkSize})
 			if err != nil {
 				readErr <- err
 				return
@@ -196,6 +187,19 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		if err != nil {
 			return err
 		}
+		var hash string
+		err = tx.QueryRow(ctx, `SELECT ddl_hash FROM projection_state WHERE name = $1`, p.Name).Scan(&hash)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		liveExists, err := schemaExists(ctx, tx, p.Schema())
+		if err != nil {
+			return err
+		}
+		res.DefinitionChanged = !liveExists || hash != p.DDLHash()
+		// Bring both sides to the same position: the fresh tables up to the live
+		// checkpoint, or the live ones (exactly as their consumer would, and
+		// moving its checkpoint) up to where the build got when no consumer ran.
 		for cursor.Less(live) {
 			n, next, err := applyChunk(ctx, store, tx, p, fresh, cursor, &live, opt.ChunkSize)
 			if err != nil {
@@ -207,17 +211,25 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 				break
 			}
 		}
+		if live.Less(cursor) {
+			if !res.DefinitionChanged {
+				for at := live; at.Less(cursor); {
+					n, next, err := applyChunk(ctx, store, tx, p, p.Schema(), at, &cursor, opt.ChunkSize)
+					if err != nil {
+						return fmt.Errorf("bring the live tables to %s: %w", cursor, err)
+					}
+					at = next
+					if n == 0 {
+						break
+					}
+				}
+			}
+			if err := eventstore.SetCheckpoint(ctx, tx, p.Name, cursor); err != nil {
+				return err
+			}
+			live = cursor
+		}
 		res.At = live
-		var hash string
-		err = tx.QueryRow(ctx, `SELECT ddl_hash FROM projection_state WHERE name = $1`, p.Name).Scan(&hash)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		liveExists, err := schemaExists(ctx, tx, p.Schema())
-		if err != nil {
-			return err
-		}
-		res.DefinitionChanged = !liveExists || hash != p.DDLHash()
 		if !res.DefinitionChanged {
 			if res.Differences, err = diffSchemas(ctx, tx, p.Schema(), fresh); err != nil {
 				return err

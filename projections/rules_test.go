@@ -2,6 +2,8 @@ package projections_test
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -205,4 +207,52 @@ func TestRuleCustomerUploadsAndFoldersShowWithEditPermission(t *testing.T) {
 		t.Fatal("the customer's own upload is not marked as such")
 	}
 	_ = ws
+}
+
+// Many users downloading one document at once all get recorded, each download in
+// a stream of its own, and the portal projection counts every one.
+func TestConcurrentDownloadsOfOneDocumentAreAllRecorded(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.run(projections.Portal)
+	c, user, _ := w.customer("Cust")
+	f := w.folder("Docs", uuid.Nil, uuid.Nil)
+	d := w.document("popular.pdf", f, false)
+	w.share(c, uuid.Nil, f, domain.PermissionView)
+	const clients, each = 16, 5
+	errs := make(chan error, clients*each)
+	var last atomic.Int64
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				dl, err := w.svc.RecordDownload(w.ctx, as(user), app.DocumentRef{DocumentID: d})
+				errs <- err
+				for p := dl.Appended.LastPosition; p > last.Load(); {
+					if last.CompareAndSwap(last.Load(), p) {
+						break
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a download failed: %v", err)
+		}
+	}
+	w.last = last.Load()
+	w.caughtUp("portal")
+	var n int
+	if err := w.pool.QueryRow(w.ctx, `SELECT count(*) FROM rm_portal.downloads WHERE document_id = $1`, d).Scan(&n); err != nil || n != clients*each {
+		t.Fatalf("downloads counted = %d (%v), want %d", n, err, clients*each)
+	}
+	var docEvents int
+	if err := w.pool.QueryRow(w.ctx, `SELECT count(*) FROM events WHERE stream_id = $1`, domain.DocumentStream(d)).Scan(&docEvents); err != nil || docEvents > 3 {
+		t.Fatalf("the document's stream grew with the downloads: %d events", docEvents)
+	}
 }

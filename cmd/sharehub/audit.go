@@ -9,24 +9,43 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/migrations"
+	"github.com/sharehub/sharehub/projections"
 )
 
 // errVerifyFailed makes `sharehub audit verify` exit 1 after printing its report.
 var errVerifyFailed = errors.New("verification failed")
 
 func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) > 0 && args[0] == "replay" {
+		return auditReplay(ctx, cfg, args[1:], stdout, log)
+	}
 	if len(args) == 0 {
-		return errors.New("usage: sharehub audit verify|seal|seals [flags]")
+		return errors.New("usage: sharehub audit verify|seal|seals|export [flags]")
 	}
 	fs := flag.NewFlagSet("audit "+args[0], flag.ContinueOnError)
-	provider := fs.String("provider", "", "only this provider's streams (verify)")
+	provider := fs.String("provider", "", "only this provider's streams (verify) or events (export, required)")
 	sealsFile := fs.String("seals", "", "verify against seals exported earlier to this file (NDJSON from `audit seals`)")
+	var exp exportFlags
+	if args[0] == "export" {
+		exp.register(fs)
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if args[0] == "export" {
+		// Flags are checked before the database is opened: a typo costs nothing.
+		if err := exp.parse(*provider); err != nil {
+			return err
+		}
 	}
 	pool, err := openPool(ctx, cfg)
 	if err != nil {
@@ -87,9 +106,106 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 			}
 		}
 		return nil
+	case "export":
+		return exp.run(ctx, store, stdout, log)
 	default:
 		return fmt.Errorf("unknown audit command %q", args[0])
 	}
+}
+
+// exportFlags are the flags of `audit export`.
+type exportFlags struct {
+	since, until, format, out, types, stream string
+	after                                    int64
+	limit                                    int
+	filter                                   eventstore.ExportFilter
+}
+
+func (e *exportFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&e.since, "since", "", "only events recorded at or after this RFC 3339 instant")
+	fs.StringVar(&e.until, "until", "", "only events recorded before this RFC 3339 instant")
+	fs.StringVar(&e.format, "format", "ndjson", "output format: "+strings.Join(eventstore.ExportFormats, " or "))
+	fs.StringVar(&e.out, "out", "", "write to this file (complete or not at all) instead of stdout")
+	fs.StringVar(&e.types, "type", "", "only these event types (comma-separated)")
+	fs.StringVar(&e.stream, "stream", "", "only this stream")
+	fs.Int64Var(&e.after, "after", 0, "only events after this position (resume an export)")
+	fs.IntVar(&e.limit, "limit", 0, "at most this many events (0: all)")
+}
+
+func (e *exportFlags) parse(provider string) error {
+	if provider == "" {
+		return errors.New("audit export: --provider is required")
+	}
+	id, err := uuid.Parse(provider)
+	if err != nil {
+		return fmt.Errorf("--provider: %w", err)
+	}
+	e.filter = eventstore.ExportFilter{Tenant: &id, After: e.after, Stream: e.stream, Limit: e.limit}
+	if e.since != "" {
+		if e.filter.Since, err = time.Parse(time.RFC3339, e.since); err != nil {
+			return fmt.Errorf("--since: %w", err)
+		}
+	}
+	if e.until != "" {
+		if e.filter.Until, err = time.Parse(time.RFC3339, e.until); err != nil {
+			return fmt.Errorf("--until: %w", err)
+		}
+	}
+	if !e.filter.Since.IsZero() && !e.filter.Until.IsZero() && !e.filter.Since.Before(e.filter.Until) {
+		return errors.New("--since must be before --until")
+	}
+	if e.types != "" {
+		for _, t := range strings.Split(e.types, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				e.filter.Types = append(e.filter.Types, t)
+			}
+		}
+	}
+	if e.limit < 0 || e.after < 0 {
+		return errors.New("--limit and --after must not be negative")
+	}
+	if !slices.Contains(eventstore.ExportFormats, e.format) {
+		return fmt.Errorf("--format %q: want one of %s", e.format, strings.Join(eventstore.ExportFormats, ", "))
+	}
+	return nil
+}
+
+// run streams the export to stdout, or to --out through a temporary file renamed
+// into place when complete, so an interrupted export never looks like a whole one.
+func (e *exportFlags) run(ctx context.Context, store *eventstore.Store, stdout io.Writer, log *slog.Logger) (err error) {
+	dst := stdout
+	if e.out != "" {
+		f, cerr := os.CreateTemp(filepath.Dir(e.out), filepath.Base(e.out)+".partial-*")
+		if cerr != nil {
+			return cerr
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+			if err == nil {
+				err = os.Rename(f.Name(), e.out)
+			}
+			if err != nil {
+				_ = os.Remove(f.Name())
+			}
+		}()
+		dst = f
+	}
+	w, err := eventstore.NewExportWriter(dst, e.format)
+	if err != nil {
+		return err
+	}
+	stats, err := store.ExportTo(ctx, e.filter, w)
+	if err != nil {
+		return err
+	}
+	log.Info("audit export", "provider", e.filter.Tenant.String(), "events", stats.Events, "last_position", stats.LastPosition)
+	if e.out != "" {
+		return json.NewEncoder(stdout).Encode(map[string]any{"file": e.out, "format": e.format,
+			"events": stats.Events, "last_position": stats.LastPosition})
+	}
+	return nil
 }
 
 func readSeals(path string) ([]eventstore.Seal, error) {
@@ -123,9 +239,38 @@ func company(ctx context.Context, cfg Config, args []string, stdout io.Writer, l
 		return err
 	}
 	defer pool.Close()
-	if err := eventstore.New(pool, log).ForgetSubject(ctx, id); err != nil {
+	if _, err := migrations.Up(ctx, pool, log); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "company %s forgotten: its key is deleted; rebuild the projections to drop copies they hold\n", id)
+	store := eventstore.New(pool, log)
+	// Mails still queued to the company's people carry their addresses: the read
+	// models know them until the rebuild below.
+	if _, err := pool.Exec(ctx, `DELETE FROM outbox_mail WHERE lower(recipient) IN (
+			SELECT lower(email) FROM rm_accounts.users WHERE company_id = $1
+			UNION SELECT lower(contact_email) FROM rm_portal.customers WHERE company_id = $1 AND contact_email IS NOT NULL)`, id); err != nil {
+		return fmt.Errorf("drop queued mails: %w", err)
+	}
+	if err := store.ForgetSubject(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "company %s forgotten: its key is deleted, its logins removed\n", id)
+	// The read models hold decrypted copies: rebuild them from the log, where those
+	// fields now read as forgotten. They differ from the live tables by exactly
+	// those copies, hence the force.
+	for _, p := range projections.All() {
+		res, err := projections.Rebuild(ctx, store, p, projections.RebuildOptions{Force: true, Log: log})
+		if err != nil {
+			return fmt.Errorf("company %s is forgotten, but rebuilding %s failed (run `sharehub projections rebuild --all --force`): %w", id, p.Name, err)
+		}
+		fmt.Fprintf(stdout, "projection %s rebuilt from %d events (%d rows changed)\n", p.Name, res.Events, sumDiff(res.Differences))
+	}
 	return nil
+}
+
+func sumDiff(d map[string]int64) int64 {
+	var n int64
+	for _, v := range d {
+		n += v
+	}
+	return n / 2 // a changed row counts once on each side
 }

@@ -40,7 +40,10 @@ func main() {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("shbench", flag.ContinueOnError)
 	duration := fs.Duration("duration", 10*time.Second, "length of each timed run")
-	only := fs.String("only", "", "comma-separated benchmark groups to run (default all): append")
+	only := fs.String("only", "", "comma-separated benchmark groups to run (default all): append, export, projections, http")
+	exportEvents := fs.Int("export-events", 1_000_000, "events generated for the export benchmark")
+	projectionEvents := fs.Int("projection-events", 1_000_000, "events generated for the projections benchmark")
+	lagRate := fs.Int("lag-rate", 1000, "events per second appended while projection lag is measured")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the benchmark process to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,6 +71,27 @@ func run(ctx context.Context, args []string) error {
 		rs, err := benchAppend(ctx, url, *duration)
 		if err != nil {
 			return fmt.Errorf("append: %w", err)
+		}
+		results = append(results, rs...)
+	}
+	if want("export") {
+		rs, err := benchExport(ctx, url, *exportEvents)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		results = append(results, rs...)
+	}
+	if want("http") {
+		rs, err := benchHTTP(ctx, url, *duration)
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		results = append(results, rs...)
+	}
+	if want("projections") {
+		rs, err := benchProjections(ctx, url, *projectionEvents, *lagRate, *duration)
+		if err != nil {
+			return fmt.Errorf("projections: %w", err)
 		}
 		results = append(results, rs...)
 	}

@@ -210,7 +210,7 @@ type Download struct {
 func (s *Service) RecordDownload(ctx context.Context, call Call, cmd DocumentRef) (Download, error) {
 	var out Download
 	var err error
-	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+	out.Appended, err = s.execRecording(ctx, call, func(u *unit) error {
 		p, c, d, view, err := u.portalDocument(cmd.DocumentID)
 		if err != nil {
 			return err
@@ -220,11 +220,15 @@ func (s *Service) RecordDownload(ctx context.Context, call Call, cmd DocumentRef
 			return fmt.Errorf("portal document: %w", domain.ErrNotFound)
 		}
 		out = Download{DocumentID: d.ID, CustomerID: c.ID, Name: pd.Name, Version: pd.Version, File: pd.File}
-		events, err := d.RecordDownload(c.ID, p.UserID, pd.Version, u.now)
+		id, err := u.id()
 		if err != nil {
 			return err
 		}
-		return u.recordOn(d, events)
+		events, err := d.RecordDownload(id, c.ID, p.UserID, pd.Version, u.now)
+		if err != nil {
+			return err
+		}
+		return u.recordNew(events)
 	})
 	if err != nil {
 		return Download{}, err

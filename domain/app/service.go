@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -121,6 +122,38 @@ type Call struct {
 // one batch, retrying from a fresh load when another writer got there first. decide
 // may run several times; it must not have side effects outside the unit.
 func (s *Service) exec(ctx context.Context, call Call, decide func(u *unit) error) (AppendResult, error) {
+	return s.execN(ctx, call, s.maxAttempts, decide)
+}
+
+// recordingAttempts bounds the retries of commands that only record an access
+// (a download, a link opened): many readers of one popular document or link
+// append to its stream at once, and none of them may fail because of the others.
+const recordingAttempts = 64
+
+// execRecording is exec for access records.
+func (s *Service) execRecording(ctx context.Context, call Call, decide func(u *unit) error) (AppendResult, error) {
+	return s.execN(ctx, call, max(s.maxAttempts, recordingAttempts), decide)
+}
+
+// retryPause is a random pause before attempt n (n >= 1) of a command that
+// conflicted, growing with n up to 20ms, so that writers racing for one stream
+// spread out instead of colliding again in step.
+func (s *Service) retryPause(ctx context.Context, n int) error {
+	limit := time.Duration(min(1<<min(n, 5), 20)) * time.Millisecond
+	var b [8]byte
+	_, _ = io.ReadFull(rand.Reader, b[:])
+	d := time.Duration(binary.LittleEndian.Uint64(b[:]) % uint64(limit))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (s *Service) execN(ctx context.Context, call Call, attempts int, decide func(u *unit) error) (AppendResult, error) {
 	if call.CorrelationID == uuid.Nil {
 		id, err := s.newID()
 		if err != nil {
@@ -129,7 +162,12 @@ func (s *Service) exec(ctx context.Context, call Call, decide func(u *unit) erro
 		call.CorrelationID = id
 	}
 	var conflict error
-	for range s.maxAttempts {
+	for attempt := range attempts {
+		if attempt > 0 {
+			if err := s.retryPause(ctx, attempt); err != nil {
+				return AppendResult{}, err
+			}
+		}
 		u := &unit{ctx: ctx, s: s, call: call, now: s.clock().UTC().Truncate(time.Microsecond),
 			loaded: map[string]domain.Aggregate{}, index: map[string]int{}}
 		if err := decide(u); err != nil {
@@ -147,7 +185,7 @@ func (s *Service) exec(ctx context.Context, call Call, decide func(u *unit) erro
 		}
 		conflict = err
 	}
-	return AppendResult{}, fmt.Errorf("gave up after %d attempts: %w", s.maxAttempts, conflict)
+	return AppendResult{}, fmt.Errorf("gave up after %d attempts: %w", attempts, conflict)
 }
 
 // unit is one attempt of one command: the streams it read (at which versions),

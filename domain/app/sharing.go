@@ -268,8 +268,18 @@ func (s *Service) accessLink(ctx context.Context, call Call, cmd OpenLink, recor
 	if err != nil || kind != tokenLink {
 		return LinkAccess{}, fmt.Errorf("link: %w", domain.ErrNotFound)
 	}
+	// A retry after a conflict must not pay for the password hash again.
+	verified := map[string]bool{}
+	verify := func(hash, password string) bool {
+		ok, seen := verified[hash]
+		if !seen {
+			ok = s.hasher.Verify(hash, password)
+			verified[hash] = ok
+		}
+		return ok
+	}
 	var out LinkAccess
-	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+	out.Appended, err = s.execRecording(ctx, call, func(u *unit) error {
 		l, err := u.link(linkID)
 		if err != nil {
 			return err
@@ -282,7 +292,7 @@ func (s *Service) accessLink(ctx context.Context, call Call, cmd OpenLink, recor
 			return err
 		}
 		u.tenant = l.ProviderID
-		events, err := l.Open(d, cmd.Password, s.hasher.Verify, u.now)
+		events, err := l.Open(d, cmd.Password, verify, u.now)
 		if err != nil && len(events) == 0 {
 			return err
 		}

@@ -1,0 +1,550 @@
+package eventstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sharehub/sharehub/domain"
+)
+
+// ExportFilter selects the events Export streams; its zero value selects the whole
+// log.
+type ExportFilter struct {
+	Tenant   *uuid.UUID // only events of this tenant (the provider company); nil: all
+	After    int64      // only positions greater than this (resume after the last one seen)
+	Stream   string     // only this stream
+	Types    []string   // only these event types
+	Since    time.Time  // only events recorded at or after this instant (zero: no bound)
+	Until    time.Time  // only events recorded before this instant (zero: no bound)
+	Limit    int        // at most this many events (0: no limit)
+	PageSize int        // rows fetched per round trip (0: DefaultExportPageSize)
+}
+
+// DefaultExportPageSize bounds the rows an export holds in memory at once.
+const DefaultExportPageSize = 1000
+
+// RawEvent is what the log stores of an event beyond its decoded form: the bytes
+// the hash chain covers, which an auditor needs to check it independently.
+type RawEvent struct {
+	TenantID uuid.UUID       // uuid.Nil: the event has no tenant
+	Payload  json.RawMessage // as stored: personal data still encrypted, not upcast
+	Metadata json.RawMessage // as stored
+	PrevHash []byte
+	Hash     []byte
+
+	asDecoded bool // Payload means exactly what the decoded event means
+}
+
+// schemas caches the current schema version of each event type.
+var schemas sync.Map // type -> int
+
+func currentSchema(typ string) int {
+	if v, ok := schemas.Load(typ); ok {
+		return v.(int)
+	}
+	v := 0
+	if e, err := domain.ZeroEvent(typ); err == nil {
+		if _, version, _, err := domain.EncodeEvent(e); err == nil {
+			v = version
+		}
+	}
+	schemas.Store(typ, v)
+	return v
+}
+
+// ExportStats says what an export did.
+type ExportStats struct {
+	Events       int64 // events passed to the callback
+	Pages        int   // pages handed over (the reader runs at most two ahead)
+	LastPosition int64 // position of the last event passed (resume with After)
+}
+
+// Export streams the events f selects, in position order, to fn, one page of
+// f.PageSize rows at a time: memory stays bounded however large the log. Pages are
+// read in one REPEATABLE READ READ ONLY transaction, so the export is one consistent
+// snapshot of the log (an event committed while it runs is not half-included, and a
+// late commit below a position already passed cannot slip in between pages). While
+// fn handles one page, the next is read and decoded: at most two pages ahead.
+//
+// Each event is decoded as ReadStream decodes it (upcast, personal data decrypted;
+// a forgotten company's fields read domain.Forgotten). An event of a type this
+// binary does not know is passed with a nil Event rather than failing the export:
+// its stored payload is in RawEvent. An error from fn stops the export and is
+// returned as is.
+func (s *Store) Export(ctx context.Context, f ExportFilter, fn func(domain.Recorded, RawEvent) error) (ExportStats, error) {
+	return s.export(ctx, f, true, fn)
+}
+
+// ExportTo writes the events f selects to w, as Export streams them, and flushes
+// w. It decodes only what the file needs decoded: events holding personal data
+// (decrypted, or read as forgotten) and events stored at an older schema version
+// (upcast). Every other payload is written as stored, which says the same thing
+// and spares decoding most of the log; such events reach w.Write with a nil Event
+// and no Meta.
+func (s *Store) ExportTo(ctx context.Context, f ExportFilter, w ExportWriter) (ExportStats, error) {
+	st, err := s.export(ctx, f, false, w.Write)
+	if err != nil {
+		return st, err
+	}
+	return st, w.Flush()
+}
+
+// export is Export; decodeAll false leaves events whose stored payload can be
+// written as is undecoded.
+func (s *Store) export(ctx context.Context, f ExportFilter, decodeAll bool, fn func(domain.Recorded, RawEvent) error) (ExportStats, error) {
+	var st ExportStats
+	if f.Limit < 0 || f.PageSize < 0 {
+		return st, errors.New("export: negative limit or page size")
+	}
+	if f.PageSize == 0 {
+		f.PageSize = DefaultExportPageSize
+	}
+	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		pages := make(chan exportPage, 1)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.readPages(ctx, tx, f, decodeAll, pages, stop)
+		}()
+		// The reader must be finished with tx before WithTx ends it.
+		defer func() { close(stop); <-done }()
+		for p := range pages {
+			st.Pages++
+			if p.err != nil {
+				return p.err
+			}
+			for i := range p.recs {
+				if err := fn(p.recs[i], p.raws[i]); err != nil {
+					return err
+				}
+				st.Events++
+				st.LastPosition = p.recs[i].Position
+			}
+		}
+		return nil
+	})
+	return st, err
+}
+
+// exportPage is one page, decoded, or the error that ended the export.
+type exportPage struct {
+	recs []domain.Recorded
+	raws []RawEvent
+	err  error
+}
+
+// readPages reads and decodes the pages of f into pages, until the last one, an
+// error, or stop; it closes pages when it ends.
+func (s *Store) readPages(ctx context.Context, tx pgx.Tx, f ExportFilter, decodeAll bool, pages chan<- exportPage, stop <-chan struct{}) {
+	defer close(pages)
+	query, args := f.query()
+	after, total := f.After, 0
+	var rows []exportRow
+	for {
+		n := f.PageSize
+		if f.Limit > 0 {
+			n = min(n, f.Limit-total)
+		}
+		if n <= 0 {
+			return
+		}
+		var (
+			p   exportPage
+			err error
+		)
+		rows, err = fetchPage(ctx, tx, query, append(args, after, n), rows[:0])
+		if err != nil {
+			p.err = fmt.Errorf("export after %d: %w", after, err)
+		} else {
+			p.recs, p.raws, p.err = s.decodePage(ctx, rows, decodeAll)
+		}
+		select {
+		case pages <- p:
+		case <-stop:
+			return
+		}
+		if p.err != nil || len(rows) < n {
+			return
+		}
+		total += len(rows)
+		after = rows[len(rows)-1].position
+	}
+}
+
+// decodePage decodes a page on every CPU: decoding, not the database, bounds an
+// export's speed. The keys of the companies whose personal data the page holds
+// are fetched first, in one round trip, not one per company.
+func (s *Store) decodePage(ctx context.Context, rows []exportRow, decodeAll bool) ([]domain.Recorded, []RawEvent, error) {
+	recs := make([]domain.Recorded, len(rows))
+	raws := make([]RawEvent, len(rows))
+	sealed := make([]bool, len(rows))
+	err := onCPUs(len(rows), func(lo, hi int) error {
+		var meta metaCache
+		for i := lo; i < hi; i++ {
+			var err error
+			if recs[i], raws[i], sealed[i], err = s.exported(&rows[i], &meta, decodeAll); err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var subjects []uuid.UUID
+	for i := range recs {
+		if !sealed[i] {
+			continue
+		}
+		if _, pd, ok := personalData(recs[i].Event); ok {
+			subjects = append(subjects, pd.PersonalDataSubject())
+		}
+	}
+	if len(subjects) == 0 {
+		return recs, raws, nil
+	}
+	if err := s.keys.prime(ctx, subjects); err != nil {
+		return nil, nil, fmt.Errorf("export: %w", err)
+	}
+	err = onCPUs(len(rows), func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if !sealed[i] {
+				continue
+			}
+			var err error
+			if recs[i].Event, err = s.openPersonalData(ctx, recs[i].Event); err != nil {
+				return fmt.Errorf("export: event %d: %w", recs[i].Position, err)
+			}
+		}
+		return nil
+	})
+	return recs, raws, err
+}
+
+// onCPUs splits [0, n) into one range per CPU and runs fn on each at once.
+func onCPUs(n int, fn func(lo, hi int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/64))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = fn(w*n/workers, (w+1)*n/workers)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// prime caches, in one round trip, the keys of those subjects the keyring holds
+// no fresh entry for. A subject without a stored key is left to get (which tells
+// a reader it is forgotten and lets a writer create its key).
+func (k *keyring) prime(ctx context.Context, subjects []uuid.UUID) error {
+	now := k.now()
+	seen := map[uuid.UUID]bool{}
+	var missing []uuid.UUID
+	k.mu.Lock()
+	for _, id := range subjects {
+		if c, ok := k.keys[id]; (!ok || now.Sub(c.at) >= keyTTL) && !seen[id] {
+			seen[id] = true
+			missing = append(missing, id)
+		}
+	}
+	k.mu.Unlock()
+	if len(missing) == 0 {
+		return nil
+	}
+	rows, err := k.pool.Query(ctx, `SELECT subject_id, key FROM subject_keys WHERE subject_id = ANY($1)`, missing)
+	if err != nil {
+		return fmt.Errorf("subject keys: %w", err)
+	}
+	type entry struct {
+		id  uuid.UUID
+		key []byte
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (entry, error) {
+		var e entry
+		return e, r.Scan(&e.id, &e.key)
+	})
+	if err != nil {
+		return fmt.Errorf("subject keys: %w", err)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.keys == nil {
+		k.keys = map[uuid.UUID]cachedKey{}
+	}
+	for _, e := range found {
+		k.keys[e.id] = cachedKey{key: e.key, at: now} // nil: forgotten
+	}
+	return nil
+}
+
+// metaCache remembers the last metadata decoded: the events of one batch share it.
+type metaCache struct {
+	raw  []byte
+	meta domain.Metadata
+}
+
+// query builds the page statement: the filter's arguments, then the position to
+// continue after and the page size as the last two.
+func (f ExportFilter) query() (string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Tenant != nil {
+		arg("tenant_id = $?", *f.Tenant)
+	}
+	if f.Stream != "" {
+		arg("stream_id = $?", f.Stream)
+	}
+	if len(f.Types) > 0 {
+		arg("event_type = ANY($?::text[])", f.Types)
+	}
+	if !f.Since.IsZero() {
+		arg("recorded_at >= $?", f.Since)
+	}
+	if !f.Until.IsZero() {
+		arg("recorded_at < $?", f.Until)
+	}
+	where = append(where, fmt.Sprintf("position > $%d", len(args)+1))
+	q := `SELECT position, event_id, stream_id, stream_version, event_type, schema_version,
+	             payload, metadata, tenant_id, recorded_at, prev_hash, hash
+	        FROM events
+	       WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(`
+	       ORDER BY position
+	       LIMIT $%d`, len(args)+2)
+	return q, args
+}
+
+// exportRow is one row of a page as read, before decoding.
+type exportRow struct {
+	position, version int64
+	id                uuid.UUID
+	stream, typ       string
+	schema            int32
+	payload, metadata []byte
+	tenant            pgtype.UUID
+	at                time.Time
+	prev, hash        []byte
+}
+
+func fetchPage(ctx context.Context, tx pgx.Tx, query string, args []any, page []exportRow) ([]exportRow, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r exportRow
+		if err := rows.Scan(&r.position, &r.id, &r.stream, &r.version, &r.typ, &r.schema,
+			&r.payload, &r.metadata, &r.tenant, &r.at, &r.prev, &r.hash); err != nil {
+			return page, err
+		}
+		page = append(page, r)
+	}
+	return page, rows.Err()
+}
+
+// exported decodes one row as ReadStream would, tolerating unknown event types,
+// but leaves its personal data sealed (true when it holds some): decodePage opens
+// it. Unless decodeAll, a row whose stored payload means what its decoded event
+// would is not decoded at all.
+func (s *Store) exported(row *exportRow, mc *metaCache, decodeAll bool) (domain.Recorded, RawEvent, bool, error) {
+	r := domain.Recorded{
+		EventID: row.id, Position: row.position, StreamID: row.stream, Version: row.version,
+		Type: row.typ, SchemaVersion: int(row.schema), RecordedAt: row.at.UTC(),
+	}
+	raw := RawEvent{Payload: row.payload, Metadata: row.metadata, PrevHash: row.prev, Hash: row.hash}
+	if row.tenant.Valid {
+		raw.TenantID = row.tenant.Bytes
+	}
+	// The stored payload says what the decoded event says unless it was upcast or
+	// holds ciphertexts: then a writer may copy it instead of encoding the event
+	// again.
+	sealed := bytes.Contains(row.payload, []byte(piiPrefix))
+	plain := r.SchemaVersion == currentSchema(r.Type) && !sealed
+	if plain && !decodeAll {
+		raw.asDecoded = true
+		return r, raw, false, nil
+	}
+	ev, err := domain.DecodeEvent(r.Type, r.SchemaVersion, row.payload)
+	switch {
+	case errors.Is(err, domain.ErrUnknownEventType):
+		sealed = false
+	case err != nil:
+		return r, raw, false, fmt.Errorf("event %d: %w", r.Position, err)
+	default:
+		r.Event, raw.asDecoded = ev, plain
+	}
+	if !bytes.Equal(mc.raw, row.metadata) {
+		mc.meta = domain.Metadata{}
+		if err := jsonv2.Unmarshal(row.metadata, &mc.meta); err != nil {
+			return r, raw, false, fmt.Errorf("event %d metadata: %w", r.Position, err)
+		}
+		mc.raw = row.metadata
+	}
+	r.Meta = mc.meta
+	return r, raw, sealed, nil
+}
+
+// ExportFormats are the formats NewExportWriter writes.
+var ExportFormats = []string{"ndjson", "csv"}
+
+// ExportColumns are the fields of an exported event, in CSV column order.
+var ExportColumns = []string{"position", "event_id", "stream_id", "stream_version", "type", "schema_version",
+	"recorded_at", "payload", "metadata", "hash", "prev_hash"}
+
+// ExportWriter writes exported events in one format. Write buffers; Flush must be
+// called once at the end.
+//
+// payload is the event as the code reads it today (upcast to the current schema,
+// personal data decrypted or domain.Forgotten); schema_version, metadata, hash and
+// prev_hash are as stored (the hash covers the stored payload, which `sharehub
+// audit verify` recomputes). recorded_at is RFC 3339 in UTC; hashes are hex.
+type ExportWriter interface {
+	Write(r domain.Recorded, raw RawEvent) error
+	Flush() error
+}
+
+// NewExportWriter returns a writer of format ("ndjson" or "csv") to w.
+func NewExportWriter(w io.Writer, format string) (ExportWriter, error) {
+	switch format {
+	case "ndjson", "":
+		return &ndjsonWriter{w: w, buf: make([]byte, 0, 64<<10)}, nil
+	case "csv":
+		return &csvWriter{w: csv.NewWriter(w)}, nil
+	}
+	return nil, fmt.Errorf("export format %q: want one of %s", format, strings.Join(ExportFormats, ", "))
+}
+
+// exportPayload is the payload column: the decoded event, or the stored bytes of an
+// event type this binary does not know.
+func exportPayload(r domain.Recorded, raw RawEvent) ([]byte, error) {
+	if r.Event == nil || raw.asDecoded {
+		return raw.Payload, nil
+	}
+	return json.Marshal(r.Event)
+}
+
+// ndjsonWriter writes one JSON object per line, built by hand: the envelope's
+// fields are few and fixed, and encoding/json reflection on every line would
+// dominate an export's cost.
+type ndjsonWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (n *ndjsonWriter) Write(r domain.Recorded, raw RawEvent) error {
+	payload, err := exportPayload(r, raw)
+	if err != nil {
+		return fmt.Errorf("export position %d: %w", r.Position, err)
+	}
+	b := n.buf
+	b = append(b, `{"position":`...)
+	b = strconv.AppendInt(b, r.Position, 10)
+	b = append(b, `,"event_id":"`...)
+	b = append(b, r.EventID.String()...)
+	b = append(b, `","stream_id":`...)
+	if b, err = jsontext.AppendQuote(b, r.StreamID); err != nil {
+		return err
+	}
+	b = append(b, `,"stream_version":`...)
+	b = strconv.AppendInt(b, r.Version, 10)
+	b = append(b, `,"type":`...)
+	if b, err = jsontext.AppendQuote(b, r.Type); err != nil {
+		return err
+	}
+	b = append(b, `,"schema_version":`...)
+	b = strconv.AppendInt(b, int64(r.SchemaVersion), 10)
+	b = append(b, `,"recorded_at":"`...)
+	b = r.RecordedAt.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","payload":`...)
+	b = append(b, payload...)
+	b = append(b, `,"metadata":`...)
+	b = append(b, raw.Metadata...)
+	b = append(b, `,"hash":"`...)
+	b = hex.AppendEncode(b, raw.Hash)
+	b = append(b, `","prev_hash":"`...)
+	b = hex.AppendEncode(b, raw.PrevHash)
+	b = append(b, "\"}\n"...)
+	n.buf = b
+	if len(b) >= 60<<10 {
+		return n.Flush()
+	}
+	return nil
+}
+
+func (n *ndjsonWriter) Flush() error {
+	if len(n.buf) == 0 {
+		return nil
+	}
+	_, err := n.w.Write(n.buf)
+	n.buf = n.buf[:0]
+	return err
+}
+
+// csvWriter writes a header row, then one row per event; payload and metadata are
+// JSON text in their cells.
+type csvWriter struct {
+	w      *csv.Writer
+	header bool
+	rec    [11]string
+}
+
+func (c *csvWriter) Write(r domain.Recorded, raw RawEvent) error {
+	if !c.header {
+		c.header = true
+		if err := c.w.Write(ExportColumns); err != nil {
+			return err
+		}
+	}
+	payload, err := exportPayload(r, raw)
+	if err != nil {
+		return fmt.Errorf("export position %d: %w", r.Position, err)
+	}
+	c.rec = [11]string{
+		strconv.FormatInt(r.Position, 10), r.EventID.String(), r.StreamID, strconv.FormatInt(r.Version, 10), r.Type,
+		strconv.Itoa(r.SchemaVersion), r.RecordedAt.UTC().Format(time.RFC3339Nano), string(payload), string(raw.Metadata),
+		hex.EncodeToString(raw.Hash), hex.EncodeToString(raw.PrevHash),
+	}
+	return c.w.Write(c.rec[:])
+}
+
+func (c *csvWriter) Flush() error {
+	if !c.header { // an empty export still says what its columns are
+		c.header = true
+		if err := c.w.Write(ExportColumns); err != nil {
+			return err
+		}
+	}
+	c.w.Flush()
+	return c.w.Error()
+}
