@@ -493,13 +493,13 @@ func (e DocumentDownloaded) Stream() string {
 	}
 	return DocumentStream(e.DocumentID)
 }
-func (e PortalShareGranted) Stream() string         { return ShareStream(e.ShareID) }
-func (e SharePermissionChanged) Stream() string     { return ShareStream(e.ShareID) }
-func (e ShareCancelled) Stream() string             { return ShareStream(e.ShareID) }
-func (e LinkCreated) Stream() string                { return LinkStream(e.LinkID) }
-func (e LinkCancelled) Stream() string              { return LinkStream(e.LinkID) }
-func (e LinkOpened) Stream() string                 { return LinkStream(e.LinkID) }
-func (e LinkPasswordRejected) Stream() string       { return LinkStream(e.LinkID) }
+func (e PortalShareGranted) Stream() string     { return ShareStream(e.ShareID) }
+func (e SharePermissionChanged) Stream() string { return ShareStream(e.ShareID) }
+func (e ShareCancelled) Stream() string         { return ShareStream(e.ShareID) }
+func (e LinkCreated) Stream() string            { return LinkStream(e.LinkID) }
+func (e LinkCancelled) Stream() string          { return LinkStream(e.LinkID) }
+func (e LinkOpened) Stream() string             { return LinkStream(e.LinkID) }
+func (e LinkPasswordRejected) Stream() string   { return LinkStream(e.LinkID) }
 
 func init() {
 	for _, e := range []Event{
