@@ -74,6 +74,32 @@ func (s *Server) routes(r chi.Router) {
 		// Portal side.
 		r.Post("/api/v1/portal/providers/{provider_id}/folders", s.handle(s.portalCreateFolder))
 		r.Delete("/api/v1/portal/documents/{id}", s.handle(s.portalRemoveDocument))
+
+		// Reads of the read models (handlers_reads_*.go), with X-Min-Position.
+		r.Group(func(r chi.Router) {
+			r.Use(s.fresh.Reads(readGroups...))
+			r.Get("/api/v1/directory", s.handle(s.directory))
+			r.Get("/api/v1/customers", s.handle(s.listCustomers))
+			r.Get("/api/v1/customers/{id}", s.handle(s.getCustomer))
+			r.Get("/api/v1/customers/{id}/portal-view", s.handle(s.customerPortalView))
+			r.Get("/api/v1/groups", s.handle(s.listGroups))
+			r.Get("/api/v1/staff", s.handle(s.listStaff))
+			r.Get("/api/v1/folders/{id}", s.handle(s.getFolder))
+			r.Get("/api/v1/documents", s.handle(s.listDocuments))
+			r.Get("/api/v1/documents/{id}", s.handle(s.getDocument))
+			r.Get("/api/v1/shares", s.handle(s.listShares))
+			r.Get("/api/v1/documents/{id}/share-history", s.handle(s.shareHistory))
+			r.Get("/api/v1/portal/providers", s.handle(s.portalProviders))
+			r.Get("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalDocuments))
+		})
+	})
+
+	// Downloads: authenticated reads without the JSON request timeout (the server's
+	// write timeout bounds a slow download).
+	r.Group(func(r chi.Router) {
+		r.Use(auth.Require(s.sessions, s.resolve), s.fresh.Reads(readGroups...))
+		r.Get("/api/v1/documents/{id}/content", s.handle(s.documentContent))
+		r.Get("/api/v1/portal/documents/{id}/content", s.handle(s.portalContent))
 	})
 
 	// Uploads: authenticated and idempotent, but without the JSON request timeout

@@ -1,0 +1,356 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/httpapi/auth"
+	"github.com/sharehub/sharehub/httpapi/problem"
+	"github.com/sharehub/sharehub/httpapi/web"
+	"github.com/sharehub/sharehub/projections"
+)
+
+// The audit API serves a provider's admins and auditors, from the log itself.
+
+// auditor returns the caller's company when the caller may read its audit trail.
+func auditor(r *http.Request) (uuid.UUID, error) {
+	p, ok := auth.PrincipalFrom(r.Context())
+	if !ok {
+		return uuid.Nil, problem.Unauthenticated("sign in first", false)
+	}
+	if p.Role != string(domain.RoleAdmin) && !p.Auditor {
+		return uuid.Nil, problem.Forbidden("the audit trail is for the company's admins and auditors")
+	}
+	return p.CompanyID, nil
+}
+
+const ndjson = "application/x-ndjson"
+
+type auditEventsCursor struct {
+	After int64 `json:"after"`
+}
+
+// auditEvents streams the provider's log in position order:
+// GET /api/v1/audit/events?after=&limit=&stream=&type=&since=&until=.
+// With Accept: application/x-ndjson the answer is one event per line, streamed for
+// any size (no limit unless one is given); otherwise JSON pages.
+func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := auditor(r)
+	if err != nil {
+		return err
+	}
+	f := eventstore.ExportFilter{Tenant: &tenant}
+	if v, ok, err := web.QueryInt64(r, "after", 0, 1<<62); err != nil {
+		return err
+	} else if ok {
+		f.After = v
+	}
+	if f.Stream, err = web.QueryText(r, "stream", 200); err != nil {
+		return err
+	}
+	if t, err := web.QueryText(r, "type", 2000); err != nil {
+		return err
+	} else if t != "" {
+		for _, typ := range strings.Split(t, ",") {
+			typ = strings.TrimSpace(typ)
+			if _, err := domain.ZeroEvent(typ); err != nil {
+				return problem.Validation("type", fmt.Sprintf("%q is not an event type", typ))
+			}
+			f.Types = append(f.Types, typ)
+		}
+	}
+	if t, ok, err := web.QueryTime(r, "since"); err != nil {
+		return err
+	} else if ok {
+		f.Since = t
+	}
+	if t, ok, err := web.QueryTime(r, "until"); err != nil {
+		return err
+	} else if ok {
+		f.Until = t
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return problem.Validation("until", "must be after since")
+	}
+
+	if strings.Contains(r.Header.Get("Accept"), ndjson) {
+		if v, ok, err := web.QueryInt64(r, "limit", 1, 1<<62); err != nil {
+			return err
+		} else if ok {
+			f.Limit = int(v)
+		}
+		return s.streamAuditEvents(w, r, f)
+	}
+
+	page, err := web.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	var cur auditEventsCursor
+	if ok, err := s.cursors.Open("audit/events", page.Cursor, &cur); err != nil {
+		return err
+	} else if ok {
+		f.After = max(f.After, cur.After)
+	}
+	f.Limit = page.Limit + 1
+	var (
+		buf   bytes.Buffer
+		items []json.RawMessage
+		last  []int64
+	)
+	ew, err := eventstore.NewExportWriter(&buf, "ndjson")
+	if err != nil {
+		return err
+	}
+	_, err = s.store.Export(r.Context(), f, func(ev domain.Recorded, raw eventstore.RawEvent) error {
+		last = append(last, ev.Position)
+		return ew.Write(ev, raw)
+	})
+	if err != nil {
+		return err
+	}
+	if err := ew.Flush(); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		items = append(items, json.RawMessage(bytes.Clone(sc.Bytes())))
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	list, err := web.PageOf(s.cursors, "audit/events", items, page.Limit, func(json.RawMessage) any {
+		return auditEventsCursor{After: last[page.Limit-1]}
+	})
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, list)
+}
+
+// streamAuditEvents writes NDJSON as the export reads it: memory stays flat
+// whatever the size. An error after the first line can no longer become a
+// problem answer; the stream then ends early with the error logged (the client
+// sees a body shorter than the log and resumes with after=).
+func (s *Server) streamAuditEvents(w http.ResponseWriter, r *http.Request, f eventstore.ExportFilter) error {
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // the stream may take longer than a request
+	w.Header().Set("Content-Type", ndjson)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	ew, err := eventstore.NewExportWriter(w, "ndjson")
+	if err != nil {
+		return err
+	}
+	stats, err := s.store.Export(r.Context(), f, ew.Write)
+	if err == nil {
+		err = ew.Flush()
+	}
+	if err != nil {
+		s.log.Warn("audit event stream ended early", "after", stats.LastPosition, "err", err)
+	}
+	return nil
+}
+
+// auditVerify recomputes the hash chains of the provider's streams:
+// GET /api/v1/audit/verify.
+func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := auditor(r)
+	if err != nil {
+		return err
+	}
+	rep, err := s.store.VerifyChains(r.Context(), &tenant)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, rep)
+}
+
+type asOfView struct {
+	CustomerID uuid.UUID          `json:"customer_id"`
+	ProviderID uuid.UUID          `json:"provider_id"`
+	AsOf       time.Time          `json:"as_of"`
+	Open       bool               `json:"open"`
+	Folders    []asOfViewFolder   `json:"folders"`
+	Documents  []asOfViewDocument `json:"documents"`
+}
+
+type asOfViewFolder struct {
+	ID         uuid.UUID  `json:"id"`
+	ParentID   *uuid.UUID `json:"parent_id"`
+	Name       string     `json:"name"`
+	Permission string     `json:"permission"`
+	Top        bool       `json:"top"`
+}
+
+type asOfViewDocument struct {
+	ID         uuid.UUID `json:"id"`
+	Name       string    `json:"name"`
+	FolderID   uuid.UUID `json:"folder_id"`
+	Version    int       `json:"version"`
+	Size       int64     `json:"size"`
+	MediaType  string    `json:"media_type"`
+	SHA256     string    `json:"sha256"`
+	Permission string    `json:"permission"`
+	Top        bool      `json:"top"`
+}
+
+// auditPortalView answers what a customer could see at an instant, by replaying
+// the log up to it: GET /api/v1/audit/customers/{id}/portal-view?as_of=.
+func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := auditor(r)
+	if err != nil {
+		return err
+	}
+	id, err := web.PathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	at := s.now()
+	if t, ok, err := web.QueryTime(r, "as_of"); err != nil {
+		return err
+	} else if ok {
+		at = t
+	}
+	view, err := projections.PortalViewAsOf(r.Context(), s.store, id, at)
+	if err != nil {
+		return err
+	}
+	if view.ProviderID != tenant {
+		return problem.NotFound("no such customer")
+	}
+	out := asOfView{CustomerID: view.CustomerID, ProviderID: view.ProviderID, AsOf: at.UTC(), Open: view.Open,
+		Folders: []asOfViewFolder{}, Documents: []asOfViewDocument{}}
+	for _, f := range view.Folders {
+		af := asOfViewFolder{ID: f.ID, Name: f.Name, Permission: string(f.Permission), Top: f.Top}
+		if f.ParentID != uuid.Nil {
+			af.ParentID = &f.ParentID
+		}
+		out.Folders = append(out.Folders, af)
+	}
+	for _, d := range view.Documents {
+		out.Documents = append(out.Documents, asOfViewDocument{ID: d.ID, Name: d.Name, FolderID: d.FolderID,
+			Version: d.Version, Size: d.File.Size, MediaType: d.File.MediaType, SHA256: d.File.SHA256,
+			Permission: string(d.Permission), Top: d.Top})
+	}
+	return web.WriteJSON(w, http.StatusOK, out)
+}
+
+// auditDocumentAccess lists, in log order, every event that gave or took access
+// to a document or used it: its own stream (added, versions, visibility, removal,
+// downloads), every portal share of it or of a folder above it, and every link to
+// it with its opens and rejected passwords: GET /api/v1/audit/documents/{id}/access.
+func (s *Server) auditDocumentAccess(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := auditor(r)
+	if err != nil {
+		return err
+	}
+	id, err := web.PathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	streams, err := s.documentAccessStreams(r.Context(), tenant, id)
+	if err != nil {
+		return err
+	}
+	var (
+		buf  bytes.Buffer
+		rows []json.RawMessage
+	)
+	ew, err := eventstore.NewExportWriter(&buf, "ndjson")
+	if err != nil {
+		return err
+	}
+	for _, stream := range streams {
+		_, err := s.store.Export(r.Context(), eventstore.ExportFilter{Tenant: &tenant, Stream: stream}, ew.Write)
+		if err != nil {
+			return err
+		}
+	}
+	if err := ew.Flush(); err != nil {
+		return err
+	}
+	type positioned struct {
+		Position int64 `json:"position"`
+	}
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	for sc.Scan() {
+		rows = append(rows, json.RawMessage(bytes.Clone(sc.Bytes())))
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	type item struct {
+		pos int64
+		row json.RawMessage
+	}
+	sorted := make([]item, len(rows))
+	for i, row := range rows {
+		var p positioned
+		if err := json.Unmarshal(row, &p); err != nil {
+			return err
+		}
+		sorted[i] = item{p.Position, row}
+	}
+	slices.SortFunc(sorted, func(a, b item) int { return cmp.Compare(a.pos, b.pos) })
+	items := make([]json.RawMessage, len(sorted))
+	for i, it := range sorted {
+		items[i] = it.row
+	}
+	return web.WriteJSON(w, http.StatusOK, struct {
+		DocumentID uuid.UUID         `json:"document_id"`
+		Items      []json.RawMessage `json:"items"`
+	}{id, items})
+}
+
+// documentAccessStreams names the streams of a document's access history: the
+// document, its shares, the shares of the folders above it, its links and its
+// downloads. A
+// document of another provider is not found.
+func (s *Server) documentAccessStreams(ctx context.Context, tenant, doc uuid.UUID) ([]string, error) {
+	var folder uuid.UUID
+	err := s.pool.QueryRow(ctx, `SELECT (payload->>'folder_id')::uuid FROM events
+		WHERE stream_id = $1 AND stream_version = 1 AND tenant_id = $2`, domain.DocumentStream(doc), tenant).Scan(&folder)
+	if err != nil {
+		return nil, problem.From(fmt.Errorf("document: %w", domain.ErrNotFound))
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH RECURSIVE above(id) AS (
+			SELECT $3::uuid
+			UNION
+			SELECT (e.payload->>'parent_id')::uuid FROM events e JOIN above a ON e.stream_id = 'folder-' || a.id
+			 WHERE e.stream_version = 1 AND e.payload->>'parent_id' IS NOT NULL)
+		SELECT DISTINCT stream_id FROM events
+		 WHERE tenant_id = $2 AND stream_version = 1 AND (
+		       (event_type = 'PortalShareGranted' AND (payload->>'document_id' = $1::text
+		            OR (payload->>'folder_id')::uuid IN (SELECT id FROM above)))
+		    OR (event_type IN ('LinkCreated', 'DocumentDownloaded') AND payload->>'document_id' = $1::text))`,
+		doc, tenant, folder)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	streams := []string{domain.DocumentStream(doc)}
+	for rows.Next() {
+		var st string
+		if err := rows.Scan(&st); err != nil {
+			return nil, err
+		}
+		streams = append(streams, st)
+	}
+	return streams, rows.Err()
+}

@@ -1,0 +1,251 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/httpapi/consistency"
+	"github.com/sharehub/sharehub/httpapi/web"
+	"github.com/sharehub/sharehub/projections"
+)
+
+// portalListingOptions are the parameters of a portal listing.
+type portalListingOptions struct {
+	FolderID uuid.UUID // uuid.Nil: the top
+	Flat     bool
+}
+
+func parsePortalListing(r *http.Request) (portalListingOptions, error) {
+	var o portalListingOptions
+	id, _, err := web.QueryUUID(r, "folder_id")
+	if err != nil {
+		return o, err
+	}
+	o.FolderID = id
+	if o.Flat, _, err = web.QueryBool(r, "flat"); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+type portalFolderItem struct {
+	ID         uuid.UUID  `json:"id"`
+	Name       string     `json:"name"`
+	ParentID   *uuid.UUID `json:"parent_id"` // null at the top
+	Permission string     `json:"permission"`
+	Workspace  bool       `json:"workspace"` // the customer's own workspace folder
+}
+
+type portalDocumentItem struct {
+	ID         uuid.UUID  `json:"id"`
+	Name       string     `json:"name"`
+	FolderID   *uuid.UUID `json:"folder_id"` // null when its folder is not visible (a document shared on its own)
+	Version    int        `json:"version"`
+	Size       int64      `json:"size"`
+	MediaType  string     `json:"media_type"`
+	SHA256     string     `json:"sha256"`
+	Permission string     `json:"permission"`
+	Removable  bool       `json:"removable"` // uploaded by the customer itself
+}
+
+// portalListing is what a customer's users see of one provider, at one level (or
+// flat).
+type portalListing struct {
+	Folders   []portalFolderItem   `json:"folders"`
+	Documents []portalDocumentItem `json:"documents"`
+}
+
+// newPortalListing cuts the view down to what opts ask for. A closed view (paused,
+// revoked, documents off) is empty whatever is asked; a folder that is not
+// visible is 404.
+func newPortalListing(view domain.PortalView, opts portalListingOptions) (portalListing, error) {
+	out := portalListing{Folders: []portalFolderItem{}, Documents: []portalDocumentItem{}}
+	if !view.Open {
+		return out, nil
+	}
+	if opts.FolderID != uuid.Nil {
+		if _, ok := view.Folder(opts.FolderID); !ok {
+			return out, domain.ErrNotFound
+		}
+	}
+	visible := map[uuid.UUID]domain.PortalFolder{}
+	for _, f := range view.Folders {
+		visible[f.ID] = f
+	}
+	folderRef := func(id uuid.UUID) *uuid.UUID {
+		if _, ok := visible[id]; ok && id != uuid.Nil {
+			return &id
+		}
+		return nil
+	}
+	addDocument := func(d domain.PortalDocument) {
+		out.Documents = append(out.Documents, portalDocumentItem{
+			ID: d.ID, Name: d.Name, FolderID: folderRef(d.FolderID), Version: d.Version, Size: d.File.Size,
+			MediaType: d.File.MediaType, SHA256: d.File.SHA256, Permission: string(d.Permission), Removable: d.OwnUpload,
+		})
+	}
+	if opts.Flat {
+		for _, d := range view.Documents {
+			if opts.FolderID == uuid.Nil || below(visible, d.FolderID, opts.FolderID) {
+				addDocument(d)
+			}
+		}
+		return out, nil
+	}
+	folders, docs := view.Children(opts.FolderID)
+	for _, f := range folders {
+		item := portalFolderItem{ID: f.ID, Name: f.Name, Permission: string(f.Permission), Workspace: f.Workspace}
+		if !f.Top {
+			item.ParentID = folderRef(f.ParentID)
+		}
+		out.Folders = append(out.Folders, item)
+	}
+	for _, d := range docs {
+		addDocument(d)
+	}
+	return out, nil
+}
+
+// below reports whether folder is ancestor or lies under it, through visible
+// folders.
+func below(visible map[uuid.UUID]domain.PortalFolder, folder, ancestor uuid.UUID) bool {
+	for range len(visible) + 1 {
+		if folder == ancestor {
+			return true
+		}
+		f, ok := visible[folder]
+		if !ok {
+			return false
+		}
+		folder = f.ParentID
+	}
+	return false
+}
+
+type portalProviderItem struct {
+	ProviderID       uuid.UUID `json:"provider_id"`
+	Name             string    `json:"name"`
+	CustomerID       uuid.UUID `json:"customer_id"`
+	Status           string    `json:"status"`
+	DocumentsEnabled bool      `json:"documents_enabled"`
+	MasterAccess     bool      `json:"master_access"`
+	Since            time.Time `json:"since"`
+}
+
+// portalProviders lists the providers the caller's company is a customer of, with
+// the status of that connection: GET /api/v1/portal/providers.
+func (s *Server) portalProviders(w http.ResponseWriter, r *http.Request) error {
+	page, after, err := openPage[projections.NameKey](s, r)
+	if err != nil {
+		return err
+	}
+	v, err := s.viewer(r)
+	if err != nil {
+		return err
+	}
+	var rows []projections.PortalProvider
+	if v.Active {
+		if rows, err = projections.PortalProviders(r.Context(), s.pool, v.CompanyID, after, page.Limit+1); err != nil {
+			return err
+		}
+	}
+	list, err := listOf(s, r, rows, page,
+		func(p projections.PortalProvider) any { return projections.NameKey{Name: p.Name, ID: p.ProviderID} },
+		func(p projections.PortalProvider) portalProviderItem {
+			return portalProviderItem{ProviderID: p.ProviderID, Name: p.Name, CustomerID: p.CustomerID, Status: p.Status,
+				DocumentsEnabled: p.DocumentsEnabled, MasterAccess: p.MasterAccess, Since: p.Since.UTC()}
+		})
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, list)
+}
+
+// portalViewOf is the caller's portal view of provider: 404 unless the caller is an
+// active user of a company that is (or was) a customer of provider.
+func (s *Server) portalViewOf(r *http.Request, provider uuid.UUID) (domain.PortalView, error) {
+	v, err := s.viewer(r)
+	if err != nil {
+		return domain.PortalView{}, err
+	}
+	row, err := projections.PortalCustomer(r.Context(), s.pool, v.CompanyID, provider)
+	if err != nil {
+		return domain.PortalView{}, err
+	}
+	c := &domain.Customer{ID: row.ID, ProviderID: row.ProviderID, CompanyID: row.CompanyID, Status: domain.CustomerStatus(row.Status)}
+	c.Restore(1)
+	if err := domain.AuthorizePortal(v.Principal, c); err != nil {
+		return domain.PortalView{}, err
+	}
+	return projections.PortalView(r.Context(), s.pool, row.ID)
+}
+
+// portalDocuments lists what the caller's company sees of a provider:
+// GET /api/v1/portal/providers/{provider_id}/documents?folder_id=&flat=.
+func (s *Server) portalDocuments(w http.ResponseWriter, r *http.Request) error {
+	provider, err := web.PathUUID(r, "provider_id")
+	if err != nil {
+		return err
+	}
+	opts, err := parsePortalListing(r)
+	if err != nil {
+		return err
+	}
+	view, err := s.portalViewOf(r, provider)
+	if err != nil {
+		return err
+	}
+	out, err := newPortalListing(view, opts)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, out)
+}
+
+// portalContent streams the newest visible version of a document the caller's
+// portal shows, and records the download (DocumentDownloaded); a HEAD records
+// nothing: GET /api/v1/portal/documents/{id}/content.
+func (s *Server) portalContent(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	var dl app.Download
+	if r.Method == http.MethodHead {
+		if dl, err = s.portalDocumentNow(r, id); err != nil {
+			return err
+		}
+	} else if dl, err = s.app.RecordDownload(r.Context(), call(r), app.DocumentRef{DocumentID: id}); err != nil {
+		return err
+	}
+	f, err := s.blobs.Open(dl.File.SHA256)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	consistency.SetPosition(w, dl.Appended)
+	web.ServeFile(w, r, f, web.Download{Name: dl.Name, MediaType: dl.File.MediaType, SHA256: dl.File.SHA256})
+	return nil
+}
+
+// portalDocumentNow answers what RecordDownload would, from the read model,
+// without recording anything.
+func (s *Server) portalDocumentNow(r *http.Request, id uuid.UUID) (app.Download, error) {
+	d, err := projections.Document(r.Context(), s.pool, id)
+	if err != nil {
+		return app.Download{}, err
+	}
+	view, err := s.portalViewOf(r, d.ProviderID)
+	if err != nil {
+		return app.Download{}, err
+	}
+	pd, ok := view.Document(id)
+	if !ok {
+		return app.Download{}, domain.ErrNotFound
+	}
+	return app.Download{DocumentID: id, CustomerID: view.CustomerID, Name: pd.Name, Version: pd.Version, File: pd.File}, nil
+}
