@@ -25,10 +25,18 @@ import (
 // The audit API serves a provider's admins and auditors, from the log itself.
 
 // auditor returns the caller's company when the caller may read its audit trail.
-func auditor(r *http.Request) (uuid.UUID, error) {
+// The role is resolved again here, after X-Min-Position was waited for, so that a
+// caller just made an auditor is one.
+func (s *Server) auditor(r *http.Request) (uuid.UUID, error) {
 	p, ok := auth.PrincipalFrom(r.Context())
 	if !ok {
 		return uuid.Nil, problem.Unauthenticated("sign in first", false)
+	}
+	if s.resolve != nil {
+		var err error
+		if p, err = s.resolve(r.Context(), p); err != nil {
+			return uuid.Nil, err
+		}
 	}
 	if p.Role != string(domain.RoleAdmin) && !p.Auditor {
 		return uuid.Nil, problem.Forbidden("the audit trail is for the company's admins and auditors")
@@ -47,7 +55,7 @@ type auditEventsCursor struct {
 // With Accept: application/x-ndjson the answer is one event per line, streamed for
 // any size (no limit unless one is given); otherwise JSON pages.
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := auditor(r)
+	tenant, err := s.auditor(r)
 	if err != nil {
 		return err
 	}
@@ -155,10 +163,7 @@ func (s *Server) streamAuditEvents(w http.ResponseWriter, r *http.Request, f eve
 	if err != nil {
 		return err
 	}
-	stats, err := s.store.Export(r.Context(), f, ew.Write)
-	if err == nil {
-		err = ew.Flush()
-	}
+	stats, err := s.store.ExportTo(r.Context(), f, ew)
 	if err != nil {
 		s.log.Warn("audit event stream ended early", "after", stats.LastPosition, "err", err)
 	}
@@ -168,7 +173,7 @@ func (s *Server) streamAuditEvents(w http.ResponseWriter, r *http.Request, f eve
 // auditVerify recomputes the hash chains of the provider's streams:
 // GET /api/v1/audit/verify.
 func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := auditor(r)
+	tenant, err := s.auditor(r)
 	if err != nil {
 		return err
 	}
@@ -211,7 +216,7 @@ type asOfViewDocument struct {
 // auditPortalView answers what a customer could see at an instant, by replaying
 // the log up to it: GET /api/v1/audit/customers/{id}/portal-view?as_of=.
 func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := auditor(r)
+	tenant, err := s.auditor(r)
 	if err != nil {
 		return err
 	}
@@ -254,7 +259,7 @@ func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
 // downloads), every portal share of it or of a folder above it, and every link to
 // it with its opens and rejected passwords: GET /api/v1/audit/documents/{id}/access.
 func (s *Server) auditDocumentAccess(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := auditor(r)
+	tenant, err := s.auditor(r)
 	if err != nil {
 		return err
 	}

@@ -111,6 +111,17 @@ func (s *Server) routes(r chi.Router) {
 		r.Post("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalUpload))
 	})
 
+	// Audit (handlers_audit.go): admins and auditors, from the log itself. No
+	// request timeout: an export streams for as long as the log is, and a replay
+	// or a verification reads a whole tenant.
+	r.Group(func(r chi.Router) {
+		r.Use(auth.Require(s.sessions, s.resolve), s.fresh.Reads("accounts"))
+		r.Get("/api/v1/audit/events", s.handle(s.auditEvents))
+		r.Get("/api/v1/audit/verify", s.handle(s.auditVerify))
+		r.Get("/api/v1/audit/customers/{id}/portal-view", s.handle(s.auditPortalView))
+		r.Get("/api/v1/audit/documents/{id}/access", s.handle(s.auditDocumentAccess))
+	})
+
 	r.Group(func(r chi.Router) {
 		r.Use(web.LinkHeaders)
 		r.Get("/l/{token}", s.handle(s.linkMetadata))

@@ -41,6 +41,8 @@ commands:
              build fresh tables from the log beside the live ones, compare, swap
   audit verify [--provider ID] [--seals FILE]
              recompute hash chains and seals; exit 1 on any break
+  audit export --provider ID [--since T] [--until T] [--format ndjson|csv] [--out FILE]
+             stream a provider's log (flat memory, any size)
   audit replay --customer ID [--as-of T] [--json]
              what the customer could see at T, replayed from the log
   audit seal seal the events committed since the last seal
