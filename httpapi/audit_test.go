@@ -207,4 +207,3 @@ func TestAuditIsForAdminsAndAuditorsOnly(t *testing.T) {
 	expectWritten(t, "make auditor", ts.send(t, &fx.a, "PATCH", "/api/v1/staff/"+invited.UserID.String(), `{"auditor":true}`), 200)
 	expect(t, "auditor verify", ts.read(t, &member, "/api/v1/audit/verify"), 200, "")
 }
-
