@@ -49,6 +49,11 @@ type OrderedFilter struct {
 	Tenant *uuid.UUID
 	// Until: only events recorded at or before this instant (zero: no bound).
 	Until time.Time
+	// Types: only events of these types (nil: every type). A reader that ignores
+	// most of the log (a projection of a few types) skips decoding the rest.
+	Types []string
+	// NoMetadata leaves Recorded.Meta empty (saves decoding it when unused).
+	NoMetadata bool
 	Limit int
 }
 
@@ -75,8 +80,15 @@ func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]
 	if !f.Until.IsZero() {
 		where = append(where, "recorded_at <= "+arg(f.Until))
 	}
+	if f.Types != nil {
+		where = append(where, "event_type = ANY("+arg(f.Types)+")")
+	}
+	meta := "metadata"
+	if f.NoMetadata {
+		meta = "'{}'::jsonb"
+	}
 	rows, err := q.Query(ctx, `SELECT transaction_id::text, position, event_id, stream_id, stream_version, event_type,
-		schema_version, payload, metadata, recorded_at
+		schema_version, payload, `+meta+`, recorded_at
 		FROM events WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY transaction_id, position LIMIT `+strconv.Itoa(f.Limit), args...)
 	if err != nil {
@@ -88,19 +100,19 @@ func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]
 		last    = f.After
 		txt     string
 		payload []byte
-		meta    []byte
+		md      []byte
 	)
 	for rows.Next() {
 		var r domain.Recorded
 		if err := rows.Scan(&txt, &r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type,
-			&r.SchemaVersion, &payload, &meta, &r.RecordedAt); err != nil {
+			&r.SchemaVersion, &payload, &md, &r.RecordedAt); err != nil {
 			return nil, f.After, fmt.Errorf("read ordered: %w", err)
 		}
 		tx, err := strconv.ParseUint(txt, 10, 64)
 		if err != nil {
 			return nil, f.After, fmt.Errorf("read ordered: transaction id %q: %w", txt, err)
 		}
-		if err := s.decode(ctx, &r, payload, meta); err != nil {
+		if err := s.decode(ctx, &r, payload, md); err != nil {
 			return nil, f.After, err
 		}
 		last = Cursor{TxID: tx, Position: r.Position}

@@ -157,3 +157,27 @@ func at(t time.Time) any {
 func unexpected(ev domain.Recorded) error {
 	return fmt.Errorf("projection does not handle %s (schema %d) of %s", ev.Type, ev.SchemaVersion, ev.StreamID)
 }
+
+var handled sync.Map // projection name -> []string
+
+// Types lists the event types p applies, found by offering it an empty event of
+// every type of the catalogue: a type it ignores queues no statement. Rebuilds
+// read only those types.
+func (p Projection) Types() []string {
+	if v, ok := handled.Load(p.Name); ok {
+		return v.([]string)
+	}
+	types := []string{}
+	for _, typ := range domain.EventTypes() {
+		ev, err := domain.ZeroEvent(typ)
+		if err != nil {
+			continue
+		}
+		q := NewQueue("probe")
+		if err := p.Apply(q, domain.Recorded{Type: typ, Event: ev, Version: 1}); err != nil || q.Len() > 0 {
+			types = append(types, typ)
+		}
+	}
+	handled.Store(p.Name, types)
+	return types
+}

@@ -113,7 +113,10 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&total); err != nil {
 		return res, err
 	}
-	if err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error { return createSchema(ctx, tx, fresh, p.DDL) }); err != nil {
+	types := p.Types()
+	// Secondary indexes are built once the tables are loaded, not row by row.
+	tables, indexes := splitDDL(p.DDL)
+	if err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error { return createSchema(ctx, tx, fresh, tables) }); err != nil {
 		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 	}
 	report := func() {
@@ -137,7 +140,8 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		defer close(chunks)
 		var after eventstore.Cursor
 		for {
-			evs, next, err := store.ReadOrdered(readCtx, pool, eventstore.OrderedFilter{After: after, Limit: opt.ChunkSize})
+			evs, next, err := store.ReadOrdered(readCtx, pool, eventstore.OrderedFilter{After: after, Limit: opt.ChunkSize,
+				Types: types, NoMetadata: true})
 			if err != nil {
 				readErr <- err
 				return
@@ -172,6 +176,11 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		report()
 	}
 	if err := <-readErr; err != nil {
+		dropFresh()
+		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
+	}
+
+	if err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error { return createIndexes(ctx, tx, fresh, indexes) }); err != nil {
 		dropFresh()
 		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 	}
@@ -275,7 +284,8 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 // set) to the tables of schema, in tx.
 func applyChunk(ctx context.Context, store *eventstore.Store, tx pgx.Tx, p Projection, schema string,
 	after eventstore.Cursor, through *eventstore.Cursor, limit int) (int64, eventstore.Cursor, error) {
-	evs, next, err := store.ReadOrdered(ctx, tx, eventstore.OrderedFilter{After: after, Through: through, Limit: limit})
+	evs, next, err := store.ReadOrdered(ctx, tx, eventstore.OrderedFilter{After: after, Through: through, Limit: limit,
+		Types: p.Types(), NoMetadata: true})
 	if err != nil || len(evs) == 0 {
 		return 0, after, err
 	}

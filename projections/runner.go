@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -224,6 +225,45 @@ func createSchema(ctx context.Context, tx pgx.Tx, schema, ddl string) error {
 	}
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return fmt.Errorf("create tables in %s: %w", schema, err)
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('search_path', 'public', true)`)
+	return err
+}
+
+// splitDDL separates the secondary indexes (CREATE INDEX statements, which only
+// readers need) from the rest of ddl, so that a rebuild can load its tables first
+// and index them once at the end.
+func splitDDL(ddl string) (tables, indexes string) {
+	var t, i []string
+	for _, stmt := range strings.Split(ddl, ";") {
+		body := stmt
+		for _, line := range strings.Split(stmt, "\n") {
+			if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
+				body = l
+				break
+			}
+		}
+		switch {
+		case strings.TrimSpace(stmt) == "":
+		case strings.HasPrefix(strings.ToUpper(body), "CREATE INDEX"), strings.HasPrefix(strings.ToUpper(body), "CREATE UNIQUE INDEX"):
+			i = append(i, stmt)
+		default:
+			t = append(t, stmt)
+		}
+	}
+	return strings.Join(t, ";") + ";", strings.Join(i, ";") + ";"
+}
+
+// createIndexes runs the index statements of ddl in schema.
+func createIndexes(ctx context.Context, tx pgx.Tx, schema, indexes string) error {
+	if strings.Trim(indexes, "; \n") == "" {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, pgx.Identifier{schema}.Sanitize()); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, indexes); err != nil {
+		return fmt.Errorf("index %s: %w", schema, err)
 	}
 	_, err := tx.Exec(ctx, `SELECT set_config('search_path', 'public', true)`)
 	return err

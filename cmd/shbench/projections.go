@@ -51,9 +51,12 @@ func benchProjections(ctx context.Context, baseURL string, n int, rate int, d ti
 		if err != nil {
 			return nil, err
 		}
-		ours := float64(res.Events) / res.Duration.Seconds()
-		out = append(out, result{name: fmt.Sprintf("rebuild %s (%d events)", p.Name, res.Events), ours: ours, raw: raw,
-			unit: "ev/s", target: 0.25, notes: "raw: COPY (SELECT ... ORDER BY transaction_id, position) TO STDOUT of the same table"})
+		// The rebuild goes through the whole log (skipping, in the query, the
+		// types the projection ignores): its rate is log events per second.
+		ours := float64(n) / res.Duration.Seconds()
+		out = append(out, result{name: fmt.Sprintf("rebuild %s (log of %d)", p.Name, n), ours: ours, raw: raw,
+			unit: "ev/s", target: 0.25, notes: fmt.Sprintf("%d events applied in %s; raw: COPY (SELECT ... ORDER BY transaction_id, position) TO STDOUT of the same table",
+				res.Events, res.Duration.Round(time.Millisecond))})
 	}
 
 	fmt.Printf("projections: lag at %d events/s for %s ...\n", rate, d)
