@@ -48,6 +48,10 @@ type Projection struct {
 	// Tables are named in braces ({customers}); the queue qualifies them with the
 	// schema being written (live, fresh or as-of).
 	Apply func(q *Queue, ev domain.Recorded) error
+	// SideEffects marks a consumer whose statements act on the world (queue
+	// mails): it is never rebuilt, and when first created it starts at the head of
+	// the log rather than replaying history.
+	SideEffects bool
 }
 
 // Schema is where the live tables are.
@@ -60,12 +64,15 @@ func (p Projection) DDLHash() string {
 	return hex.EncodeToString(h[:8])
 }
 
-// All is every projection served.
+// All is every read model: what `projections rebuild --all` rebuilds.
 func All() []Projection { return []Projection{Portal, Accounts} }
+
+// Served is every consumer `serve` runs: the read models and the notifications.
+func Served() []Projection { return append(All(), Notifications) }
 
 // ByName finds a projection.
 func ByName(name string) (Projection, error) {
-	for _, p := range All() {
+	for _, p := range Served() {
 		if p.Name == name {
 			return p, nil
 		}

@@ -83,6 +83,9 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
+	if p.SideEffects {
+		return RebuildResult{}, fmt.Errorf("%s acts on the world (it queues mails): it is never rebuilt", p.Name)
+	}
 	pool := store.Pool()
 	start := time.Now()
 	res := RebuildResult{}

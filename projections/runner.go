@@ -50,7 +50,7 @@ type Runner struct {
 func (r *Runner) Run(ctx context.Context) error {
 	ps := r.Projections
 	if ps == nil {
-		ps = All()
+		ps = Served()
 	}
 	log := r.Log
 	if log == nil {
@@ -170,13 +170,21 @@ func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 			return serr
 		}
 		switch {
-		case errors.Is(err, pgx.ErrNoRows) || !exists:
+		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.SideEffects):
 			log.Info("creating projection", "projection", p.Name, "schema", p.Schema())
 			if err := createSchema(ctx, tx, p.Schema(), p.DDL); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `DELETE FROM event_offsets WHERE consumer_group = $1`, p.Name); err != nil {
 				return err
+			}
+			if p.SideEffects {
+				// It replays the history to learn its state, but acts only on what
+				// comes after this moment.
+				if _, err := tx.Exec(ctx, `INSERT INTO `+pgx.Identifier{p.Schema(), "settings"}.Sanitize()+`
+					SELECT coalesce(max(position), 0) FROM events`); err != nil {
+					return err
+				}
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO projection_state (name, ddl_hash, state) VALUES ($1, $2, 'running')
 				ON CONFLICT (name) DO UPDATE SET ddl_hash = EXCLUDED.ddl_hash, state = 'running', error = NULL,

@@ -36,7 +36,7 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 	store := eventstore.New(pool, log)
 	switch args[0] {
 	case "status":
-		st, err := projections.Status(ctx, pool, projections.All())
+		st, err := projections.Status(ctx, pool, projections.Served())
 		if err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if *runProjections {
 		// Tables are created (or rebuilt for a new definition) before the API
 		// serves reads from them.
-		for _, p := range projections.All() {
+		for _, p := range projections.Served() {
 			if err := projections.Ensure(ctx, store, p, log); err != nil {
 				return err
 			}
@@ -122,7 +122,7 @@ const maxReadyLag = 30 * time.Second
 // projectionsReady fails when a projection stopped on an event it cannot apply or
 // lags by more than maxReadyLag.
 func projectionsReady(ctx context.Context, pool *pgxpool.Pool) error {
-	st, err := projections.Status(ctx, pool, projections.All())
+	st, err := projections.Status(ctx, pool, projections.Served())
 	if err != nil {
 		return err
 	}
