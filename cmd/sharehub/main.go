@@ -50,6 +50,8 @@ commands:
              export every seal as NDJSON (keep them where the database admin cannot write)
   company forget ID
              crypto-shred a company's personal data (deletes its key)
+  dev seed [--customers N] [--documents M] [--events E]
+             build a realistic tenant (prints the admin's login); development only
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return audit(ctx, cfg, args[1:], stdout, log)
 	case "company":
 		return company(ctx, cfg, args[1:], stdout, log)
+	case "dev":
+		return dev(ctx, cfg, args[1:], stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -65,8 +65,9 @@ func benchHTTP(ctx context.Context, baseURL string, d time.Duration) ([]result, 
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() { _ = (&projections.Runner{Store: store, Log: log}).Run(runCtx) }()
+	stopped := make(chan struct{})
+	go func() { _ = (&projections.Runner{Store: store, Log: log}).Run(runCtx); close(stopped) }()
+	defer func() { stop(); <-stopped }()
 	apiURL, closeAPI, err := serveLoopback(api.Handler())
 	if err != nil {
 		return nil, err

@@ -73,6 +73,7 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("append: %w", err)
 		}
 		results = append(results, rs...)
+		printResults(rs) // each group as soon as it is done; the whole table at the end
 	}
 	if want("export") {
 		rs, err := benchExport(ctx, url, *exportEvents)
@@ -80,6 +81,7 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("export: %w", err)
 		}
 		results = append(results, rs...)
+		printResults(rs) // each group as soon as it is done; the whole table at the end
 	}
 	if want("http") {
 		rs, err := benchHTTP(ctx, url, *duration)
@@ -87,6 +89,7 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("http: %w", err)
 		}
 		results = append(results, rs...)
+		printResults(rs) // each group as soon as it is done; the whole table at the end
 	}
 	if want("projections") {
 		rs, err := benchProjections(ctx, url, *projectionEvents, *lagRate, *duration)
@@ -94,6 +97,7 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("projections: %w", err)
 		}
 		results = append(results, rs...)
+		printResults(rs) // each group as soon as it is done; the whole table at the end
 	}
 	printResults(results)
 	return nil

@@ -78,9 +78,11 @@ func benchProjections(ctx context.Context, baseURL string, n int, rate int, d ti
 // from its append returning to the first sample whose checkpoint covers it.
 func measureLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.Store, rate int, d time.Duration) (p50, p99 float64, n int, err error) {
 	runCtx, stopRunner := context.WithCancel(ctx)
-	defer stopRunner()
 	runner := &projections.Runner{Store: store}
-	go func() { _ = runner.Run(runCtx) }()
+	stopped := make(chan struct{})
+	go func() { _ = runner.Run(runCtx); close(stopped) }()
+	// The runner must be gone before the database is dropped under it.
+	defer func() { stopRunner(); <-stopped }()
 	// Let the consumers catch up with the generated log first.
 	var head int64
 	if err := pool.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM events`).Scan(&head); err != nil {
