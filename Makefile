@@ -10,7 +10,7 @@ TEST_DB   := .data/pg-test
 FUZZTIME  ?= 10s
 FUZZ_TARGETS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r dirname | sort -u)
 
-.PHONY: run test test-go fuzz lint bench db-stop db-url clean
+.PHONY: run test test-go fuzz lint bench load db-stop db-url clean
 
 run:
 	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(RUN_DB))}" && \
@@ -43,6 +43,14 @@ lint:
 bench:
 	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && \
 	DATABASE_URL="$$url" $(GO) run ./cmd/shbench
+
+faults:
+	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && DATABASE_URL="$$url" $(GO) run ./cmd/shfaults $(FAULTSFLAGS)
+
+# The load harness: a mixed workload against an in-process server; LOADFLAGS="-duration 10s -rate 100".
+load:
+	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && \
+	DATABASE_URL="$$url" $(GO) run ./cmd/shload $(LOADFLAGS)
 
 db-url:
 	@$(PGDEV) url --dir $(RUN_DB)

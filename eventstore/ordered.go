@@ -94,32 +94,44 @@ func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]
 	if err != nil {
 		return nil, f.After, fmt.Errorf("read ordered: %w", err)
 	}
-	defer rows.Close()
+	// Read whole, then decode with the connection handed back (see collect).
 	var (
-		out     []domain.Recorded
-		last    = f.After
-		txt     string
-		payload []byte
-		md      []byte
+		out   []domain.Recorded
+		raws  [][2][]byte
+		last  = f.After
+		txt   string
+		cause error
 	)
 	for rows.Next() {
-		var r domain.Recorded
+		var (
+			r           domain.Recorded
+			payload, md []byte
+		)
 		if err := rows.Scan(&txt, &r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type,
 			&r.SchemaVersion, &payload, &md, &r.RecordedAt); err != nil {
-			return nil, f.After, fmt.Errorf("read ordered: %w", err)
+			cause = err
+			break
 		}
 		tx, err := strconv.ParseUint(txt, 10, 64)
 		if err != nil {
-			return nil, f.After, fmt.Errorf("read ordered: transaction id %q: %w", txt, err)
-		}
-		if err := s.decode(ctx, &r, payload, md); err != nil {
-			return nil, f.After, err
+			cause = fmt.Errorf("transaction id %q: %w", txt, err)
+			break
 		}
 		last = Cursor{TxID: tx, Position: r.Position}
 		out = append(out, r)
+		raws = append(raws, [2][]byte{payload, md})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, f.After, fmt.Errorf("read ordered: %w", err)
+	rows.Close()
+	if cause == nil {
+		cause = rows.Err()
+	}
+	if cause != nil {
+		return nil, f.After, fmt.Errorf("read ordered: %w", cause)
+	}
+	for i := range out {
+		if err := s.decode(ctx, &out[i], raws[i][0], raws[i][1]); err != nil {
+			return nil, f.After, err
+		}
 	}
 	return out, last, nil
 }

@@ -463,9 +463,15 @@ func (s *Store) ReadAll(ctx context.Context, after int64, limit int) ([]domain.R
 
 // collect decodes rows of selectEvents and returns them with the last row's hash.
 func (s *Store) collect(ctx context.Context, rows pgx.Rows) ([]domain.Recorded, []byte, error) {
-	defer rows.Close()
+	// Rows are read whole and the connection handed back before anything is
+	// decoded: decoding may look up a company's key, which takes a connection of
+	// its own, and holding one while waiting for another can exhaust a small pool.
+	type raw struct {
+		payload, metadata []byte
+	}
 	var (
 		out  []domain.Recorded
+		raws []raw
 		last []byte
 	)
 	for rows.Next() {
@@ -476,15 +482,23 @@ func (s *Store) collect(ctx context.Context, rows pgx.Rows) ([]domain.Recorded, 
 		)
 		if err := rows.Scan(&r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type, &schema,
 			&payload, &metadata, &r.RecordedAt, &last); err != nil {
+			rows.Close()
 			return nil, nil, err
 		}
 		r.SchemaVersion = int(schema)
-		if err := s.decode(ctx, &r, payload, metadata); err != nil {
+		out = append(out, r)
+		raws = append(raws, raw{payload, metadata})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	for i := range out {
+		if err := s.decode(ctx, &out[i], raws[i].payload, raws[i].metadata); err != nil {
 			return nil, nil, err
 		}
-		out = append(out, r)
 	}
-	return out, last, rows.Err()
+	return out, last, nil
 }
 
 // decode fills r.Event (upcast, personal data decrypted) and r.Meta.

@@ -5,9 +5,12 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -15,6 +18,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sharehub/sharehub/domain"
 )
@@ -278,6 +282,16 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 			continue
 		}
 		failures.Inc()
+		var broken *ConsumerBrokenError
+		if errors.As(err, &broken) || ConnectionLost(err) {
+			log.Warn("consumer lost its connection; it stops and may be subscribed again", "err", err)
+			cancel()
+			msg.Nack()
+			if broken == nil {
+				broken = &ConsumerBrokenError{Err: err}
+			}
+			return broken
+		}
 		attempts[msg.UUID]++
 		ev, _ := s.recordedFromMessage(msg)
 		log.Error("event handler failed", "position", ev.Position, "stream_id", ev.StreamID,
@@ -310,7 +324,10 @@ func (s *Store) handle(msg *message.Message, h Handler) error {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	if err := h(ctx, sp, ev); err != nil {
-		return errors.Join(err, sp.Rollback(context.WithoutCancel(ctx)))
+		if rerr := sp.Rollback(context.WithoutCancel(ctx)); rerr != nil {
+			return brokenOr(tx, errors.Join(err, rerr))
+		}
+		return err
 	}
 	return sp.Commit(ctx)
 }
@@ -388,9 +405,39 @@ func (s *Store) handleStatements(msg *message.Message, h Statements) error {
 	wrapped.Queue(`RELEASE SAVEPOINT sharehub_event`)
 	if err := tx.SendBatch(ctx, wrapped).Close(); err != nil {
 		if _, rerr := tx.Exec(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT sharehub_event`); rerr != nil {
-			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
+			return brokenOr(tx, errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr)))
 		}
 		return err
 	}
 	return nil
+}
+
+// ConsumerBrokenError ends a subscription whose connection or transaction died
+// under it (the database restarted, the network broke): not the event's fault, so
+// it does not count towards the poison limit. Subscribe again after a pause.
+type ConsumerBrokenError struct{ Err error }
+
+func (e *ConsumerBrokenError) Error() string { return "consumer connection lost: " + e.Err.Error() }
+func (e *ConsumerBrokenError) Unwrap() error { return e.Err }
+
+// brokenOr wraps err as a ConsumerBrokenError when tx's connection is gone.
+func brokenOr(tx pgx.Tx, err error) error {
+	if c := tx.Conn(); c == nil || c.IsClosed() || ConnectionLost(err) {
+		return &ConsumerBrokenError{Err: err}
+	}
+	return err
+}
+
+// ConnectionLost reports errors that say the server went away (restart, network)
+// rather than that a statement failed.
+func ConnectionLost(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		c := pgErr.Code
+		return strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03"
+	}
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.EPIPE)
 }

@@ -429,3 +429,42 @@ func TestOracleComparisonCatchesABrokenProjection(t *testing.T) {
 		t.Fatal("a projection that ignores pauses agrees with the oracle: the comparison cannot fail")
 	}
 }
+
+// TestConnectionsKilledMidStreamResubscribe terminates every other session of the
+// database (as a restart would) while events flow: the consumers resubscribe,
+// nothing is marked failed, and the result equals a rebuild.
+func TestConnectionsKilledMidStreamResubscribe(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.run(projections.All()...)
+	s := newScenario(w, 13)
+	w.caughtUp("portal")
+	conn, err := pgxpoolNew(w.ctx, w.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for i := range 120 {
+		s.step(i)
+		if i%30 == 15 {
+			if _, err := conn.Exec(w.ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s.viewsAgreeWithOracle(t)
+	w.caughtUp("accounts")
+	st, err := projections.Status(w.ctx, w.pool, projections.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range st {
+		if p.State != "running" {
+			t.Fatalf("%s is %s after lost connections: %s", p.Name, p.State, p.Error)
+		}
+	}
+	for _, p := range projections.All() {
+		rebuildEqualsLive(t, w, p)
+	}
+}

@@ -57,11 +57,25 @@ func (r *Runner) Run(ctx context.Context) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 	for _, p := range ps {
-		if err := Ensure(ctx, r.Store, p, log); err != nil {
-			if ctx.Err() != nil {
-				return nil
+		// A database that is restarting is waited for; a definition that cannot
+		// be created is an error.
+		for pause := time.Second; ; pause = min(2*pause, 30*time.Second) {
+			err := Ensure(ctx, r.Store, p, log)
+			if err == nil || ctx.Err() != nil {
+				break
 			}
-			return err
+			if !eventstore.ConnectionLost(err) {
+				return err
+			}
+			log.Warn("database unavailable while preparing projections; retrying", "projection", p.Name, "err", err, "in", pause)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(pause):
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
 		}
 	}
 	var wg sync.WaitGroup
@@ -94,23 +108,35 @@ func (r *Runner) Failed() map[string]error {
 
 func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 	failedGauge.WithLabelValues(p.Name).Set(0)
-	err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
-		ConsumerGroup: p.Name,
-		PollInterval:  r.PollInterval,
-		BatchSize:     r.BatchSize,
-		Logger:        log,
-	}, Statements(p))
-	var poison *eventstore.PoisonEventError
-	switch {
-	case err == nil || ctx.Err() != nil:
-		return
-	case errors.As(err, &poison):
-		log.Error("projection stopped: an event cannot be applied; fix the code and restart, or rebuild",
-			"position", poison.Position, "stream_id", poison.StreamID, "event_type", poison.Type, "err", poison.Err)
-		r.markFailed(ctx, p, err, poison.Position)
-	default:
-		log.Error("projection stopped", "err", err)
-		r.markFailed(ctx, p, err, 0)
+	pause := time.Second
+	for {
+		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
+			ConsumerGroup: p.Name,
+			PollInterval:  r.PollInterval,
+			BatchSize:     r.BatchSize,
+			Logger:        log,
+		}, Statements(p))
+		var poison *eventstore.PoisonEventError
+		switch {
+		case err == nil || ctx.Err() != nil:
+			return
+		case errors.As(err, &poison):
+			log.Error("projection stopped: an event cannot be applied; fix the code and restart, or rebuild",
+				"position", poison.Position, "stream_id", poison.StreamID, "event_type", poison.Type, "err", poison.Err)
+			r.markFailed(ctx, p, err, poison.Position)
+			return
+		default:
+			// The database went away (restart, network): not the events' fault.
+			// Subscribe again once it is back; nothing applied is lost, since
+			// the checkpoint commits with the effects.
+			log.Warn("projection consumer interrupted; resubscribing", "err", err, "in", pause)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pause):
+			}
+			pause = min(2*pause, 30*time.Second)
+		}
 	}
 }
 

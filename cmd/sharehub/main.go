@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -107,6 +108,12 @@ func openPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	// pgx's default (the number of CPUs, at least 4) is too few for one process
+	// that runs three consumers (each holding a connection for its batch), the
+	// sealer, the mailer and the API. pool_max_conns in the URL still wins.
+	if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
+		pc.MaxConns = max(pc.MaxConns, 20)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
