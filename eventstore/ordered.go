@@ -54,7 +54,7 @@ type OrderedFilter struct {
 	Types []string
 	// NoMetadata leaves Recorded.Meta empty (saves decoding it when unused).
 	NoMetadata bool
-	Limit int
+	Limit      int
 }
 
 // ReadOrdered returns decoded events in commit order, as a consumer group would
