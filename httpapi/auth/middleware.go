@@ -53,6 +53,11 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 // BearerToken extracts the token of an `Authorization: Bearer <token>` header (the
 // scheme is case-insensitive, RFC 9110).
 func BearerToken(r *http.Request) (string, bool) {
+	// Authorization is a singleton field: with several, a proxy and this server
+	// could each act on another one, so none counts.
+	if len(r.Header.Values("Authorization")) != 1 {
+		return "", false
+	}
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
