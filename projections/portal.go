@@ -121,12 +121,21 @@ CREATE TABLE links (
     reason              text,
     cancelled_by        uuid,
     cancelled_at        timestamptz,
-    opens               integer NOT NULL DEFAULT 0,
-    last_opened_at      timestamptz,
     password_rejections integer NOT NULL DEFAULT 0,
     version             bigint NOT NULL
 );
 CREATE INDEX links_document ON links (document_id);
+
+-- Opens are rows of their own, not a counter on the link: a popular link is
+-- opened many times a second, and a counter would make every open update (and a
+-- rebuild rewrite) the same row over and over.
+CREATE TABLE link_opens (
+    event_id  uuid PRIMARY KEY,
+    link_id   uuid NOT NULL,
+    number    integer NOT NULL,
+    opened_at timestamptz NOT NULL
+);
+CREATE INDEX link_opens_link ON link_opens (link_id, opened_at);
 
 CREATE TABLE downloads (
     event_id      uuid PRIMARY KEY,
@@ -238,8 +247,8 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 		q.Exec(`UPDATE {links} SET cancelled = true, reason = $2, cancelled_by = $3, cancelled_at = $4, version = $5
 			WHERE id = $1 AND version < $5`, e.LinkID, e.Reason, id(e.CancelledBy), e.CancelledAt, v)
 	case domain.LinkOpened:
-		q.Exec(`UPDATE {links} SET opens = opens + 1, last_opened_at = $2, version = $3 WHERE id = $1 AND version < $3`,
-			e.LinkID, e.OpenedAt, v)
+		q.Exec(`INSERT INTO {link_opens} (event_id, link_id, number, opened_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (event_id) DO NOTHING`, ev.EventID, e.LinkID, e.Version, e.OpenedAt)
 	case domain.LinkPasswordRejected:
 		q.Exec(`UPDATE {links} SET password_rejections = password_rejections + 1, version = $2
 			WHERE id = $1 AND version < $2`, e.LinkID, v)

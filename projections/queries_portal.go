@@ -406,9 +406,12 @@ func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document 
 			   AND ($3 OR c.group_id = ANY($4))
 			UNION ALL
 			SELECT l.id, 'link', NULL::uuid, NULL::text, 'view', l.created_by, l.created_at, l.expires_at,
-			       l.password_required, l.cancelled, l.cancelled_by, l.cancelled_at, l.reason, l.opens,
-			       l.last_opened_at, NULL::uuid, NULL::text
-			  FROM rm_portal.links l WHERE l.document_id = $1 AND l.provider_id = $2
+			       l.password_required, l.cancelled, l.cancelled_by, l.cancelled_at, l.reason, lo.n,
+			       lo.last, NULL::uuid, NULL::text
+			  FROM rm_portal.links l
+			  CROSS JOIN LATERAL (
+			    SELECT count(*)::int AS n, max(opened_at) AS last FROM rm_portal.link_opens WHERE link_id = l.id) lo
+			 WHERE l.document_id = $1 AND l.provider_id = $2
 		)
 		SELECT i.id, i.type, i.customer_id, i.customer_name, i.permission, i.shared_by, coalesce(u.name, ''),
 		       i.shared_at, i.expires_at, i.password_required, i.cancelled, i.cancelled_by, cu.name, i.cancelled_at,
