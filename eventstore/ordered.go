@@ -87,10 +87,10 @@ func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]
 	if f.NoMetadata {
 		meta = "'{}'::jsonb"
 	}
-	rows, err := q.Query(ctx, `SELECT transaction_id::text, position, event_id, stream_id, stream_version, event_type,
+	rows, err := q.Query(ctx, `SELECT transaction_id::text AS txid, position, event_id, stream_id, stream_version, event_type,
 		schema_version, payload, `+meta+`, recorded_at
 		FROM events WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY transaction_id, position LIMIT `+strconv.Itoa(f.Limit), args...)
+		ORDER BY events.transaction_id, events.position LIMIT `+strconv.Itoa(f.Limit), args...)
 	if err != nil {
 		return nil, f.After, fmt.Errorf("read ordered: %w", err)
 	}

@@ -43,7 +43,7 @@ func (s *Store) SealLog(ctx context.Context) (*Seal, error) {
 		if prev != nil {
 			fromTx, fromPos, running = prev.UptoTxID, prev.UptoPosition, prev.RunningHash
 		}
-		rows, err := tx.Query(ctx, `SELECT transaction_id::text::bigint, position, hash FROM events
+		rows, err := tx.Query(ctx, `SELECT transaction_id::text::bigint AS txid, position, hash FROM events
 			 WHERE (transaction_id, position) > ($1::text::xid8, $2)
 			   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 			 ORDER BY transaction_id, position`, fmt.Sprint(fromTx), fromPos)
@@ -135,7 +135,7 @@ func (s *Store) VerifySeals(ctx context.Context, seals []Seal) (SealReport, erro
 		return rep, nil
 	}
 	last := seals[len(seals)-1]
-	rows, err := s.pool.Query(ctx, `SELECT transaction_id::text::bigint, position, hash FROM events
+	rows, err := s.pool.Query(ctx, `SELECT transaction_id::text::bigint AS txid, position, hash FROM events
 		 WHERE (transaction_id, position) <= ($1::text::xid8, $2)
 		 ORDER BY transaction_id, position`, fmt.Sprint(last.UptoTxID), last.UptoPosition)
 	if err != nil {
