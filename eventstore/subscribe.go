@@ -53,17 +53,23 @@ func (s eventsSchema) SelectQuery(p wsql.SelectQueryParams) (wsql.Query, error) 
 	// rows, but a row comparison is an index condition on (transaction_id,
 	// position), where the OR made PostgreSQL walk the index from its start on every
 	// poll (100 ms per poll behind one bulk-loaded transaction of a million events).
-	q := `SELECT * FROM (
-		WITH last_processed AS (` + next.Query + `)
-		SELECT position, transaction_id, event_id, stream_id, stream_version, event_type,
-		       schema_version, payload, metadata, recorded_at
-		  FROM events
+	//
+	// The keys of the batch are found first on the index alone (narrow rows: an
+	// index-only scan in commit order), then their rows fetched by position. Asked
+	// for whole rows at once, PostgreSQL's generic plan for this prepared statement
+	// misjudged the range and sorted a sequential scan of the table on every poll.
+	q := `WITH last_processed AS (` + next.Query + `),
+	     batch AS (
+		SELECT position FROM events
 		 WHERE (transaction_id, position) > ((SELECT last_processed_transaction_id FROM last_processed),
 		                                     (SELECT coalesce(offset_acked, 0) FROM last_processed))
 		   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-		) AS batch
-		ORDER BY transaction_id, position
-		LIMIT ` + strconv.Itoa(s.batchSize)
+		 ORDER BY transaction_id, position
+		 LIMIT ` + strconv.Itoa(s.batchSize) + `)
+	SELECT e.position, e.transaction_id, e.event_id, e.stream_id, e.stream_version, e.event_type,
+	       e.schema_version, e.payload, e.metadata, e.recorded_at
+	  FROM batch JOIN events e ON e.position = batch.position
+	 ORDER BY e.transaction_id, e.position`
 	return wsql.Query{Query: q, Args: next.Args}, nil
 }
 
