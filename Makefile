@@ -11,7 +11,7 @@ TEST_DB   := .data/pg-test
 FUZZTIME  ?= 2000x
 FUZZ_TARGETS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r dirname | sort -u)
 
-.PHONY: run test test-go fuzz lint bench load db-stop db-url clean
+.PHONY: run test test-go fuzz lint bench load faults isolation db-stop db-url clean
 
 run:
 	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(RUN_DB))}" && \
@@ -47,6 +47,12 @@ bench:
 
 faults:
 	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && DATABASE_URL="$$url" $(GO) run ./cmd/shfaults $(FAULTSFLAGS)
+
+# Tenant isolation at scale: 51 companies, every probe of every world's matrix as
+# every other world's admin and member (TestIsolationAtScale).
+isolation:
+	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && \
+	DATABASE_URL="$$url" SHAREHUB_ISOLATION_COMPANIES=50 $(GO) test -count=1 -timeout 20m -run '^TestIsolationAtScale$$' -v ./httpapi/
 
 # The load harness: a mixed workload against an in-process server; LOADFLAGS="-duration 10s -rate 100".
 load:

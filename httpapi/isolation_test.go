@@ -57,21 +57,43 @@ func hexSHA(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func newIsoWorld(t *testing.T, ts *testServer) *isoWorld {
+func newIsoWorld(t *testing.T, ts *testServer) *isoWorld { return newIsoWorldTagged(t, ts, "") }
+
+// newIsoWorldTagged builds the world with tag in every name and address, so that
+// many worlds can share one platform (TestIsolationAtScale).
+func newIsoWorldTagged(t *testing.T, ts *testServer, tag string) *isoWorld {
 	t.Helper()
-	w := &isoWorld{aStaffEmail: "quill.staffer@alpha-secretive.test"}
-	w.a = ts.signupCompany(t, "Alpha Secretive Holdings")
-	w.c = ts.signupCompany(t, "Charlie Client GmbH")
-	w.b = ts.signupCompany(t, "Bravo Intruder Corp")
+	n := func(s string) string { // a name of this world
+		if tag == "" {
+			return s
+		}
+		return s + " " + tag
+	}
+	m := func(local, domain string) string { // an address of this world
+		if tag == "" {
+			return local + "@" + domain
+		}
+		return local + "." + tag + "@" + domain
+	}
+	f := func(base, ext string) string { // a file name of this world
+		if tag == "" {
+			return base + ext
+		}
+		return base + "-" + tag + ext
+	}
+	w := &isoWorld{aStaffEmail: m("quill.staffer", "alpha-secretive.test")}
+	w.a = ts.signupCompany(t, n("Alpha Secretive Holdings"))
+	w.c = ts.signupCompany(t, n("Charlie Client GmbH"))
+	w.b = ts.signupCompany(t, n("Bravo Intruder Corp"))
 
 	// A: customer, group, staff with write access.
 	w.cust = ts.connect(t, w.a, w.c)
-	a := ts.send(t, &w.a, "POST", "/api/v1/groups", `{"name":"AlphaVaultGroup"}`)
+	a := ts.send(t, &w.a, "POST", "/api/v1/groups", `{"name":"`+n("AlphaVaultGroup")+`"}`)
 	expectWritten(t, "A group", a, 201)
 	w.group = decodeAs[groupResponse](t, a)
 	expectWritten(t, "A assigns", ts.send(t, &w.a, "PUT", "/api/v1/customers/"+w.cust.ID.String()+"/group",
 		`{"group_id":"`+w.group.ID.String()+`"}`), 200)
-	a = ts.send(t, &w.a, "POST", "/api/v1/staff/invitations", `{"name":"Alpha Staffer Quill","email":"`+w.aStaffEmail+`","can_share":true}`)
+	a = ts.send(t, &w.a, "POST", "/api/v1/staff/invitations", `{"name":"`+n("Alpha Staffer Quill")+`","email":"`+w.aStaffEmail+`","can_share":true}`)
 	expectWritten(t, "A invites staff", a, 201)
 	inv := decodeAs[userInvitationResponse](t, a)
 	w.staffInvitationToken = isoToken(inv.InvitationURL)
@@ -82,14 +104,14 @@ func newIsoWorld(t *testing.T, ts *testServer) *isoWorld {
 	expectWritten(t, "A staff access", ts.send(t, &w.a, "PUT", "/api/v1/groups/"+w.group.ID.String()+"/members/"+w.aStaff.UserID.String(),
 		`{"access":"write"}`), 200)
 	a = ts.send(t, &w.a, "POST", "/api/v1/customers/invitations",
-		`{"company_name":"Alpha Pending Prospect","contact_name":"Pending Contact Perrin","email":"perrin@alpha-prospect.test","group_id":"`+w.group.ID.String()+`"}`)
+		`{"company_name":"`+n("Alpha Pending Prospect")+`","contact_name":"`+n("Pending Contact Perrin")+`","email":"`+m("perrin", "alpha-prospect.test")+`","group_id":"`+w.group.ID.String()+`"}`)
 	expectWritten(t, "A invites a customer", a, 201)
 	w.invited = decodeAs[customerResponse](t, a)
 
 	// A: library, share, link.
-	w.folder = ts.folder(t, w.a, `{"name":"Alpha Ledger Folder"}`)
-	w.wsFolder = ts.folder(t, w.a, `{"name":"Alpha Workspace Drawer","customer_id":"`+w.cust.ID.String()+`"}`)
-	w.doc = ts.document(t, w.a, w.folder.ID, "alpha-ledger-secret.pdf", isoDocV1)
+	w.folder = ts.folder(t, w.a, `{"name":"`+n("Alpha Ledger Folder")+`"}`)
+	w.wsFolder = ts.folder(t, w.a, `{"name":"`+n("Alpha Workspace Drawer")+`","customer_id":"`+w.cust.ID.String()+`"}`)
+	w.doc = ts.document(t, w.a, w.folder.ID, f("alpha-ledger-secret", ".pdf"), isoDocV1)
 	expectWritten(t, "A version 2", ts.upload(t, &w.a, "/api/v1/documents/"+w.doc.ID.String()+"/versions", nil, "v2.pdf", isoDocV2), 201)
 	a = ts.send(t, &w.a, "POST", "/api/v1/shares", `{"customer_id":"`+w.cust.ID.String()+`","document_id":"`+w.doc.ID.String()+`","permission":"view"}`)
 	expectWritten(t, "A shares", a, 201)
@@ -102,63 +124,63 @@ func newIsoWorld(t *testing.T, ts *testServer) *isoWorld {
 	// C, A's customer, uploads into A's workspace.
 	expectWritten(t, "A master access", ts.send(t, &w.a, "PUT", "/api/v1/customers/"+w.cust.ID.String()+"/master-access", `{"enabled":true}`), 200)
 	portal := "/api/v1/portal/providers/" + w.a.CompanyID.String()
-	a = ts.send(t, &w.c, "POST", portal+"/folders", `{"name":"Charlie Receipts For Alpha"}`)
+	a = ts.send(t, &w.c, "POST", portal+"/folders", `{"name":"`+n("Charlie Receipts For Alpha")+`"}`)
 	expectWritten(t, "C portal folder", a, 201)
 	w.portalFolder = decodeAs[folderResponse](t, a)
-	a = ts.upload(t, &w.c, portal+"/documents", map[string]string{"folder_id": w.portalFolder.ID.String()}, "charlie-receipts-for-alpha.txt", isoUpV1)
+	a = ts.upload(t, &w.c, portal+"/documents", map[string]string{"folder_id": w.portalFolder.ID.String()}, f("charlie-receipts-for-alpha", ".txt"), isoUpV1)
 	expectWritten(t, "C uploads", a, 201)
 	w.custDoc = decodeAs[documentResponse](t, a)
 
 	// B: a member who may share and write, a customer (C, too), its own library.
-	a = ts.send(t, &w.b, "POST", "/api/v1/groups", `{"name":"BravoGroup"}`)
+	a = ts.send(t, &w.b, "POST", "/api/v1/groups", `{"name":"`+n("BravoGroup")+`"}`)
 	expectWritten(t, "B group", a, 201)
 	w.bGroup = decodeAs[groupResponse](t, a)
-	w.bMember = ts.invitedStaff(t, w.b, `{"name":"Bravo Member","email":"member@bravo-intruder.test","can_share":true}`)
+	w.bMember = ts.invitedStaff(t, w.b, `{"name":"`+n("Bravo Member")+`","email":"`+m("member", "bravo-intruder.test")+`","can_share":true}`)
 	expectWritten(t, "B member access", ts.send(t, &w.b, "PUT", "/api/v1/groups/"+w.bGroup.ID.String()+"/members/"+w.bMember.UserID.String(),
 		`{"access":"write"}`), 200)
 	w.bCust = ts.connect(t, w.b, w.c)
 	expectWritten(t, "B assigns", ts.send(t, &w.b, "PUT", "/api/v1/customers/"+w.bCust.ID.String()+"/group",
 		`{"group_id":"`+w.bGroup.ID.String()+`"}`), 200)
-	w.bFolder = ts.folder(t, w.b, `{"name":"Bravo Folder"}`)
+	w.bFolder = ts.folder(t, w.b, `{"name":"`+n("Bravo Folder")+`"}`)
 	w.bDoc = ts.document(t, w.b, w.bFolder.ID, "bravo.txt", "bravo's own")
 
 	w.secrets = map[string]string{
 		"A company id":              w.a.CompanyID.String(),
-		"A company name":            "Alpha Secretive Holdings",
+		"A company name":            n("Alpha Secretive Holdings"),
 		"A admin id":                w.a.UserID.String(),
 		"A admin token":             w.a.Token,
-		"A admin name":              "Admin of Alpha Secretive Holdings",
+		"A admin name":              "Admin of " + n("Alpha Secretive Holdings"),
 		"A staff id":                w.aStaff.UserID.String(),
 		"A staff token":             w.aStaff.Token,
-		"A staff name":              "Alpha Staffer Quill",
+		"A staff name":              n("Alpha Staffer Quill"),
 		"A staff email":             w.aStaffEmail,
 		"A staff invitation token":  w.staffInvitationToken,
 		"A customer id":             w.cust.ID.String(),
 		"A workspace folder id":     w.cust.WorkspaceFolderID.String(),
 		"A invited customer id":     w.invited.ID.String(),
 		"A invited company id":      w.invited.CompanyID.String(),
-		"A invited company name":    "Alpha Pending Prospect",
-		"A invited contact":         "Pending Contact Perrin",
-		"A invited email":           "perrin@alpha-prospect.test",
+		"A invited company name":    n("Alpha Pending Prospect"),
+		"A invited contact":         n("Pending Contact Perrin"),
+		"A invited email":           m("perrin", "alpha-prospect.test"),
 		"A invitation token":        isoToken(w.invited.InvitationURL),
 		"A invited workspace":       w.invited.WorkspaceFolderID.String(),
 		"A group id":                w.group.ID.String(),
-		"A group name":              "AlphaVaultGroup",
+		"A group name":              n("AlphaVaultGroup"),
 		"A group code":              w.group.Code,
 		"A folder id":               w.folder.ID.String(),
-		"A folder name":             "Alpha Ledger Folder",
+		"A folder name":             n("Alpha Ledger Folder"),
 		"A workspace sub id":        w.wsFolder.ID.String(),
-		"A workspace sub name":      "Alpha Workspace Drawer",
+		"A workspace sub name":      n("Alpha Workspace Drawer"),
 		"A portal folder id":        w.portalFolder.ID.String(),
-		"A portal folder name":      "Charlie Receipts For Alpha",
+		"A portal folder name":      n("Charlie Receipts For Alpha"),
 		"A document id":             w.doc.ID.String(),
-		"A document name":           "alpha-ledger-secret",
+		"A document name":           f("alpha-ledger-secret", ""),
 		"A document v1":             isoDocV1,
 		"A document v2":             isoDocV2,
 		"A document v1 sha256":      hexSHA(isoDocV1),
 		"A document v2 sha256":      hexSHA(isoDocV2),
 		"A customer upload id":      w.custDoc.ID.String(),
-		"A customer upload name":    "charlie-receipts-for-alpha",
+		"A customer upload name":    f("charlie-receipts-for-alpha", ""),
 		"A customer upload content": isoUpV1,
 		"A customer upload sha256":  hexSHA(isoUpV1),
 		"A share id":                w.share.ID.String(),
