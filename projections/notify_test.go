@@ -50,6 +50,8 @@ func TestNotificationsForSharesAndDepositsExactlyOnceFromNowOn(t *testing.T) {
 	up := must[app.DocumentResult](t)(w.svc.PortalUpload(w.ctx, as(user), app.PortalUpload{ProviderID: w.provider, FolderID: f, Name: "signed.pdf", File: file(9)}))
 	w.note(up.Appended)
 	w.caughtUp("notifications")
+	w.caughtUp("portal") // the test reads addresses from the read models
+	w.caughtUp("accounts")
 
 	var custEmail, adminEmail string
 	if err := w.pool.QueryRow(w.ctx, `SELECT u.email FROM rm_accounts.users u JOIN rm_portal.customers c ON c.company_id = u.company_id WHERE c.id = $1`, c).Scan(&custEmail); err != nil {
