@@ -10,7 +10,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -18,9 +17,9 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore/dberr"
 )
 
 // Topic is the watermill topic name of the log. The schema adapter maps it onto the
@@ -438,15 +437,13 @@ func brokenOr(tx pgx.Tx, err error) error {
 }
 
 // ConnectionLost reports errors that say the server went away (restart, network)
-// rather than that a statement failed.
+// rather than that a statement failed: dberr.Unavailable, and for a connection
+// that was open, any network error or its end (EOF, closed).
 func ConnectionLost(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		c := pgErr.Code
-		return strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03"
+	if _, ok := dberr.SQLState(err); ok { // the server answered: its code says
+		return dberr.Unavailable(err)
 	}
 	var op *net.OpError
-	return errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, syscall.EPIPE)
+	return dberr.Unavailable(err) || errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed)
 }

@@ -15,16 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore/blobs"
+	"github.com/sharehub/sharehub/eventstore/dberr"
 	"github.com/sharehub/sharehub/httpapi/obs"
 )
 
@@ -218,42 +216,12 @@ func From(err error) *Problem {
 			return wrapped(New(m.status, m.code, m.detail), err)
 		}
 	}
-	if databaseUnavailable(err) {
+	if dberr.Unavailable(err) {
 		p := New(http.StatusServiceUnavailable, CodeDatabaseUnavailable, "the database cannot be reached; try again shortly")
 		p.RetryAfter = time.Second
 		return wrapped(p, err)
 	}
 	return Internal(err)
-}
-
-// databaseUnavailable reports whether err says the database cannot be reached (it
-// is restarting, down or unreachable) rather than that a statement failed: what a
-// retry a moment later may cure. The database driver is not imported (see the
-// package comment); its errors are recognised by what they expose:
-//   - a SQLSTATE (pgconn.PgError's SQLState) of class 08 (connection exception) or
-//     57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now;
-//   - a failed dial (*net.OpError with Op "dial": pgconn.ConnectError wraps one);
-//   - a connection refused, reset or aborted, or a broken pipe.
-//
-// A message that merely mentions a connection is not enough.
-func databaseUnavailable(err error) bool {
-	var state interface{ SQLState() string }
-	if errors.As(err, &state) {
-		switch code := state.SQLState(); {
-		case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
-			return true
-		}
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
-	for _, errno := range []error{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	return false
 }
 
 func wrapped(p *Problem, err error) *Problem {
