@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -114,30 +113,13 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.Limit = page.Limit + 1
 	var (
-		buf   bytes.Buffer
 		items []json.RawMessage
 		last  []int64
 	)
-	ew, err := eventstore.NewExportWriter(&buf, "ndjson")
-	if err != nil {
-		return err
-	}
-	_, err = s.store.Export(r.Context(), f, func(ev domain.Recorded, raw eventstore.RawEvent) error {
-		last = append(last, ev.Position)
-		return ew.Write(ev, raw)
+	err = s.exportItems(r.Context(), f, func(pos int64, item json.RawMessage) {
+		items, last = append(items, item), append(last, pos)
 	})
 	if err != nil {
-		return err
-	}
-	if err := ew.Flush(); err != nil {
-		return err
-	}
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	for sc.Scan() {
-		items = append(items, json.RawMessage(bytes.Clone(sc.Bytes())))
-	}
-	if err := sc.Err(); err != nil {
 		return err
 	}
 	list, err := web.PageOf(s.cursors, "audit/events", items, page.Limit, func(json.RawMessage) any {
@@ -147,6 +129,28 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, list)
+}
+
+// exportItems hands each event f selects to add as the JSON object an NDJSON
+// export writes for it (the same shape a client streaming the log reads).
+func (s *Server) exportItems(ctx context.Context, f eventstore.ExportFilter, add func(position int64, item json.RawMessage)) error {
+	var buf bytes.Buffer
+	ew, err := eventstore.NewExportWriter(&buf, "ndjson")
+	if err != nil {
+		return err
+	}
+	_, err = s.store.Export(ctx, f, func(ev domain.Recorded, raw eventstore.RawEvent) error {
+		if err := ew.Write(ev, raw); err != nil {
+			return err
+		}
+		if err := ew.Flush(); err != nil {
+			return err
+		}
+		add(ev.Position, json.RawMessage(bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))))
+		buf.Reset()
+		return nil
+	})
+	return err
 }
 
 // streamAuditEvents writes NDJSON as the export reads it: memory stays flat
@@ -275,49 +279,22 @@ func (s *Server) auditDocumentAccess(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	var (
-		buf  bytes.Buffer
-		rows []json.RawMessage
-	)
-	ew, err := eventstore.NewExportWriter(&buf, "ndjson")
-	if err != nil {
-		return err
-	}
-	for _, stream := range streams {
-		_, err := s.store.Export(r.Context(), eventstore.ExportFilter{Tenant: &tenant, Stream: stream}, ew.Write)
-		if err != nil {
-			return err
-		}
-	}
-	if err := ew.Flush(); err != nil {
-		return err
-	}
-	type positioned struct {
-		Position int64 `json:"position"`
-	}
-	sc := bufio.NewScanner(&buf)
-	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-	for sc.Scan() {
-		rows = append(rows, json.RawMessage(bytes.Clone(sc.Bytes())))
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
 	type item struct {
 		pos int64
 		row json.RawMessage
 	}
-	sorted := make([]item, len(rows))
-	for i, row := range rows {
-		var p positioned
-		if err := json.Unmarshal(row, &p); err != nil {
+	var all []item
+	for _, stream := range streams {
+		err := s.exportItems(r.Context(), eventstore.ExportFilter{Tenant: &tenant, Stream: stream}, func(pos int64, row json.RawMessage) {
+			all = append(all, item{pos, row})
+		})
+		if err != nil {
 			return err
 		}
-		sorted[i] = item{p.Position, row}
 	}
-	slices.SortFunc(sorted, func(a, b item) int { return cmp.Compare(a.pos, b.pos) })
-	items := make([]json.RawMessage, len(sorted))
-	for i, it := range sorted {
+	slices.SortFunc(all, func(a, b item) int { return cmp.Compare(a.pos, b.pos) })
+	items := make([]json.RawMessage, len(all))
+	for i, it := range all {
 		items[i] = it.row
 	}
 	return web.WriteJSON(w, http.StatusOK, struct {
