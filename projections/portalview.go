@@ -188,24 +188,14 @@ func PortalViewAsOf(ctx context.Context, store *eventstore.Store, customerID uui
 		if err := createSchema(ctx, tx, schema, Portal.DDL); err != nil {
 			return err
 		}
-		var cursor eventstore.Cursor
-		for {
-			evs, next, err := store.ReadOrdered(ctx, tx, eventstore.OrderedFilter{
+		for cursor := (eventstore.Cursor{}); ; {
+			n, next, err := applyChunk(ctx, store, tx, Portal, schema, eventstore.OrderedFilter{
 				After: cursor, Tenant: &provider, Until: at, Visible: true, Limit: 5000})
 			if err != nil {
 				return err
 			}
-			if len(evs) == 0 {
+			if n == 0 {
 				break
-			}
-			b := NewQueue(schema)
-			for _, ev := range evs {
-				if err := Portal.Apply(b, ev); err != nil {
-					return fmt.Errorf("event %d: %w", ev.Position, err)
-				}
-			}
-			if err := tx.SendBatch(ctx, b.Batch()).Close(); err != nil {
-				return err
 			}
 			cursor = next
 		}

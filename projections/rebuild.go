@@ -213,7 +213,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		// checkpoint, or the live ones (exactly as their consumer would, and
 		// moving its checkpoint) up to where the build got when no consumer ran.
 		for cursor.Less(live) {
-			n, next, err := applyChunk(ctx, store, tx, p, fresh, cursor, &live, opt.ChunkSize)
+			n, next, err := applyChunk(ctx, store, tx, p, fresh, eventstore.OrderedFilter{After: cursor, Through: &live, Limit: opt.ChunkSize})
 			if err != nil {
 				return err
 			}
@@ -226,7 +226,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		if live.Less(cursor) {
 			if !res.DefinitionChanged {
 				for at := live; at.Less(cursor); {
-					n, next, err := applyChunk(ctx, store, tx, p, p.Schema(), at, &cursor, opt.ChunkSize)
+					n, next, err := applyChunk(ctx, store, tx, p, p.Schema(), eventstore.OrderedFilter{After: at, Through: &cursor, Limit: opt.ChunkSize})
 					if err != nil {
 						return fmt.Errorf("bring the live tables to %s: %w", cursor, err)
 					}
@@ -283,17 +283,17 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	return res, nil
 }
 
-// applyChunk applies up to limit events after cursor (and through through, when
-// set) to the tables of schema, in tx.
+// applyChunk applies the next chunk of events f selects (only the types p applies,
+// without metadata) to the tables of schema, in tx.
 func applyChunk(ctx context.Context, store *eventstore.Store, tx pgx.Tx, p Projection, schema string,
-	after eventstore.Cursor, through *eventstore.Cursor, limit int) (int64, eventstore.Cursor, error) {
-	evs, next, err := store.ReadOrdered(ctx, tx, eventstore.OrderedFilter{After: after, Through: through, Limit: limit,
-		Types: p.Types(), NoMetadata: true})
+	f eventstore.OrderedFilter) (int64, eventstore.Cursor, error) {
+	f.Types, f.NoMetadata = p.Types(), true
+	evs, next, err := store.ReadOrdered(ctx, tx, f)
 	if err != nil || len(evs) == 0 {
-		return 0, after, err
+		return 0, f.After, err
 	}
 	if err := applyEvents(ctx, tx, p, schema, evs); err != nil {
-		return 0, after, err
+		return 0, f.After, err
 	}
 	return int64(len(evs)), next, nil
 }
