@@ -2,8 +2,6 @@ package eventstore_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,16 +12,8 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/apptest"
 )
-
-type testHasher struct{}
-
-func (testHasher) Hash(p string) (string, error) {
-	sum := sha256.Sum256([]byte("pepper" + p))
-	return "test$" + hex.EncodeToString(sum[:]), nil
-}
-
-func (h testHasher) Verify(hash, p string) bool { want, _ := h.Hash(p); return hash == want }
 
 // TestServicesOnPostgresRaceToASerialOutcome runs the application services on the
 // real store: pause, resume, revoke and several grants on one customer, all at once.
@@ -35,7 +25,7 @@ func TestServicesOnPostgresRaceToASerialOutcome(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	ctx := ctxFor(t)
-	svc, err := app.New(app.Config{Store: s, Hasher: testHasher{}, MaxAttempts: 100})
+	svc, err := app.New(app.Config{Store: s, Hasher: apptest.Hasher{}, MaxAttempts: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +163,7 @@ func TestServiceRetriesAreBoundedOnPostgres(t *testing.T) {
 	s := newStore(t)
 	ctx := ctxFor(t)
 	losing := &alwaysConflict{EventStore: s}
-	svc, err := app.New(app.Config{Store: losing, Hasher: testHasher{}, MaxAttempts: 3})
+	svc, err := app.New(app.Config{Store: losing, Hasher: apptest.Hasher{}, MaxAttempts: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,39 +18,11 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/apptest"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 	"github.com/sharehub/sharehub/projections"
 )
-
-type fakeHasher struct{}
-
-func (fakeHasher) Hash(p string) (string, error) {
-	sum := sha256.Sum256([]byte("salt" + p))
-	return "fake$" + hex.EncodeToString(sum[:]), nil
-}
-
-func (h fakeHasher) Verify(hash, p string) bool {
-	want, _ := h.Hash(p)
-	return hash == want
-}
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // world is a provider with a library and customers, on a real database.
 type world struct {
@@ -59,7 +31,7 @@ type world struct {
 	pool  *pgxpool.Pool
 	url   string
 	store *eventstore.Store
-	clock *clock
+	clock *apptest.Clock
 	svc   *app.Service
 	last  int64 // position of the last write
 
@@ -69,9 +41,9 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	pool, url := pgtest.NewDatabase(t)
-	w := &world{t: t, ctx: t.Context(), pool: pool, url: url, clock: &clock{now: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}}
+	w := &world{t: t, ctx: t.Context(), pool: pool, url: url, clock: apptest.NewClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))}
 	w.store = eventstore.New(pool, slog.New(slog.DiscardHandler))
-	svc, err := app.New(app.Config{Store: w.store, Hasher: fakeHasher{}, Clock: w.clock.Now})
+	svc, err := app.New(app.Config{Store: w.store, Hasher: apptest.Hasher{}, Clock: w.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

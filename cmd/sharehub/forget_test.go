@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/apptest"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
@@ -55,7 +56,7 @@ func TestCompanyForgetLeavesNoPlainEmailAnywhere(t *testing.T) {
 	ctx := context.Background()
 	store := eventstore.New(pool, nil)
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	svc, err := app.New(app.Config{Store: store, Hasher: plainHasher{}, Clock: func() time.Time { return now },
+	svc, err := app.New(app.Config{Store: store, Hasher: apptest.Hasher{}, Clock: func() time.Time { return now },
 		InvitationURL: func(token string) string { return "http://127.0.0.1/invitations/" + token }})
 	if err != nil {
 		t.Fatal(err)

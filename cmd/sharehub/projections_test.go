@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"strings"
 	"testing"
@@ -14,17 +12,10 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/apptest"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
-
-type plainHasher struct{}
-
-func (plainHasher) Hash(p string) (string, error) {
-	s := sha256.Sum256([]byte(p))
-	return hex.EncodeToString(s[:]), nil
-}
-func (h plainHasher) Verify(hash, p string) bool { x, _ := h.Hash(p); return x == hash }
 
 // The operator's projection commands and the auditor's replay, end to end.
 func TestProjectionsRebuildStatusAndAuditReplay(t *testing.T) {
@@ -32,7 +23,7 @@ func TestProjectionsRebuildStatusAndAuditReplay(t *testing.T) {
 	ctx := context.Background()
 	store := eventstore.New(pool, nil)
 	now := time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
-	svc, err := app.New(app.Config{Store: store, Hasher: plainHasher{}, Clock: func() time.Time { return now }})
+	svc, err := app.New(app.Config{Store: store, Hasher: apptest.Hasher{}, Clock: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,7 @@ package app_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -16,42 +14,17 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/apptest"
 	"github.com/sharehub/sharehub/domain/app/memstore"
 )
 
 var t0 = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 
-// fakeHasher stands in for argon2id: fast, and the plain password does not
-// appear in the hash (so tests can check no password reaches the log).
-type fakeHasher struct{}
-
-func (fakeHasher) Hash(p string) (string, error) {
-	sum := sha256.Sum256([]byte("salt" + p))
-	return "fake$" + hex.EncodeToString(sum[:]), nil
-}
-
-func (h fakeHasher) Verify(hash, p string) bool {
-	want, _ := h.Hash(p)
-	return hash == want
-}
-
-// clock is an injected clock the test moves by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// The doubles live in apptest, shared with the other packages' tests.
+type (
+	fakeHasher = apptest.Hasher
+	clock      = apptest.Clock
+)
 
 // ids hands out deterministic, unique UUIDv7-shaped ids.
 type ids struct {
@@ -91,7 +64,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, mod ...func(*app.Config)) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), clock: &clock{now: t0}}
+	f := &fixture{t: t, ctx: context.Background(), clock: apptest.NewClock(t0)}
 	f.store = memstore.New(f.clock.Now)
 	var seed [32]byte
 	copy(seed[:], t.Name())
