@@ -234,7 +234,7 @@ func TestRequireMiddleware(t *testing.T) {
 		if authz != "" {
 			req.Header.Set("Authorization", authz)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := ownTransport.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,3 +274,8 @@ func TestRequireMiddleware(t *testing.T) {
 		t.Fatalf("revoked token: %d", resp.StatusCode)
 	}
 }
+
+// ownTransport is a client on a transport of its own: httptest.Server.Close closes
+// the idle connections of http.DefaultTransport, breaking the requests of tests
+// running in parallel.
+var ownTransport = &http.Client{Transport: &http.Transport{}}

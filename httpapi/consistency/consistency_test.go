@@ -79,7 +79,7 @@ func (e *env) do(t *testing.T, method, path, minPos string) (*http.Response, str
 	if minPos != "" {
 		req.Header.Set("X-Min-Position", minPos)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := ownTransport.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestReadWaitsForItsProjection(t *testing.T) {
 		start := time.Now()
 		req, _ := http.NewRequestWithContext(ctx, "GET", e.url+"/one", nil)
 		req.Header.Set("X-Min-Position", pos)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := ownTransport.Do(req)
 		if err != nil {
 			done <- result{-1, time.Since(start)}
 			return
@@ -214,3 +214,8 @@ func TestSetPositionSkipsEmptyResults(t *testing.T) {
 		t.Fatal("empty config accepted")
 	}
 }
+
+// ownTransport is a client on a transport of its own: httptest.Server.Close closes
+// the idle connections of http.DefaultTransport, breaking the requests of tests
+// running in parallel.
+var ownTransport = &http.Client{Transport: &http.Transport{}}

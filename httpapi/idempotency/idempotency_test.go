@@ -210,7 +210,7 @@ func (e *env) post(t *testing.T, token, path, key, contentType string, body io.R
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := ownTransport.Do(req)
 	if err != nil {
 		t.Error(err)
 		return answer{}
@@ -399,7 +399,7 @@ func TestMalformedKeysAndSafeMethods(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctxFor(t), http.MethodGet, e.url+"/notes/a", nil)
 	req.Header.Set("Authorization", "Bearer "+e.tokenA)
 	req.Header.Set("Idempotency-Key", "k-get")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := ownTransport.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -727,3 +727,8 @@ func TestRowsStoredBeforeSealingAreRefusedNotRerun(t *testing.T) {
 		t.Fatalf("%d events: a key used before sealing ran again", n)
 	}
 }
+
+// ownTransport is a client on a transport of its own: httptest.Server.Close closes
+// the idle connections of http.DefaultTransport, breaking the requests of tests
+// running in parallel.
+var ownTransport = &http.Client{Transport: &http.Transport{}}

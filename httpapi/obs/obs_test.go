@@ -31,7 +31,11 @@ func do(t *testing.T, method, url string, header http.Header, body string) *http
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// A transport of its own: httptest.Server.Close closes the idle connections of
+	// http.DefaultTransport, which broke requests of tests running in parallel.
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +174,7 @@ func TestMetricsCountPerRoutePatternAndStatus(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := ownTransport.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,3 +196,8 @@ func TestMetricsCountPerRoutePatternAndStatus(t *testing.T) {
 		t.Fatal("a concrete path became a label")
 	}
 }
+
+// ownTransport is a client on a transport of its own: httptest.Server.Close closes
+// the idle connections of http.DefaultTransport, breaking the requests of tests
+// running in parallel.
+var ownTransport = &http.Client{Transport: &http.Transport{}}

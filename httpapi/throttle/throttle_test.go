@@ -167,7 +167,7 @@ func TestThrottledEndpoint(t *testing.T) {
 	var statuses []int
 	for range 4 {
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := ownTransport.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,3 +189,8 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal("zero config accepted")
 	}
 }
+
+// ownTransport is a client on a transport of its own: httptest.Server.Close closes
+// the idle connections of http.DefaultTransport, breaking the requests of tests
+// running in parallel.
+var ownTransport = &http.Client{Transport: &http.Transport{}}

@@ -128,3 +128,8 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
+
+// ownTransport is a client on a transport of its own: httptest.Server.Close closes
+// the idle connections of http.DefaultTransport, breaking the requests of tests
+// running in parallel.
+var ownTransport = &http.Client{Transport: &http.Transport{}}

@@ -36,7 +36,7 @@ func ctxFor(t *testing.T) context.Context {
 
 func do(t *testing.T, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctxFor(t)))
+	resp, err := ownTransport.Do(req.WithContext(ctxFor(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
