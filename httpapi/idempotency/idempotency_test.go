@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -54,6 +55,7 @@ type env struct {
 	tokenA   string // a user of company A
 	tokenA2  string // another user of company A
 	tokenB   string // a user of company B
+	userA    uuid.UUID
 	hold     chan struct{}
 	entered  chan struct{}
 }
@@ -84,7 +86,7 @@ func newEnvOn(t *testing.T, pool *pgxpool.Pool, companyA uuid.UUID) *env {
 		t.Fatal(err)
 	}
 	ctx := ctxFor(t)
-	signIn := func(company uuid.UUID) string {
+	signIn := func(company uuid.UUID) (string, uuid.UUID) {
 		user := uuid.New()
 		if _, err := pool.Exec(ctx, `INSERT INTO credentials (user_id, company_id, email, password_hash) VALUES ($1, $2, $3, 'x')`,
 			user, company, user.String()+"@example.com"); err != nil {
@@ -94,9 +96,11 @@ func newEnvOn(t *testing.T, pool *pgxpool.Pool, companyA uuid.UUID) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return token
+		return token, user
 	}
-	e.tokenA, e.tokenA2, e.tokenB = signIn(companyA), signIn(companyA), signIn(uuid.New())
+	e.tokenA, e.userA = signIn(companyA)
+	e.tokenA2, _ = signIn(companyA)
+	e.tokenB, _ = signIn(uuid.New())
 
 	appendNote := func(r *http.Request, stream, text string) (app.AppendResult, error) {
 		recs, err := e.store.ReadStream(r.Context(), stream)
@@ -119,9 +123,10 @@ func newEnvOn(t *testing.T, pool *pgxpool.Pool, companyA uuid.UUID) *env {
 		r.Use(auth.Require(sessions, nil), keys.Middleware)
 		r.Post("/notes/{stream}", problem.Handler(func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
-				Text string `json:"text"`
-				Hold bool   `json:"hold"`
-				Fail bool   `json:"fail"`
+				Text  string `json:"text"`
+				Hold  bool   `json:"hold"`
+				Fail  bool   `json:"fail"`
+				Crash bool   `json:"crash"`
 			}
 			if err := web.DecodeJSON(w, r, &in, 0); err != nil {
 				return err
@@ -136,6 +141,9 @@ func newEnvOn(t *testing.T, pool *pgxpool.Pool, companyA uuid.UUID) *env {
 			if in.Hold {
 				e.entered <- struct{}{}
 				<-e.hold
+			}
+			if in.Crash { // the process dies between the commit and the answer
+				panic(http.ErrAbortHandler)
 			}
 			if in.Fail { // recorded and then refused, like a wrong link password
 				return problem.New(http.StatusUnauthorized, problem.CodePasswordRejected, "wrong password")
@@ -160,6 +168,8 @@ func newEnvOn(t *testing.T, pool *pgxpool.Pool, companyA uuid.UUID) *env {
 				return err
 			}
 			consistency.SetPosition(w, res)
+			w.Header().Set("Cache-Control", "no-store") // as the real handler: the answer holds a secret
+			w.Header().Set("Referrer-Policy", "no-referrer")
 			return web.WriteJSON(w, http.StatusCreated, map[string]any{"label": in.Label,
 				"url": "https://share.example/l/" + hex.EncodeToString(token), "token": hex.EncodeToString(token)})
 		}))
@@ -256,12 +266,114 @@ func TestSameKeySameRequestReplaysTheFirstAnswer(t *testing.T) {
 			t.Fatalf("replay differs:\n%+v\n%+v", first, again)
 		}
 	}
-	// Another user of the same company shares the key scope (keys are per company).
-	if again := e.note(t, e.tokenA2, "a", "k-1", `{"text":"hello"}`); again.body != first.body {
-		t.Fatalf("same company, other user: %+v", again)
-	}
 	if n := e.events(t, "note-a"); n != 1 {
 		t.Fatalf("%d events appended, want 1", n)
+	}
+}
+
+// Keys are scoped by user: another user of the same company who presents the same
+// key and body gets no replay of the first answer (it may hold a secret); the
+// request runs as that user's own.
+func TestKeysAreScopedByUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first, token := e.link(t, "u", "k-user")
+	if first.status != 201 {
+		t.Fatalf("first: %+v", first)
+	}
+	other := e.post(t, e.tokenA2, "/links/u", "k-user", "application/json", strings.NewReader(`{"label":"for the auditor"}`))
+	if other.status != 201 || other.header.Get("Idempotent-Replayed") != "" || strings.Contains(other.body, token) {
+		t.Fatalf("same company, other user: %+v", other)
+	}
+	if n := e.events(t, "link-u"); n != 2 {
+		t.Fatalf("%d events, want one per user", n)
+	}
+	// Each user still gets its own answer again.
+	if again, _ := e.link(t, "u", "k-user"); again.body != first.body || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("first user's replay: %+v", again)
+	}
+}
+
+// A replay carries the security headers of the first answer (the answer holds a
+// secret shown once: no cache may keep it), and no-store in any case.
+func TestReplayCarriesTheFirstAnswersSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first, _ := e.link(t, "h", "k-headers")
+	again, _ := e.link(t, "h", "k-headers")
+	if first.status != 201 || again.status != 201 || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("%+v\n%+v", first, again)
+	}
+	for _, h := range []string{"Cache-Control", "Referrer-Policy"} {
+		if first.header.Get(h) == "" || again.header.Get(h) != first.header.Get(h) {
+			t.Errorf("%s: first %q, replay %q", h, first.header.Get(h), again.header.Get(h))
+		}
+	}
+	// A note's first answer sets no Cache-Control; its replay still is no-store.
+	e.note(t, e.tokenA, "h", "k-note", `{"text":"x"}`)
+	if a := e.note(t, e.tokenA, "h", "k-note", `{"text":"x"}`); a.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("replayed note: %+v", a)
+	}
+}
+
+// A process that dies between the commit of its events and storing its answer
+// leaves the record in flight. Within the lease a retry is told so (409); after it,
+// the retry is answered from the log (200, the position of the events that carry
+// the key), never run again and never 409 forever. The crash is simulated by a
+// handler that aborts after its append; the lease's passing by moving created_at.
+func TestExpiredInFlightRecordIsAnsweredFromTheLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxFor(t)
+	body := `{"text":"crash","crash":true}`
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url+"/notes/c", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.tokenA)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "k-crash")
+	if resp, err := ownTransport.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the crashing request got an answer: %d", resp.StatusCode)
+	}
+	if n := e.events(t, "note-c"); n != 1 {
+		t.Fatalf("%d events, want the crashed request's 1", n)
+	}
+	if a := e.note(t, e.tokenA, "c", "k-crash", body); a.status != 409 || code(a) != "idempotency_key_in_flight" {
+		t.Fatalf("within the lease: %+v", a)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE idempotency_keys SET created_at = created_at - interval '31 seconds'`); err != nil {
+		t.Fatal(err)
+	}
+	var pos int64
+	if err := e.pool.QueryRow(ctx, `SELECT position FROM events WHERE stream_id = 'note-c'`).Scan(&pos); err != nil {
+		t.Fatal(err)
+	}
+	// Another request with the key is still refused, and another user's is its own.
+	if a := e.note(t, e.tokenA, "c", "k-crash", `{"text":"other"}`); a.status != 422 || code(a) != "idempotency_key_reused" {
+		t.Fatalf("other request after the lease: %+v", a)
+	}
+	var answers []answer
+	for range 2 {
+		a := e.note(t, e.tokenA, "c", "k-crash", body)
+		var out struct {
+			Outcome  string `json:"outcome"`
+			Position int64  `json:"position"`
+		}
+		_ = json.Unmarshal([]byte(a.body), &out)
+		if a.status != 200 || out.Outcome != "carried_out" || out.Position != pos || a.header.Get("X-Position") != fmt.Sprint(pos) ||
+			a.header.Get("Idempotent-Replayed") != "true" || a.header.Get("Cache-Control") != "no-store" ||
+			a.header.Get("Content-Type") != "application/json" {
+			t.Fatalf("after the lease: %+v (event at %d)", a, pos)
+		}
+		answers = append(answers, a)
+	}
+	if answers[0].body != answers[1].body {
+		t.Fatalf("answers differ: %q %q", answers[0].body, answers[1].body)
+	}
+	if n := e.events(t, "note-c"); n != 1 {
+		t.Fatalf("%d events: the retry ran again", n)
 	}
 }
 
@@ -454,7 +566,13 @@ func TestRecordOutsideTheMiddlewareIsNil(t *testing.T) {
 
 // keyID is the stored form of a raw key, computed from the documented formula (not
 // by the package) so that a change of the formula fails here.
-func keyID(tenant uuid.UUID, raw string) string {
+func keyID(tenant, user uuid.UUID, raw string) string {
+	sum := sha256.Sum256([]byte("sharehub idempotency key v2\x00" + tenant.String() + "\x00" + user.String() + "\x00" + raw))
+	return hex.EncodeToString(sum[:])
+}
+
+// keyIDV1 is the stored form before keys were scoped by user.
+func keyIDV1(tenant uuid.UUID, raw string) string {
 	sum := sha256.Sum256([]byte("sharehub idempotency key\x00" + tenant.String() + "\x00" + raw))
 	return hex.EncodeToString(sum[:])
 }
@@ -529,7 +647,7 @@ func TestStoredRecordsHoldNeitherKeyNorSecret(t *testing.T) {
 
 	// The key is stored, and written into the events' metadata, as its digest only;
 	// the body as nonce || ciphertext || tag.
-	id := keyID(e.companyA, raw)
+	id := keyID(e.companyA, e.userA, raw)
 	var stored, metaKey string
 	var seal *int16
 	var size int
@@ -537,7 +655,7 @@ func TestStoredRecordsHoldNeitherKeyNorSecret(t *testing.T) {
 		e.companyA).Scan(&stored, &seal, &size); err != nil {
 		t.Fatal(err)
 	}
-	if stored != id || seal == nil || *seal != 1 || size != 12+len(first.body)+16 {
+	if stored != id || seal == nil || *seal != 2 || size <= 12+len(first.body)+16 {
 		t.Fatalf("stored key %s (want %s), seal %v, %d body bytes for a %d-byte answer", stored, id, seal, size, len(first.body))
 	}
 	if err := e.pool.QueryRow(ctx, `SELECT metadata->>'idempotency_key' FROM events WHERE stream_id = 'link-s'`).Scan(&metaKey); err != nil {
@@ -576,7 +694,7 @@ func TestAnotherKeyCannotOpenARecord(t *testing.T) {
 		tok1 == tok2 || tok3 == tok1 || tok3 == tok2 {
 		t.Fatalf("%+v\n%+v\n%+v", a1, a2, a3)
 	}
-	id1, id2 := keyID(e.companyA, k1), keyID(e.companyA, k2)
+	id1, id2 := keyID(e.companyA, e.userA, k1), keyID(e.companyA, e.userA, k2)
 	refused := func(what string) {
 		t.Helper()
 		got, _ := e.link(t, "w", k2)
@@ -625,7 +743,8 @@ func TestTamperedRecordIsRefused(t *testing.T) {
 		"status":          `status_code = 200`,
 		"content type":    `content_type = 'text/html'`,
 		"position":        `position = position + 1`,
-		"seal version":    `seal_version = 2`,
+		"seal version":    `seal_version = 3`,
+		"older seal":      `seal_version = 1`,
 	}
 	for name, set := range cases {
 		raw := "tamper-" + uuid.NewString()
@@ -633,7 +752,7 @@ func TestTamperedRecordIsRefused(t *testing.T) {
 		if first.status != 201 {
 			t.Fatalf("%s: %+v", name, first)
 		}
-		tag, err := e.pool.Exec(ctx, `UPDATE idempotency_keys SET `+set+` WHERE tenant_id = $1 AND key = $2`, e.companyA, keyID(e.companyA, raw))
+		tag, err := e.pool.Exec(ctx, `UPDATE idempotency_keys SET `+set+` WHERE tenant_id = $1 AND key = $2`, e.companyA, keyID(e.companyA, e.userA, raw))
 		if err != nil || tag.RowsAffected() != 1 {
 			t.Fatalf("%s: %v %v", name, tag, err)
 		}
@@ -705,7 +824,7 @@ func TestRowsStoredBeforeSealingAreRefusedNotRerun(t *testing.T) {
 		}
 		keys = append(keys, k)
 	}
-	if rows.Err() != nil || len(keys) != 2 || keys[0] != keyID(company, done) || keys[1] != keyID(company, running) {
+	if rows.Err() != nil || len(keys) != 2 || keys[0] != keyIDV1(company, done) || keys[1] != keyIDV1(company, running) {
 		t.Fatalf("migrated keys %q (%v)", keys, rows.Err())
 	}
 	if found := leaks(t, pool, "idempotency_keys", []string{done, running, secret, "plainhash"}); len(found) > 0 {
