@@ -38,7 +38,14 @@ type Metadata struct {
 	CorrelationID  uuid.UUID `json:"correlation_id"`
 	CausationID    uuid.UUID `json:"causation_id,omitempty"`
 	IdempotencyKey string    `json:"idempotency_key,omitempty"`
+	// ClientRequestID is the request id the client chose (X-Request-Id), kept for
+	// the client's own correlation only: at most MaxClientRequestIDLen characters,
+	// never the correlation id, which the server generates.
+	ClientRequestID string `json:"client_request_id,omitempty"`
 }
+
+// MaxClientRequestIDLen bounds Metadata.ClientRequestID.
+const MaxClientRequestIDLen = 128
 
 // Recorded is an event as stored in the log.
 type Recorded struct {

@@ -86,7 +86,9 @@ func TestWriteHandlerThroughTheWholeChain(t *testing.T) {
 		CorrelationID uuid.UUID `json:"correlation_id"`
 	}
 	_ = json.Unmarshal([]byte(first.body), &got)
-	if first.status != 201 || first.header.Get("X-Position") == "" || got.ActorID != userID || got.CorrelationID != requestID {
+	// The correlation id is the server's, never the client's request id.
+	if first.status != 201 || first.header.Get("X-Position") == "" || got.ActorID != userID || got.CorrelationID == requestID ||
+		got.CorrelationID.Version() != 7 {
 		t.Fatalf("first %+v", first)
 	}
 	again := ts.do(t, plain, "POST", "/test/notes", h, `{"text":"hello"}`)

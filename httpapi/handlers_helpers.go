@@ -13,11 +13,13 @@ import (
 )
 
 // call describes who issues a command and how it correlates: the signed-in user
-// (uuid.Nil on public routes), the request id as correlation id, and the
-// Idempotency-Key record the command must append with its events (nil without a
-// key). Call it after the body was decoded or uploaded.
+// (uuid.Nil on public routes), the server's correlation id of the request (the
+// client's X-Request-Id only as client_request_id), and the Idempotency-Key record
+// the command must append with its events (nil without a key). Call it after the
+// body was decoded or uploaded.
 func call(r *http.Request) app.Call {
-	c := app.Call{CorrelationID: obs.CorrelationID(r.Context()), Idempotency: idempotency.Record(r.Context())}
+	c := app.Call{CorrelationID: obs.CorrelationID(r.Context()), ClientRequestID: obs.ClientRequestID(r.Context()),
+		Idempotency: idempotency.Record(r.Context())}
 	if p, ok := auth.PrincipalFrom(r.Context()); ok {
 		c.ActorID = p.UserID
 	}

@@ -61,3 +61,40 @@ func TestMemberCannotReplayAnAdminsIdempotencyKey(t *testing.T) {
 	}
 	expectUnchanged(t, ts, "admin replay", before)
 }
+
+// Finding (issue 11): a client-chosen X-Request-Id became the correlation id in the
+// immutable log, so a client could make its events look correlated with anybody's.
+// The correlation id is generated on the server; the client's id is kept only as
+// client_request_id, and only when well formed (at most 128 characters).
+func TestClientRequestIDNeverBecomesTheCorrelationID(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil, nil)
+	provider := ts.signupCompany(t, "Provider Ltd")
+	// The id of an event someone else caused: what a forger would like to join.
+	var victim string
+	if err := ts.pool.QueryRow(ctxFor(t), `SELECT metadata->>'correlation_id' FROM events ORDER BY position LIMIT 1`).Scan(&victim); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ sent, kept string }{
+		{victim, victim},
+		{"client-trace.42", "client-trace.42"},
+		{strings.Repeat("x", 129), ""},
+	} {
+		h := provider.bearer()
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Request-Id", c.sent)
+		a := ts.do(t, ts.client, "POST", "/api/v1/folders", h, `{"name":"F `+c.kept+`"}`)
+		expectWritten(t, "create folder", a, 201)
+		var correlation, client *string
+		if err := ts.pool.QueryRow(ctxFor(t), `SELECT metadata->>'correlation_id', metadata->>'client_request_id'
+			FROM events WHERE position = $1`, position(t, a)).Scan(&correlation, &client); err != nil {
+			t.Fatal(err)
+		}
+		if correlation == nil || *correlation == c.sent || *correlation == victim {
+			t.Fatalf("sent %q: correlation id %v", c.sent, correlation)
+		}
+		if (c.kept == "") != (client == nil) || (client != nil && *client != c.kept) {
+			t.Fatalf("sent %q: client_request_id %v, want %q", c.sent, client, c.kept)
+		}
+	}
+}

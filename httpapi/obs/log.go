@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 )
 
 // AccessLog writes one line per request to log when it ends: method, route pattern,
-// status, duration, response bytes, request id and, for problems, their code (and
+// status, duration, response bytes, request id, correlation id (what the request's
+// events record) and, for problems, their code (and
 // for 5xx the cause noted by NoteProblem, at error level). It must sit inside
 // RequestID and outside the router, so that every answer, 404s and panics included,
 // is logged.
@@ -37,6 +39,9 @@ func AccessLog(log *slog.Logger, clock func() time.Time) func(http.Handler) http
 					slog.Duration("duration", clock().Sub(start)),
 					slog.Int64("bytes", rw.bytes),
 					slog.String("request_id", RequestIDFrom(r.Context())),
+				}
+				if c := CorrelationID(r.Context()); c != uuid.Nil {
+					attrs = append(attrs, slog.String("correlation_id", c.String()))
 				}
 				if e.code != "" {
 					attrs = append(attrs, slog.String("code", e.code))

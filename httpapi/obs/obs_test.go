@@ -68,33 +68,36 @@ func TestRequestIDKeepsValidIDsAndReplacesOthers(t *testing.T) {
 	}
 }
 
-func TestCorrelationID(t *testing.T) {
+// Finding (issue 11): a client-chosen X-Request-Id became the correlation id in the
+// immutable log. The correlation id is now generated on the server for every
+// request; the client's id is kept apart (ClientRequestID), only when well formed.
+func TestCorrelationIDIsTheServers(t *testing.T) {
 	t.Parallel()
 	id := uuid.New()
 	ctx := context.Background()
-	if obs.CorrelationID(ctx) != uuid.Nil {
-		t.Fatal("correlation id without a request id")
+	if obs.CorrelationID(ctx) != uuid.Nil || obs.ClientRequestID(ctx) != "" {
+		t.Fatal("correlation id outside a request")
 	}
-	var fromUUID, fromText1, fromText2 uuid.UUID
+	type seen struct {
+		correlation uuid.UUID
+		client      string
+	}
+	got := make(chan seen, 4)
 	h := obs.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Header.Get("X-Request-Id") {
-		case id.String():
-			fromUUID = obs.CorrelationID(r.Context())
-		default:
-			if fromText1 == uuid.Nil {
-				fromText1 = obs.CorrelationID(r.Context())
-			} else {
-				fromText2 = obs.CorrelationID(r.Context())
-			}
-		}
+		got <- seen{obs.CorrelationID(r.Context()), obs.ClientRequestID(r.Context())}
 	}))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	do(t, "GET", srv.URL, http.Header{"X-Request-Id": {id.String()}}, "")
-	do(t, "GET", srv.URL, http.Header{"X-Request-Id": {"lb-42"}}, "")
-	do(t, "GET", srv.URL, http.Header{"X-Request-Id": {"lb-42"}}, "")
-	if fromUUID != id || fromText1 == uuid.Nil || fromText1 != fromText2 {
-		t.Fatalf("%v %v %v", fromUUID, fromText1, fromText2)
+	ids := map[uuid.UUID]bool{}
+	for _, c := range []struct{ sent, kept string }{
+		{id.String(), id.String()}, {"lb-42", "lb-42"}, {"lb-42", "lb-42"}, {strings.Repeat("a", 129), ""},
+	} {
+		do(t, "GET", srv.URL, http.Header{"X-Request-Id": {c.sent}}, "")
+		s := <-got
+		if s.correlation == id || s.correlation.Version() != 7 || ids[s.correlation] || s.client != c.kept {
+			t.Fatalf("sent %q: correlation %v (version %d), client id %q", c.sent, s.correlation, s.correlation.Version(), s.client)
+		}
+		ids[s.correlation] = true
 	}
 }
 
