@@ -141,6 +141,28 @@ type Worker struct {
 	Backoff time.Duration
 	// Batch is how many mails one transaction sends at most (default 20).
 	Batch int
+	// MaxAttempts abandons a mail after so many failed attempts (default 30: with
+	// the backoff capped at an hour, about a day of trying).
+	MaxAttempts int
+	// MaxAge abandons a mail not delivered within it (default 7 days, how long an
+	// invitation stays valid).
+	MaxAge time.Duration
+}
+
+// DefaultMaxAge is Worker.MaxAge when unset.
+const DefaultMaxAge = 7 * 24 * time.Hour
+
+// permanent tells a refusal that no retry can overcome: a 5xx reply of the SMTP
+// server, or a Sender's error that says so (Permanent() bool).
+func permanent(err error) bool {
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		if c := se.ErrorCode(); c >= 500 && c < 600 {
+			return true
+		}
+	}
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
 }
 
 // Run delivers until ctx ends.
@@ -178,13 +200,32 @@ func (w *Worker) DeliverOnce(ctx context.Context) (int, error) {
 	if backoff <= 0 {
 		backoff = 10 * time.Second
 	}
+	maxAttempts := w.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 30
+	}
+	maxAge := w.MaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
 	tx, err := w.Pool.Begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	// Mails too old to be of use are abandoned, not sent: their bodies go.
+	expired, err := tx.Exec(ctx, `UPDATE outbox_mail SET body = '', abandoned_at = now(),
+		last_error = coalesce(last_error || '; ', '') || 'abandoned: not delivered within ' || $1::text
+		WHERE sent_at IS NULL AND abandoned_at IS NULL AND created_at < now() - $2::interval`,
+		maxAge.String(), fmt.Sprintf("%d milliseconds", maxAge.Milliseconds()))
+	if err != nil {
+		return 0, err
+	}
+	if n := expired.RowsAffected(); n > 0 {
+		w.Log.Warn("mails abandoned undelivered: too old", "mails", n, "max_age", maxAge)
+	}
 	rows, err := tx.Query(ctx, `SELECT id, recipient, subject, body, template, attempts FROM outbox_mail
-		WHERE sent_at IS NULL AND next_attempt_at <= now()
+		WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= now()
 		ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED`, batch)
 	if err != nil {
 		return 0, err
@@ -202,9 +243,14 @@ func (w *Worker) DeliverOnce(ctx context.Context) (int, error) {
 	}
 	for _, m := range mails {
 		sendErr := w.Sender.Send(ctx, m.Mail)
-		if sendErr == nil {
-			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`, m.ID)
-		} else {
+		switch {
+		case sendErr == nil:
+			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET sent_at = now(), body = '', attempts = attempts + 1, last_error = NULL WHERE id = $1`, m.ID)
+		case permanent(sendErr) || m.attempts+1 >= maxAttempts:
+			w.Log.Error("mail abandoned undelivered", "mail_id", m.ID, "attempt", m.attempts+1, "err", sendErr)
+			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET body = '', abandoned_at = now(), attempts = attempts + 1,
+				last_error = $2 WHERE id = $1`, m.ID, "abandoned: "+sendErr.Error())
+		default:
 			delay := backoff << min(m.attempts, 20)
 			delay = min(delay, time.Hour)
 			w.Log.Warn("mail not delivered, will retry", "mail_id", m.ID, "attempt", m.attempts+1, "retry_in", delay, "err", sendErr)

@@ -23,6 +23,7 @@ type inbox struct {
 	mu      sync.Mutex
 	msgs    []string
 	refuse  int
+	code    int // of a refusal: 451 when 0
 	addr    string
 	closeFn func()
 }
@@ -42,6 +43,9 @@ func (s *session) Data(r io.Reader) error {
 	defer s.in.mu.Unlock()
 	if s.in.refuse > 0 {
 		s.in.refuse--
+		if s.in.code != 0 {
+			return &smtp.SMTPError{Code: s.in.code, Message: "refused"}
+		}
 		return &smtp.SMTPError{Code: 451, Message: "try again later"}
 	}
 	s.in.msgs = append(s.in.msgs, string(b))
