@@ -253,6 +253,10 @@ func company(ctx context.Context, cfg Config, args []string, stdout io.Writer, l
 	if err := store.ForgetSubject(ctx, id); err != nil {
 		return err
 	}
+	// The notifier keeps addresses too and is never rebuilt: scrub them.
+	if _, err := projections.ForgetInNotifications(ctx, pool, id); err != nil {
+		return fmt.Errorf("company %s is forgotten, but: %w", id, err)
+	}
 	fmt.Fprintf(stdout, "company %s forgotten: its key is deleted, its logins removed\n", id)
 	// The read models hold decrypted copies: rebuild them from the log, where those
 	// fields now read as forgotten. They differ from the live tables by exactly

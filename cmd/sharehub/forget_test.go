@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/sharehub/sharehub/domain/app/apptest"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
+	"github.com/sharehub/sharehub/projections"
 )
 
 // occurrences counts the rows of every table of every schema (events, read
@@ -101,8 +103,27 @@ func TestCompanyForgetLeavesNoPlainEmailAnywhere(t *testing.T) {
 			t.Fatalf("read models hold %d users after rebuilding", n)
 		}
 	}
+	// The notifier (run by serve, never rebuilt) keeps its own copy of addresses.
+	if err := projections.Ensure(ctx, store, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := store.ReadAll(ctx, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notify := projections.Statements(projections.Notifications)
+	for _, ev := range evs {
+		b, err := notify(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pool.SendBatch(ctx, b).Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The search finds what is there: both companies' addresses, before.
-	if got := occurrences(t, ctx, pool, "forgettable.example"); got[`"rm_accounts"."users"`] != 2 || got[`"public"."outbox_mail"`] != 1 {
+	if got := occurrences(t, ctx, pool, "forgettable.example"); got[`"rm_accounts"."users"`] != 2 || got[`"public"."outbox_mail"`] != 1 ||
+		got[`"rm_notifications"."users"`] != 2 {
 		t.Fatalf("before forgetting, the copies expected are not found: %v", got)
 	}
 
