@@ -297,7 +297,13 @@ func (k *keyring) prime(ctx context.Context, subjects []uuid.UUID) error {
 		k.keys = map[uuid.UUID]cachedKey{}
 	}
 	for _, e := range found {
-		k.keys[e.id] = cachedKey{key: e.key, at: now} // nil: forgotten
+		key := e.key // nil: forgotten
+		if key != nil {
+			if key, err = openKey(k.kek, e.id, key); err != nil {
+				return err
+			}
+		}
+		k.keys[e.id] = cachedKey{key: key, at: now}
 	}
 	return nil
 }

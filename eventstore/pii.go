@@ -27,14 +27,30 @@ var ErrSubjectForgotten = errors.New("company was forgotten: its personal data c
 const piiPrefix = "pii:v1:"
 
 // keyring caches subject keys. A key is only ever created or deleted, never
-// changed, so a cached key is right until the subject is forgotten; the cache
-// expires quickly so a forget in another process takes effect within keyTTL.
+// changed, so a cached key is right until the subject is forgotten. Across
+// processes a forget is learnt in one of two ways:
+//   - a process that runs WatchForgets (serve) listens for the notification that
+//     ForgetSubject sends in its transaction and evicts the key as soon as it is
+//     delivered; while its listener is down it caches nothing;
+//   - any other store (a CLI command, a test) caches for keyTTL.
 type keyring struct {
 	pool *pgxpool.Pool
+	kek  *KeyEncryptionKey // nil: keys are created and read unwrapped
 	mu   sync.Mutex
 	keys map[uuid.UUID]cachedKey
 	now  func() time.Time
+	// watch is watchOff (no listener: TTL cache), watchUp (cache until notified)
+	// or watchDown (listener lost: no cache).
+	watch int
+	gen   uint64 // counts forgets learnt; a key read before one is not cached
+	seen  chan struct{}
 }
+
+const (
+	watchOff = iota
+	watchUp
+	watchDown
+)
 
 type cachedKey struct {
 	key []byte // nil: forgotten
@@ -46,8 +62,9 @@ const keyTTL = 30 * time.Second
 func (k *keyring) get(ctx context.Context, subject uuid.UUID, create bool) ([]byte, error) {
 	k.mu.Lock()
 	c, ok := k.keys[subject]
+	gen, watch := k.gen, k.watch
 	k.mu.Unlock()
-	if ok && k.now().Sub(c.at) < keyTTL {
+	if ok && watch != watchDown && k.now().Sub(c.at) < keyTTL {
 		if c.key == nil {
 			return nil, ErrSubjectForgotten
 		}
@@ -62,10 +79,16 @@ func (k *keyring) get(ctx context.Context, subject uuid.UUID, create bool) ([]by
 		if _, err := rand.Read(fresh); err != nil {
 			return nil, err
 		}
+		stored := fresh
+		if k.kek != nil {
+			if stored, err = k.kek.wrap(subject, fresh); err != nil {
+				return nil, err
+			}
+		}
 		// Two writers may race to create it: the first insert wins, both use its key.
 		err = k.pool.QueryRow(ctx, `INSERT INTO subject_keys (subject_id, key) VALUES ($1, $2)
 			ON CONFLICT (subject_id) DO UPDATE SET subject_id = excluded.subject_id
-			RETURNING key, forgotten_at IS NOT NULL`, subject, fresh).Scan(&key, &forgotten)
+			RETURNING key, forgotten_at IS NOT NULL`, subject, stored).Scan(&key, &forgotten)
 		if err != nil {
 			return nil, fmt.Errorf("subject key: %w", err)
 		}
@@ -74,11 +97,19 @@ func (k *keyring) get(ctx context.Context, subject uuid.UUID, create bool) ([]by
 	case err != nil:
 		return nil, fmt.Errorf("subject key: %w", err)
 	}
+	if key != nil {
+		if key, err = openKey(k.kek, subject, key); err != nil {
+			return nil, err
+		}
+	}
 	k.mu.Lock()
 	if k.keys == nil {
 		k.keys = map[uuid.UUID]cachedKey{}
 	}
-	k.keys[subject] = cachedKey{key: key, at: k.now()}
+	// A forget learnt while reading may concern this very key: not cached then.
+	if k.gen == gen && k.watch != watchDown {
+		k.keys[subject] = cachedKey{key: key, at: k.now()}
+	}
 	k.mu.Unlock()
 	if forgotten {
 		return nil, ErrSubjectForgotten
@@ -89,6 +120,7 @@ func (k *keyring) get(ctx context.Context, subject uuid.UUID, create bool) ([]by
 func (k *keyring) evict(subject uuid.UUID) {
 	k.mu.Lock()
 	delete(k.keys, subject)
+	k.gen++
 	k.mu.Unlock()
 }
 
@@ -202,6 +234,11 @@ func (s *Store) ForgetSubject(ctx context.Context, subject uuid.UUID) error {
 		_, err := tx.Exec(ctx, `INSERT INTO subject_keys (subject_id, key, forgotten_at) VALUES ($1, NULL, now())
 			ON CONFLICT (subject_id) DO UPDATE SET key = NULL, forgotten_at = coalesce(subject_keys.forgotten_at, now())`, subject)
 		if err != nil {
+			return err
+		}
+		// Every process that watches (WatchForgets) drops its copy of the key when
+		// this commits.
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, forgetChannel, subject.String()); err != nil {
 			return err
 		}
 		// Logins of that company's people hold their email addresses.

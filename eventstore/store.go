@@ -136,11 +136,11 @@ func (s *Store) AppendWith(ctx context.Context, q Querier, b app.Batch) (app.App
 			positions, err = collectPositions(rows)
 			return err
 		})
-		if err := queueRecords(batch, b); err != nil {
+		if err := queueRecords(batch, b, s.keys.kek); err != nil {
 			return app.AppendResult{}, err
 		}
 		if err := q.SendBatch(ctx, batch).Close(); err != nil {
-			return app.AppendResult{}, mapError(err, &b)
+			return app.AppendResult{}, s.mapError(err, &b)
 		}
 	}
 	if _, inTx := q.(pgx.Tx); !inTx {
@@ -355,11 +355,17 @@ func (s *Store) rowsOf(ctx context.Context, q Querier, b app.Batch) (*rowSet, er
 	return rs, nil
 }
 
-func queueRecords(batch *pgx.Batch, b app.Batch) error {
+func queueRecords(batch *pgx.Batch, b app.Batch, kek *KeyEncryptionKey) error {
 	for _, r := range b.Records {
 		switch r := r.(type) {
 		case app.Claim:
-			batch.Queue(`INSERT INTO claims (scope, value, owner_id) VALUES ($1, $2, $3)`, r.Scope, claimDigest(r), r.Owner)
+			if kek == nil {
+				batch.Queue(`INSERT INTO claims (scope, value, owner_id) VALUES ($1, $2, $3)`, r.Scope, legacyClaimDigest(r), r.Owner)
+				continue
+			}
+			// Claims stored before they were keyed still hold their values: the
+			// insert refuses a value one of them holds (claims_insert_keyed).
+			batch.Queue(`SELECT claims_insert_keyed($1, $2, $3, $4)`, r.Scope, kek.claimMAC(r.Scope, r.Value), legacyClaimDigest(r), r.Owner)
 		case app.Credential:
 			batch.Queue(`INSERT INTO credentials (user_id, company_id, email, password_hash) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash,
@@ -379,7 +385,13 @@ func queueRecords(batch *pgx.Batch, b app.Batch) error {
 
 // mapError translates driver errors into the port's errors: the database's
 // constraints detect conflicts, the store only names them.
-func mapError(err error, b *app.Batch) error {
+func mapError(err error, b *app.Batch) error { return mapErrorKeyed(err, b, nil) }
+
+// mapError is mapError for this store's claims (keyed digests when it has a
+// key-encryption key).
+func (s *Store) mapError(err error, b *app.Batch) error { return mapErrorKeyed(err, b, s.keys.kek) }
+
+func mapErrorKeyed(err error, b *app.Batch, kek *KeyEncryptionKey) error {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return err
@@ -391,17 +403,25 @@ func mapError(err error, b *app.Batch) error {
 	case pgErr.Code == "23505" && pgErr.ConstraintName == "idempotency_keys_pkey":
 		return fmt.Errorf("append: %w", app.ErrDuplicateRequest)
 	case pgErr.Code == "23505" && pgErr.ConstraintName == "claims_pkey":
-		return claimTaken(pgErr, b)
+		return claimTaken(pgErr, b, kek)
 	case pgErr.Code == "23505" && pgErr.ConstraintName == "credentials_email_key":
 		return &app.ClaimTakenError{Scope: "user-email", Value: detailValue(pgErr.Detail)}
 	}
 	return err
 }
 
-func claimTaken(pgErr *pgconn.PgError, b *app.Batch) error {
+func claimTaken(pgErr *pgconn.PgError, b *app.Batch, kek *KeyEncryptionKey) error {
 	if b != nil {
 		for _, r := range b.Records {
-			if c, ok := r.(app.Claim); ok && strings.Contains(pgErr.Detail, "("+c.Scope+", "+claimDigest(c)+")") {
+			c, ok := r.(app.Claim)
+			if !ok {
+				continue
+			}
+			digest := legacyClaimDigest(c)
+			if kek != nil {
+				digest = kek.claimMAC(c.Scope, c.Value)
+			}
+			if strings.Contains(pgErr.Detail, "("+c.Scope+", "+digest+")") {
 				return &app.ClaimTakenError{Scope: c.Scope, Value: c.Value}
 			}
 		}
@@ -409,9 +429,12 @@ func claimTaken(pgErr *pgconn.PgError, b *app.Batch) error {
 	return &app.ClaimTakenError{Value: detailValue(pgErr.Detail)}
 }
 
-// claimDigest is what the claims table stores instead of the value: claimed values
-// are often email addresses, and a digest keeps them unique without keeping them.
-func claimDigest(c app.Claim) string {
+// legacyClaimDigest is what the claims table stored instead of the value before
+// claims were keyed (and still does for a store without a key-encryption key):
+// claimed values are often email addresses, and a digest keeps them unique without
+// keeping them. Unkeyed, it lets anyone confirm a guessed address: a store with a
+// key-encryption key stores KeyEncryptionKey.claimMAC instead.
+func legacyClaimDigest(c app.Claim) string {
 	sum := sha256.Sum256([]byte(c.Scope + "\x00" + c.Value))
 	return hex.EncodeToString(sum[:])
 }
