@@ -245,8 +245,12 @@ func schemaExists(ctx context.Context, q eventstore.DB, schema string) (bool, er
 	return ok, err
 }
 
-// createSchema (re)creates schema holding the tables of ddl.
+// createSchema (re)creates schema holding the tables of ddl, owned by the
+// application role (see actAsAppRole).
 func createSchema(ctx context.Context, tx pgx.Tx, schema, ddl string) error {
+	if err := actAsAppRole(ctx, tx); err != nil {
+		return err
+	}
 	name := pgx.Identifier{schema}.Sanitize()
 	if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+name+` CASCADE`); err != nil {
 		return err
@@ -262,6 +266,24 @@ func createSchema(ctx context.Context, tx pgx.Tx, schema, ddl string) error {
 	}
 	_, err := tx.Exec(ctx, `SELECT set_config('search_path', 'public', true)`)
 	return err
+}
+
+// AppRole is the database role the service runs as (migrations/00044).
+const AppRole = "sharehub_app"
+
+// actAsAppRole makes the rest of tx run as AppRole when the connected role may
+// become it and is not it already (the owner running a migration, a CLI rebuild):
+// projection schemas and tables then always belong to AppRole, whoever connects,
+// so that a serving process can use, rebuild and swap them. A role that cannot
+// become it keeps its own (a single-role installation).
+func actAsAppRole(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT set_config('role', $1, true)
+		WHERE current_user <> $1 AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)
+		  AND pg_has_role(current_user, $1, 'MEMBER')`, AppRole)
+	if err != nil {
+		return fmt.Errorf("act as %s: %w", AppRole, err)
+	}
+	return nil
 }
 
 // splitDDL separates the secondary indexes (CREATE INDEX statements, which only

@@ -17,7 +17,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/eventstore"
-	"github.com/sharehub/sharehub/migrations"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -52,7 +51,7 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 		return err
 	}
 	defer pool.Close()
-	store := eventstore.New(pool, log)
+	store := newStore(pool, cfg, log)
 	enc := json.NewEncoder(stdout)
 	switch args[0] {
 	case "verify":
@@ -239,10 +238,10 @@ func company(ctx context.Context, cfg Config, args []string, stdout io.Writer, l
 		return err
 	}
 	defer pool.Close()
-	if _, err := migrations.Up(ctx, pool, log); err != nil {
+	if _, err := migrate(ctx, pool, cfg, log); err != nil {
 		return err
 	}
-	store := eventstore.New(pool, log)
+	store := newStore(pool, cfg, log)
 	// Mails still queued to the company's people carry their addresses: the read
 	// models know them until the rebuild below.
 	if _, err := pool.Exec(ctx, `DELETE FROM outbox_mail WHERE lower(recipient) IN (

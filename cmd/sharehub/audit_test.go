@@ -19,7 +19,6 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
-	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
 
@@ -36,7 +35,7 @@ func init() { domain.RegisterEvent(cliNoted{}, 1) }
 func TestAuditVerifySealAndExport(t *testing.T) {
 	pool, url := pgtest.NewDatabase(t)
 	ctx := context.Background()
-	store := eventstore.New(pool, nil)
+	store := testStore(t, pool)
 	tenant := uuid.New()
 	for _, stream := range []string{"cli-1", "cli-2"} {
 		_, err := store.Append(ctx, app.Batch{Meta: domain.Metadata{TenantID: tenant},
@@ -45,7 +44,9 @@ func TestAuditVerifySealAndExport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	env := func(k string) string { return map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "error"}[k] }
+	env := func(k string) string {
+		return map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "LOG_LEVEL": "error"}[k]
+	}
 	cli := func(args ...string) (string, error) {
 		var out bytes.Buffer
 		err := run(ctx, args, env, &out, io.Discard)
@@ -100,7 +101,7 @@ func TestAuditVerifySealAndExport(t *testing.T) {
 func TestAuditExport(t *testing.T) {
 	pool, url := pgtest.NewDatabase(t)
 	ctx := context.Background()
-	store := eventstore.New(pool, nil)
+	store := testStore(t, pool)
 	tenant, other := uuid.New(), uuid.New()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	versions := map[uuid.UUID]int64{}
@@ -113,7 +114,9 @@ func TestAuditExport(t *testing.T) {
 		}
 		versions[tn]++
 	}
-	env := func(k string) string { return map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "error"}[k] }
+	env := func(k string) string {
+		return map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "LOG_LEVEL": "error"}[k]
+	}
 	cli := func(args ...string) (string, error) {
 		var out bytes.Buffer
 		err := run(ctx, append([]string{"audit", "export"}, args...), env, &out, io.Discard)

@@ -9,30 +9,44 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sharehub/sharehub/eventstore"
 )
 
 // Config is everything sharehub reads from its environment. Flags may override it.
 type Config struct {
-	DatabaseURL    string
-	HTTPAddr       string
-	PublicBaseURL  string
-	BlobDir        string
-	MaxUploadBytes int64
-	SMTPURL        string
-	Signup         string // "open" or "closed"
-	LogLevel       slog.Level
-	SealInterval   time.Duration
+	DatabaseURL string
+	// MigrateDatabaseURL is the owner's URL, for migrations and operator commands;
+	// unset: DatabaseURL serves for both.
+	MigrateDatabaseURL string
+	// KeyEncryptionKey wraps company keys (base64 or hex of 32 bytes); unset: the
+	// file key-encryption-key under DataDir.
+	KeyEncryptionKey string
+	DataDir          string
+	HTTPAddr         string
+	PublicBaseURL    string
+	BlobDir          string
+	MaxUploadBytes   int64
+	SMTPURL          string
+	Signup           string // "open" or "closed"
+	LogLevel         slog.Level
+	SealInterval     time.Duration
+
+	kek *eventstore.KeyEncryptionKey // loaded by run
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DatabaseURL:    getenv("DATABASE_URL"),
-		HTTPAddr:       or(getenv("HTTP_ADDR"), "127.0.0.1:8080"),
-		BlobDir:        or(getenv("BLOB_DIR"), ".data/blobs"),
-		MaxUploadBytes: 100 << 20,
-		SMTPURL:        getenv("SMTP_URL"),
-		Signup:         or(getenv("SIGNUP"), "open"),
-		SealInterval:   time.Minute,
+		DatabaseURL:        getenv("DATABASE_URL"),
+		MigrateDatabaseURL: getenv("MIGRATE_DATABASE_URL"),
+		KeyEncryptionKey:   getenv("KEY_ENCRYPTION_KEY"),
+		DataDir:            or(getenv("DATA_DIR"), ".data"),
+		HTTPAddr:           or(getenv("HTTP_ADDR"), "127.0.0.1:8080"),
+		BlobDir:            or(getenv("BLOB_DIR"), ".data/blobs"),
+		MaxUploadBytes:     100 << 20,
+		SMTPURL:            getenv("SMTP_URL"),
+		Signup:             or(getenv("SIGNUP"), "open"),
+		SealInterval:       time.Minute,
 	}
 	if v := getenv("SEAL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -85,6 +99,9 @@ func (c Config) Validate() error {
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("database_url", maskURL(c.DatabaseURL)),
+		slog.String("migrate_database_url", maskURL(c.MigrateDatabaseURL)),
+		slog.Bool("key_encryption_key_set", c.KeyEncryptionKey != ""),
+		slog.String("data_dir", c.DataDir),
 		slog.String("http_addr", c.HTTPAddr),
 		slog.String("public_base_url", c.PublicBaseURL),
 		slog.String("blob_dir", c.BlobDir),

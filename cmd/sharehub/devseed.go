@@ -20,10 +20,8 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
-	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi/auth"
-	"github.com/sharehub/sharehub/migrations"
 )
 
 // dev runs the developer commands: `dev seed`.
@@ -49,12 +47,12 @@ func dev(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *
 		return err
 	}
 	defer pool.Close()
-	if _, err := migrations.Up(ctx, pool, log); err != nil {
+	if _, err := migrate(ctx, pool, cfg, log); err != nil {
 		return err
 	}
 	opt.BlobDir = cfg.BlobDir
 	started := time.Now()
-	res, err := seedTenant(ctx, eventstore.New(pool, log), opt)
+	res, err := seedTenant(ctx, newStore(pool, cfg, log), opt)
 	if err != nil {
 		return err
 	}

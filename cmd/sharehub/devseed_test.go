@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
@@ -20,7 +19,7 @@ func TestDevSeed(t *testing.T) {
 	ctx := context.Background()
 	blobDir := t.TempDir()
 	env := func(k string) string {
-		return map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "error", "BLOB_DIR": blobDir}[k]
+		return map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "LOG_LEVEL": "error", "BLOB_DIR": blobDir}[k]
 	}
 	var out bytes.Buffer
 	if err := run(ctx, []string{"dev", "seed", "--customers", "8", "--documents", "12", "--events", "400", "--workers", "4"}, env, &out, io.Discard); err != nil {
@@ -34,7 +33,7 @@ func TestDevSeed(t *testing.T) {
 	}
 
 	// The states it printed are the states in the log.
-	store := eventstore.New(pool, nil)
+	store := testStore(t, pool)
 	rows, err := pool.Query(ctx, `SELECT DISTINCT stream_id FROM events WHERE event_type IN ('CustomerConnected', 'CustomerInvited')`)
 	if err != nil {
 		t.Fatal(err)

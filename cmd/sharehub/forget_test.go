@@ -13,7 +13,6 @@ import (
 
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/domain/app/apptest"
-	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 	"github.com/sharehub/sharehub/projections"
 )
@@ -56,7 +55,7 @@ func occurrences(t *testing.T, ctx context.Context, pool interface {
 func TestCompanyForgetLeavesNoPlainEmailAnywhere(t *testing.T) {
 	pool, url := pgtest.NewDatabase(t)
 	ctx := context.Background()
-	store := eventstore.New(pool, nil)
+	store := testStore(t, pool)
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	svc, err := app.New(app.Config{Store: store, Hasher: apptest.Hasher{}, Clock: func() time.Time { return now },
 		InvitationURL: func(token string) string { return "http://127.0.0.1/invitations/" + token }})
@@ -80,7 +79,9 @@ func TestCompanyForgetLeavesNoPlainEmailAnywhere(t *testing.T) {
 	if _, err := svc.ConnectCustomer(ctx, app.Call{ActorID: kept.UserID}, app.ConnectCustomer{CompanyID: forgotten.CompanyID}); err != nil {
 		t.Fatal(err)
 	}
-	env := func(k string) string { return map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "error"}[k] }
+	env := func(k string) string {
+		return map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "LOG_LEVEL": "error"}[k]
+	}
 	cli := func(args ...string) (string, error) {
 		var out bytes.Buffer
 		err := run(ctx, args, env, &out, io.Discard)

@@ -15,9 +15,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/sharehub/sharehub/migrations"
 )
 
 func main() {
@@ -66,6 +65,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	switch args[0] {
+	case "help", "-h", "--help":
+	default:
+		// serve and migrate make the key file on a first start; the others need it.
+		if cfg.kek, err = loadKEK(cfg, args[0] == "serve" || args[0] == "migrate", log); err != nil {
+			return err
+		}
+	}
+	switch args[0] {
 	case "serve":
 		return serve(ctx, cfg, args[1:], log)
 	case "migrate":
@@ -78,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		defer pool.Close()
-		v, err := migrations.Up(ctx, pool, log)
+		v, err := migrate(ctx, pool, cfg, log)
 		if err != nil {
 			return err
 		}
@@ -101,20 +108,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
+// openPool opens the owner's pool (MIGRATE_DATABASE_URL, else DATABASE_URL): for
+// migrations and operator commands. serve serves on openAppPool.
 func openPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
-	if cfg.DatabaseURL == "" {
+	url, name := cfg.DatabaseURL, "DATABASE_URL"
+	if cfg.MigrateDatabaseURL != "" {
+		url, name = cfg.MigrateDatabaseURL, "MIGRATE_DATABASE_URL"
+	}
+	pc, err := poolConfig(url, name)
+	if err != nil {
+		return nil, err
+	}
+	return connect(ctx, pc)
+}
+
+type pgxConn = pgx.Conn
+
+func poolConfig(url, name string) (*pgxpool.Config, error) {
+	if url == "" {
 		return nil, errors.New("DATABASE_URL is required (`make run` starts a local PostgreSQL and sets it)")
 	}
-	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	// pgx's default (the number of CPUs, at least 4) is too few for one process
 	// that runs three consumers (each holding a connection for its batch), the
 	// sealer, the mailer and the API. pool_max_conns in the URL still wins.
-	if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
+	if !strings.Contains(url, "pool_max_conns") {
 		pc.MaxConns = max(pc.MaxConns, 20)
 	}
+	return pc, nil
+}
+
+func connect(ctx context.Context, pc *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)

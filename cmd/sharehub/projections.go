@@ -16,7 +16,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sharehub/sharehub/eventstore"
-	"github.com/sharehub/sharehub/migrations"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -30,10 +29,10 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 		return err
 	}
 	defer pool.Close()
-	if _, err := migrations.Up(ctx, pool, log); err != nil {
+	if _, err := migrate(ctx, pool, cfg, log); err != nil {
 		return err
 	}
-	store := eventstore.New(pool, log)
+	store := newStore(pool, cfg, log)
 	switch args[0] {
 	case "status":
 		st, err := projections.Status(ctx, pool, projections.Served())

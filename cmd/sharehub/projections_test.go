@@ -13,7 +13,6 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/domain/app/apptest"
-	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
 
@@ -21,7 +20,7 @@ import (
 func TestProjectionsRebuildStatusAndAuditReplay(t *testing.T) {
 	pool, url := pgtest.NewDatabase(t)
 	ctx := context.Background()
-	store := eventstore.New(pool, nil)
+	store := testStore(t, pool)
 	now := time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
 	svc, err := app.New(app.Config{Store: store, Hasher: apptest.Hasher{}, Clock: func() time.Time { return now }})
 	if err != nil {
@@ -57,7 +56,9 @@ func TestProjectionsRebuildStatusAndAuditReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	env := func(k string) string { return map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "error"}[k] }
+	env := func(k string) string {
+		return map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "LOG_LEVEL": "error"}[k]
+	}
 	cli := func(args ...string) (string, error) {
 		var out bytes.Buffer
 		err := run(ctx, args, env, &out, io.Discard)

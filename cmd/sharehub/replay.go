@@ -13,8 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/eventstore"
-	"github.com/sharehub/sharehub/migrations"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -44,10 +42,10 @@ func auditReplay(ctx context.Context, cfg Config, args []string, stdout io.Write
 		return err
 	}
 	defer pool.Close()
-	if _, err := migrations.Up(ctx, pool, log); err != nil {
+	if _, err := migrate(ctx, pool, cfg, log); err != nil {
 		return err
 	}
-	view, err := projections.PortalViewAsOf(ctx, eventstore.New(pool, log), id, at)
+	view, err := projections.PortalViewAsOf(ctx, newStore(pool, cfg, log), id, at)
 	if errors.Is(err, domain.ErrNotFound) {
 		return fmt.Errorf("no customer %s", id)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi"
 	"github.com/sharehub/sharehub/httpapi/auth"
-	"github.com/sharehub/sharehub/migrations"
 	"github.com/sharehub/sharehub/projections"
 	"github.com/sharehub/sharehub/projections/mailer"
 )
@@ -33,16 +32,27 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log.Info("starting", "config", cfg)
-	pool, err := openPool(ctx, cfg)
+	log.Info("starting", "config", cfg, "key_encryption_key_id", cfg.kek.ID())
+	// Migrations as the owner; then serve as the application role, which may only
+	// read and append to the log.
+	owner, err := openPool(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = migrate(ctx, owner, cfg, log)
+	owner.Close()
+	if err != nil {
+		return err
+	}
+	pool, err := openAppPool(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if _, err := migrations.Up(ctx, pool, log); err != nil {
-		return err
-	}
-	store := eventstore.New(pool, log)
+	log.Info("serving as the application role", "login_role", maskedRole(cfg.DatabaseURL), "role", projections.AppRole)
+	store := newStore(pool, cfg, log)
+	// A company forgotten by any process: its key leaves this one's cache at once.
+	go store.WatchForgets(ctx)
 	go sealPeriodically(ctx, store, cfg.SealInterval, log)
 	var sender mailer.Sender = mailer.LogSender{Log: log}
 	if cfg.SMTPURL != "" {

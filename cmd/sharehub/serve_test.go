@@ -11,7 +11,6 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
-	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
 
@@ -19,7 +18,7 @@ import (
 // cleanly when its context ends (SIGTERM in production).
 func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
 	pool, url := pgtest.NewDatabase(t)
-	store := eventstore.New(pool, nil)
+	store := testStore(t, pool)
 	if _, err := store.Append(context.Background(), app.Batch{Streams: []app.StreamAppend{
 		{StreamID: "serve-1", Events: []domain.Event{cliNoted{"x"}}}}}); err != nil {
 		t.Fatal(err)
@@ -30,7 +29,7 @@ func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	env := map[string]string{"DATABASE_URL": url, "HTTP_ADDR": addr, "BLOB_DIR": t.TempDir(), "LOG_LEVEL": "warn",
+	env := map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "HTTP_ADDR": addr, "BLOB_DIR": t.TempDir(), "LOG_LEVEL": "warn",
 		"SEAL_INTERVAL": "50ms"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -87,7 +86,9 @@ func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
 
 func TestMigrateIsIdempotent(t *testing.T) {
 	_, url := pgtest.NewDatabase(t)
-	env := func(k string) string { return map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "warn"}[k] }
+	env := func(k string) string {
+		return map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "LOG_LEVEL": "warn"}[k]
+	}
 	for i := 0; i < 2; i++ {
 		if err := run(context.Background(), []string{"migrate"}, env, io.Discard, io.Discard); err != nil {
 			t.Fatalf("migrate run %d: %v", i+1, err)

@@ -61,6 +61,10 @@ func NewDatabase(t testing.TB) (*pgxpool.Pool, string) {
 	if err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
+	// Database privileges are not copied from the template (migrations/00044).
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`GRANT CREATE, CONNECT, TEMPORARY ON DATABASE %s TO sharehub_app`, name)); err != nil {
+		t.Fatalf("pgtest: grant: %v", err)
+	}
 	url := withDatabase(base, name)
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
