@@ -85,10 +85,16 @@ func (k *keyring) get(ctx context.Context, subject uuid.UUID, create bool) ([]by
 				return nil, err
 			}
 		}
-		// Two writers may race to create it: the first insert wins, both use its key.
-		err = k.pool.QueryRow(ctx, `INSERT INTO subject_keys (subject_id, key) VALUES ($1, $2)
-			ON CONFLICT (subject_id) DO UPDATE SET subject_id = excluded.subject_id
-			RETURNING key, forgotten_at IS NOT NULL`, subject, stored).Scan(&key, &forgotten)
+		// Two writers may race to create it: the first insert wins, both use its key
+		// (the loser reads the winner's; the service's role may not update keys).
+		err = k.pool.QueryRow(ctx, `WITH ins AS (
+				INSERT INTO subject_keys (subject_id, key) VALUES ($1, $2) ON CONFLICT (subject_id) DO NOTHING
+				RETURNING key, forgotten_at IS NOT NULL)
+			SELECT * FROM ins`, subject, stored).Scan(&key, &forgotten)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = k.pool.QueryRow(ctx, `SELECT key, forgotten_at IS NOT NULL FROM subject_keys WHERE subject_id = $1`, subject).
+				Scan(&key, &forgotten)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("subject key: %w", err)
 		}

@@ -10,6 +10,7 @@ package pgtest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	neturl "net/url"
@@ -171,4 +172,42 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// AppRoleURL returns url (a database of NewDatabase) with the credentials of a login
+// role whose only privileges are its membership in sharehub_app, the role `serve`
+// runs as (migrations/00044): what a deployment gives serve as DATABASE_URL. The
+// role is created once per server; its password derives from the server URL's.
+func AppRoleURL(t testing.TB, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	base := URL(t)
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer admin.Close(ctx)
+	const role = "sharehub_test_serve"
+	sum := sha256.Sum256([]byte("sharehub pgtest app role\x00" + base))
+	password := hex.EncodeToString(sum[:16])
+	if _, err := admin.Exec(ctx, `SELECT pg_advisory_lock(hashtext('sharehub-pgtest-role'))`); err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sharehub-pgtest-role'))`)
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	if !exists {
+		if _, err := admin.Exec(ctx, fmt.Sprintf(`CREATE ROLE %s LOGIN PASSWORD '%s' IN ROLE sharehub_app`, role, password)); err != nil {
+			t.Fatalf("pgtest: create role: %v", err)
+		}
+	}
+	u, err := neturl.Parse(url)
+	if err != nil || u.Scheme == "" {
+		t.Fatalf("pgtest: AppRoleURL needs a postgres:// URL, not %q", url)
+	}
+	u.User = neturl.UserPassword(role, password)
+	return u.String()
 }
