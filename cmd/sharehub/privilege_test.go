@@ -33,7 +33,9 @@ func TestServeRunsAsTheApplicationRole(t *testing.T) {
 		"HTTP_ADDR": addr, "BLOB_DIR": t.TempDir(), "LOG_LEVEL": "warn", "SEAL_INTERVAL": "50ms"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	}()
 	defer func() {
 		cancel()
 		select {
