@@ -13,12 +13,18 @@ FUZZ_TARGETS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/nul
 
 .PHONY: run test test-go fuzz lint bench load faults isolation db-stop db-url clean
 
+# serve migrates as the owner (MIGRATE_DATABASE_URL) and serves as sharehub_serve, a
+# login role that is only a member of sharehub_app (DATABASE_URL). A DATABASE_URL
+# given alone serves for both (serve then acts as sharehub_app with SET ROLE).
 run:
-	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(RUN_DB))}" && \
-	DATABASE_URL="$$url" $(GO) run ./cmd/sharehub serve
+	@if [ -n "$$DATABASE_URL" ]; then murl="$${MIGRATE_DATABASE_URL:-}"; url="$$DATABASE_URL"; \
+	else murl="$$($(PGDEV) up --dir $(RUN_DB))" && url="$$($(PGDEV) url --role app --dir $(RUN_DB))"; fi && \
+	MIGRATE_DATABASE_URL="$$murl" DATABASE_URL="$$url" $(GO) run ./cmd/sharehub serve
 
 test: lint test-go fuzz
 
+# Tests need the owner's URL (they create a database each); the ones that run serve
+# give it a login role in sharehub_app of their own (pgtest.AppRoleURL).
 test-go:
 	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && \
 	DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 25m ./...

@@ -4,8 +4,14 @@
 // port chosen once and kept.
 //
 //	pgdev up   --dir .data/pg-run [--fast]   start (creating if needed); prints the URL
-//	pgdev url  --dir .data/pg-run            prints the URL of a running cluster
+//	pgdev url  --dir .data/pg-run [--role app]
+//	                                         prints the URL of a running cluster
 //	pgdev stop --dir .data/pg-run            stops it
+//
+// The URL is the owner's (migrations, operator commands: MIGRATE_DATABASE_URL);
+// with --role app it is that of sharehub_serve, a login role whose only privilege
+// is its membership in sharehub_app, the role serve runs as (DATABASE_URL). `up`
+// creates both roles, with generated passwords kept beside the cluster.
 //
 // When the server binaries are missing and pgdev runs as root with apt-get available,
 // it installs Debian's postgresql package (SHAREHUB_NO_INSTALL=1 forbids that).
@@ -47,6 +53,7 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("pgdev "+args[0], flag.ContinueOnError)
 	dir := fs.String("dir", ".data/pg-run", "cluster folder")
 	fast := fs.Bool("fast", false, "trade durability for speed (test clusters only)")
+	role := fs.String("role", "owner", "whose URL to print: owner (migrations) or app (serve)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -69,7 +76,15 @@ func run(args []string) error {
 	default:
 		return fmt.Errorf("unknown command %q", args[0])
 	}
-	url, err := c.url()
+	var url string
+	switch *role {
+	case "owner":
+		url, err = c.url()
+	case "app":
+		url, err = c.appURL()
+	default:
+		return fmt.Errorf("--role %q: owner or app", *role)
+	}
 	if err != nil {
 		return err
 	}
@@ -343,7 +358,59 @@ func (c *cluster) ensureDatabase() error {
 			return err
 		}
 	}
+	return c.ensureAppRole(ctx, conn)
+}
+
+// appRole is the login role serve connects as; it holds nothing but membership in
+// sharehub_app (the migrations grant that role what the service needs).
+const appRole = "sharehub_serve"
+
+// ensureAppRole creates sharehub_app (as migrations/00001 would) and the login
+// role in it, with a generated password kept in dir/app-password.
+func (c *cluster) ensureAppRole(ctx context.Context, conn *pgx.Conn) error {
+	if _, err := conn.Exec(ctx, `DO $$ BEGIN CREATE ROLE sharehub_app NOLOGIN;
+		EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`); err != nil {
+		return fmt.Errorf("create role sharehub_app: %w", err)
+	}
+	file := filepath.Join(c.dir, "app-password")
+	pw, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		pw = []byte(randomHex(16))
+		if err := os.WriteFile(file, pw, 0o600); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, appRole).Scan(&exists); err != nil {
+		return err
+	}
+	verb := "CREATE"
+	if exists {
+		verb = "ALTER"
+	}
+	// The password is ours (hex), so it can be spelled in the statement.
+	if _, err := conn.Exec(ctx, fmt.Sprintf(`%s ROLE %s LOGIN PASSWORD '%s'`, verb, appRole, strings.TrimSpace(string(pw)))); err != nil {
+		return fmt.Errorf("role %s: %w", appRole, err)
+	}
+	if _, err := conn.Exec(ctx, `GRANT sharehub_app TO `+appRole); err != nil {
+		return fmt.Errorf("role %s: %w", appRole, err)
+	}
 	return nil
+}
+
+// appURL is the URL of the login role serve runs as.
+func (c *cluster) appURL() (string, error) {
+	pw, err := os.ReadFile(filepath.Join(c.dir, "app-password"))
+	if err != nil {
+		return "", fmt.Errorf("no app role yet (run: pgdev up --dir %s): %w", c.dir, err)
+	}
+	port, err := c.port(false)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/sharehub?sslmode=disable", appRole, strings.TrimSpace(string(pw)), port), nil
 }
 
 func fileExists(p string) bool {
