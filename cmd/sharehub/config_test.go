@@ -12,6 +12,9 @@ func TestConfigMasksSecretsInLogs(t *testing.T) {
 	env := map[string]string{
 		"DATABASE_URL": "postgres://app:s3cret-db@127.0.0.1:5432/sharehub",
 		"SMTP_URL":     "smtp://mailer:s3cret-smtp@127.0.0.1:25",
+		// The owner's URL and the key-encryption key (base64 of "s3cret...").
+		"MIGRATE_DATABASE_URL": "postgres://owner:s3cret-owner@127.0.0.1:5432/sharehub",
+		"KEY_ENCRYPTION_KEY":   "czNjcmV0LWtlay1zM2NyZXQta2VrLXMzY3JldC1rZWs=",
 	}
 	c, err := configFromEnv(func(k string) string { return env[k] })
 	if err != nil {
@@ -22,7 +25,7 @@ func TestConfigMasksSecretsInLogs(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
-	if strings.Contains(buf.String(), "s3cret") {
+	if strings.Contains(buf.String(), "s3cret") || strings.Contains(buf.String(), env["KEY_ENCRYPTION_KEY"]) {
 		t.Fatalf("secret in log: %s", buf.String())
 	}
 	if !strings.Contains(buf.String(), "127.0.0.1:5432") {

@@ -55,18 +55,28 @@ func loadKEK(cfg Config, create bool, log *slog.Logger) (*eventstore.KeyEncrypti
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("key-encryption key: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) { // another process made it first
-		return loadKEK(cfg, false, log)
-	}
+	// Written whole to a file of its own, then linked into place: a process
+	// starting at the same moment sees no key file or a complete one, and only one
+	// link wins.
+	tmp, err := os.CreateTemp(cfg.DataDir, kekFileName+".*")
 	if err != nil {
 		return nil, fmt.Errorf("key-encryption key: %w", err)
 	}
-	if _, err := f.WriteString(fresh + "\n"); err != nil {
-		f.Close()
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
 		return nil, fmt.Errorf("key-encryption key: %w", err)
 	}
-	if err := f.Close(); err != nil {
+	if _, err := tmp.WriteString(fresh + "\n"); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("key-encryption key: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("key-encryption key: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) { // another process made it first
+		return loadKEK(cfg, false, log)
+	} else if err != nil {
 		return nil, fmt.Errorf("key-encryption key: %w", err)
 	}
 	k, err := eventstore.ParseKeyEncryptionKey(fresh)
