@@ -9,6 +9,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app"
 )
 
 // forgetChannel is the notification channel on which ForgetSubject announces the
@@ -152,4 +155,59 @@ func (k *keyring) notifySeen() {
 		default:
 		}
 	}
+}
+
+// UpgradeClaims replaces the unkeyed digests of claims stored before claims were
+// keyed by their keyed form, for every value the database still holds in plain
+// elsewhere: each login's e-mail address (every e-mail claim is made with its
+// login) and each group's code (the accounts read model). It runs with the
+// migrations, as the owner; what it cannot find (the addresses of a forgotten
+// company) stays unkeyed and is still checked by claims_insert_keyed. Running it
+// again finds nothing to do.
+func UpgradeClaims(ctx context.Context, pool *pgxpool.Pool, kek *KeyEncryptionKey) (int, error) {
+	var legacy, keyed, scopes []string
+	add := func(scope, value string) {
+		c := app.Claim{Scope: scope, Value: value}
+		scopes = append(scopes, scope)
+		legacy = append(legacy, legacyClaimDigest(c))
+		keyed = append(keyed, kek.claimMAC(scope, value))
+	}
+	rows, err := pool.Query(ctx, `SELECT email FROM credentials`)
+	if err != nil {
+		return 0, fmt.Errorf("upgrade claims: %w", err)
+	}
+	emails, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("upgrade claims: %w", err)
+	}
+	for _, e := range emails {
+		add(app.EmailClaimScope, e)
+	}
+	var accounts bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('rm_accounts.groups') IS NOT NULL`).Scan(&accounts); err != nil {
+		return 0, fmt.Errorf("upgrade claims: %w", err)
+	}
+	if accounts {
+		rows, err := pool.Query(ctx, `SELECT code FROM rm_accounts.groups`)
+		if err != nil {
+			return 0, fmt.Errorf("upgrade claims: %w", err)
+		}
+		codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return 0, fmt.Errorf("upgrade claims: %w", err)
+		}
+		for _, c := range codes {
+			add(domain.GroupCodeClaimScope, domain.NormalizeGroupCode(c))
+		}
+	}
+	if len(legacy) == 0 {
+		return 0, nil
+	}
+	tag, err := pool.Exec(ctx, `UPDATE claims c SET value = u.keyed
+		FROM unnest($1::text[], $2::text[], $3::text[]) AS u(scope, legacy, keyed)
+		WHERE c.scope = u.scope AND c.value = u.legacy`, scopes, legacy, keyed)
+	if err != nil {
+		return 0, fmt.Errorf("upgrade claims: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

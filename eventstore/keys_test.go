@@ -205,6 +205,27 @@ func TestClaimsAreKeyedDigests(t *testing.T) {
 	if err := pool.QueryRow(keysCtx(t), `SELECT count(*) FROM events WHERE stream_id IN ('c-2', 'c-4')`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d events appended by refused claims (%v)", n, err)
 	}
+
+	// Upgrade: an old claim whose value the database holds in plain elsewhere (the
+	// login's address) is keyed in place; it stays taken.
+	if err := notePerson(t, old, "c-5", uuid.New(), "", claim("login@acme.example"),
+		app.Credential{UserID: uuid.New(), CompanyID: uuid.New(), Email: "login@acme.example", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if upgraded, err := UpgradeClaims(keysCtx(t), pool, s.keys.kek); err != nil || upgraded != 1 {
+		t.Fatalf("upgraded %d claims (%v), want the one with a login", upgraded, err)
+	}
+	var unkeyedLeft int
+	if err := pool.QueryRow(keysCtx(t), `SELECT count(*) FROM claims WHERE value IN ($1, $2)`,
+		unkeyed("login@acme.example"), unkeyed("old@acme.example")).Scan(&unkeyedLeft); err != nil || unkeyedLeft != 1 {
+		t.Fatalf("%d unkeyed claims left (%v), want only the one no plain value is known of", unkeyedLeft, err)
+	}
+	if err := notePerson(t, s, "c-6", company, "x", claim("login@acme.example")); !errors.As(err, &taken) {
+		t.Fatalf("an upgraded claim was claimed again: %v", err)
+	}
+	if again, err := UpgradeClaims(keysCtx(t), pool, s.keys.kek); err != nil || again != 0 {
+		t.Fatalf("second upgrade changed %d (%v)", again, err)
+	}
 }
 
 // Finding (issue 11): after `company forget`, a serving process kept the

@@ -12,9 +12,10 @@ REVOKE UPDATE ON subject_keys FROM sharehub_app;
 -- Claims are stored as "h1:" || hex(HMAC-SHA256(key derived from the
 -- key-encryption key, scope 0x00 value)): a guessed e-mail address cannot be
 -- confirmed from a copy of the table. Claims stored before hold sha256(scope 0x00
--- value) in hex; they cannot be converted (the values are not kept), so they stay
--- and every new claim is checked against both forms: a value claimed before is
--- still taken.
+-- value) in hex: `serve`/`migrate` key in place those whose value the database
+-- holds in plain elsewhere (logins' addresses, group codes: eventstore.UpgradeClaims);
+-- the others stay, and every new claim is checked against both forms: a value
+-- claimed before is still taken.
 -- +goose StatementBegin
 CREATE FUNCTION claims_insert_keyed(p_scope text, p_keyed text, p_legacy text, p_owner uuid) RETURNS void
 LANGUAGE plpgsql AS $$

@@ -98,7 +98,8 @@ func newStore(pool *pgxpool.Pool, cfg Config, log *slog.Logger) *eventstore.Stor
 }
 
 // migrate applies pending migrations (as the owner: pool comes from openPool),
-// grants the database to the application role, wraps company keys still stored plain, and checks that the key-encryption key is
+// grants the database to the application role, wraps company keys still stored plain,
+// keys the claims stored unkeyed (eventstore.UpgradeClaims), and checks that the key-encryption key is
 // the one the keys are wrapped with.
 func migrate(ctx context.Context, pool *pgxpool.Pool, cfg Config, log *slog.Logger) (int64, error) {
 	v, err := migrations.Up(ctx, pool, log)
@@ -121,6 +122,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, cfg Config, log *slog.Logg
 	}
 	if n > 0 {
 		log.Info("company keys wrapped with the key-encryption key", "keys", n, "key_id", cfg.kek.ID())
+	}
+	if n, err = eventstore.UpgradeClaims(ctx, pool, cfg.kek); err != nil {
+		return v, err
+	}
+	if n > 0 {
+		log.Info("claims stored unkeyed replaced by keyed digests", "claims", n)
 	}
 	return v, nil
 }
