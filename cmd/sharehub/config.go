@@ -15,7 +15,16 @@ import (
 
 // Config is everything sharehub reads from its environment. Flags may override it.
 type Config struct {
-	DatabaseURL string
+	DatabaseURL    string
+	HTTPAddr       string
+	PublicBaseURL  string
+	BlobDir        string
+	MaxUploadBytes int64
+	SMTPURL        string
+	Signup         string // "open" or "closed"
+	LogLevel       slog.Level
+	SealInterval   time.Duration
+
 	// MigrateDatabaseURL is the owner's URL, for migrations and operator commands;
 	// unset: DatabaseURL serves for both.
 	MigrateDatabaseURL string
@@ -23,31 +32,23 @@ type Config struct {
 	// file key-encryption-key under DataDir.
 	KeyEncryptionKey string
 	DataDir          string
-	HTTPAddr         string
-	PublicBaseURL    string
-	BlobDir          string
-	MaxUploadBytes   int64
-	SMTPURL          string
-	Signup           string // "open" or "closed"
-	LogLevel         slog.Level
-	SealInterval     time.Duration
 
 	kek *eventstore.KeyEncryptionKey // loaded by run
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DatabaseURL:        getenv("DATABASE_URL"),
-		MigrateDatabaseURL: getenv("MIGRATE_DATABASE_URL"),
-		KeyEncryptionKey:   getenv("KEY_ENCRYPTION_KEY"),
-		DataDir:            or(getenv("DATA_DIR"), ".data"),
-		HTTPAddr:           or(getenv("HTTP_ADDR"), "127.0.0.1:8080"),
-		BlobDir:            or(getenv("BLOB_DIR"), ".data/blobs"),
-		MaxUploadBytes:     100 << 20,
-		SMTPURL:            getenv("SMTP_URL"),
-		Signup:             or(getenv("SIGNUP"), "open"),
-		SealInterval:       time.Minute,
+		DatabaseURL:    getenv("DATABASE_URL"),
+		HTTPAddr:       or(getenv("HTTP_ADDR"), "127.0.0.1:8080"),
+		BlobDir:        or(getenv("BLOB_DIR"), ".data/blobs"),
+		MaxUploadBytes: 100 << 20,
+		SMTPURL:        getenv("SMTP_URL"),
+		Signup:         or(getenv("SIGNUP"), "open"),
+		SealInterval:   time.Minute,
 	}
+	c.MigrateDatabaseURL = getenv("MIGRATE_DATABASE_URL")
+	c.KeyEncryptionKey = getenv("KEY_ENCRYPTION_KEY")
+	c.DataDir = or(getenv("DATA_DIR"), ".data")
 	if v := getenv("SEAL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -121,8 +120,6 @@ func openPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	}
 	return connect(ctx, pc)
 }
-
-type pgxConn = pgx.Conn
 
 func poolConfig(url, name string) (*pgxpool.Config, error) {
 	if url == "" {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/eventstore"
@@ -142,7 +143,7 @@ func openAppPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc.AfterConnect = func(ctx context.Context, c *pgxConn) error {
+	pc.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		_, err := c.Exec(ctx, `SET ROLE `+projections.AppRole)
 		if err != nil {
 			return fmt.Errorf("DATABASE_URL's role cannot act as %s (GRANT %s TO it, or run `sharehub migrate` as the owner first): %w",
