@@ -64,8 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	switch args[0] {
-	case "help", "-h", "--help":
-	default:
+	case "serve", "migrate", "projections", "audit", "company", "dev":
 		// serve and migrate make the key file on a first start; the others need it.
 		if cfg.kek, err = loadKEK(cfg, args[0] == "serve" || args[0] == "migrate", log); err != nil {
 			return err
