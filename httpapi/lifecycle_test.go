@@ -1,10 +1,15 @@
 package httpapi
 
 import (
+	"context"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/sharehub/sharehub/projections"
 )
 
 // Issue 11: a customer company's admin leaves a provider; links to a customer's
@@ -213,4 +218,83 @@ func TestWorkspaceLinksFollowTheirCustomer(t *testing.T) {
 	before = countEvents(t, ts)
 	expect(t, "link into a revoked workspace", ts.send(t, &provider, "POST", "/api/v1/documents/"+invoice.ID.String()+"/links", `{}`), 409, "customer_revoked")
 	expectUnchanged(t, ts, "link into a revoked workspace", before)
+}
+
+// TestShareMailsOnlyWhatThePortalShows: a share mails a customer's users only when
+// their portal shows it at that moment: not while the customer is paused, not with
+// its documents module off (its own setting or the provider's default), not for a
+// document without a visible version. A share the portal shows mails exactly once.
+func TestShareMailsOnlyWhatThePortalShows(t *testing.T) {
+	t.Parallel()
+	ts := newReadServer(t, nil)
+	if err := projections.Ensure(ctxFor(t), ts.store, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	runner := &projections.Runner{Store: ts.store, Projections: []projections.Projection{projections.Notifications},
+		PollInterval: 5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(ts.log, nil))}
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("notifications runner: %v", err)
+		}
+	})
+	mails := func(prefix string) int {
+		t.Helper()
+		if err := projections.WaitFor(ctxFor(t), ts.store, projections.Notifications.Name, ts.lastPosition(t), 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT count(*) FROM outbox_mail
+			WHERE template = 'share-granted' AND recipient LIKE $1 || '%'`, prefix).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	provider := ts.signupCompany(t, "Provider Ltd")
+	customers := map[string]customerResponse{}
+	for _, name := range []string{"Active Co", "Paused Co", "Disabled Co"} {
+		customers[name] = ts.connect(t, provider, ts.signupCompany(t, name))
+	}
+	library := ts.folder(t, provider, `{"name":"Manuals"}`)
+	visible := ts.document(t, provider, library.ID, "manual.pdf", "%PDF-1.4 the manual")
+	a := ts.upload(t, &provider, "/api/v1/documents", map[string]string{"folder_id": library.ID.String(), "hidden": "true"}, "draft.pdf", "%PDF-1.4 a draft")
+	expectWritten(t, "upload hidden document", a, 201)
+	hidden := decodeAs[documentResponse](t, a)
+	share := func(customer string, doc uuid.UUID) {
+		t.Helper()
+		a := ts.send(t, &provider, "POST", "/api/v1/shares", `{"customer_id":"`+customers[customer].ID.String()+`","document_id":"`+doc.String()+`","permission":"view"}`)
+		expectWritten(t, "share with "+customer, a, 201)
+	}
+	expectWritten(t, "pause", ts.send(t, &provider, "POST", "/api/v1/customers/"+customers["Paused Co"].ID.String()+"/pause", ""), 200)
+	expectWritten(t, "documents off", ts.send(t, &provider, "PUT", "/api/v1/customers/"+customers["Disabled Co"].ID.String()+"/portal-settings", `{"documents_enabled":false}`), 200)
+
+	share("Paused Co", visible.ID)
+	share("Disabled Co", visible.ID)
+	share("Active Co", hidden.ID)
+	for _, who := range []string{"pausedco", "disabledco", "activeco"} {
+		if n := mails(who); n != 0 {
+			t.Fatalf("%s was mailed %d times about what its portal does not show", who, n)
+		}
+	}
+	share("Active Co", visible.ID)
+	if n := mails("activeco"); n != 1 {
+		t.Fatalf("a share the portal shows mailed %d times, want 1", n)
+	}
+	// The condition is judged at each share: resumed, the customer hears again.
+	expectWritten(t, "resume", ts.send(t, &provider, "POST", "/api/v1/customers/"+customers["Paused Co"].ID.String()+"/resume", ""), 200)
+	other := ts.document(t, provider, library.ID, "other.pdf", "%PDF-1.4 another")
+	share("Paused Co", other.ID)
+	if n := mails("pausedco"); n != 1 {
+		t.Fatalf("after the resume a share mailed %d times, want 1", n)
+	}
+	// The provider's default turns the module off for customers without a setting.
+	expectWritten(t, "default off", ts.send(t, &provider, "PUT", "/api/v1/settings/portal", `{"documents_enabled_default":false}`), 200)
+	share("Active Co", other.ID)
+	if n := mails("activeco"); n != 1 {
+		t.Fatalf("with the documents module off by default, %d mails, want still 1", n)
+	}
 }
