@@ -114,6 +114,24 @@ func TestLeaveProvider(t *testing.T) {
 		t.Fatalf("leave answered %s", a.body)
 	}
 
+	// The end is in the provider's log (its auditors and as-of replays see it).
+	var tenants []uuid.UUID
+	rows, err := ts.store.Pool().Query(ctxFor(t), `SELECT DISTINCT tenant_id FROM events
+		WHERE transaction_id = (SELECT transaction_id FROM events WHERE event_type = 'SharingRevoked')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		tenants = append(tenants, id)
+	}
+	if rows.Close(); rows.Err() != nil || len(tenants) != 1 || tenants[0] != provider.CompanyID {
+		t.Fatalf("the leave was logged for tenants %v (%v), want the provider %s", tenants, rows.Err(), provider.CompanyID)
+	}
+
 	// The provider sees why; the share and the workspace link are cancelled with
 	// reason customer_left; the link is gone; the portal shows nothing.
 	got := readOK[customerDetail](t, ts, &provider, "/api/v1/customers/"+c.ID.String())
