@@ -35,6 +35,11 @@ type Customer struct {
 	ExpiresAt time.Time
 	// Shares maps each active share of the customer to what it covers.
 	Shares map[uuid.UUID]ShareTarget
+	// Links lists every link ever created to a document in the workspace (see
+	// EndCustomer), in order.
+	Links []uuid.UUID
+	// RevokeReason is set once revoked: ReasonCustomerRevoked or ReasonCustomerLeft.
+	RevokeReason string
 }
 
 // ShareTarget is what a share covers: a document, or a folder and everything below.
@@ -69,7 +74,7 @@ func (c *Customer) apply(e Event) {
 	case SharingResumed:
 		c.Status = StatusActive
 	case SharingRevoked:
-		c.Status = StatusRevoked
+		c.Status, c.RevokeReason = StatusRevoked, e.Reason
 		// Every active share is cancelled in the revoking batch.
 		clear(c.Shares)
 	case MasterAccessGranted:
@@ -83,6 +88,8 @@ func (c *Customer) apply(e Event) {
 	case CustomerShareRemoved:
 		delete(c.Shares, e.ShareID)
 	case CustomerUserInvited:
+	case CustomerLinkAdded:
+		c.Links = append(c.Links, e.LinkID)
 	}
 }
 
@@ -305,32 +312,11 @@ func (c *Customer) Resume(now time.Time) ([]Event, error) {
 	return []Event{SharingResumed{CustomerID: c.ID, ProviderID: c.ProviderID, ResumedAt: now}}, nil
 }
 
-// RevokeCustomer ends the customer for good: SharingRevoked, each active share
-// cancelled by its own ShareCancelled (reason customer_revoked), and the provider's
-// tracking released so the company may be connected again as a new customer.
-// shares must hold every share in c.Shares.
+// RevokeCustomer ends the customer for good, by the provider: EndCustomer with
+// reason customer_revoked. shares must hold every share in c.Shares; c must track no
+// link (else use EndCustomer with the links loaded).
 func RevokeCustomer(provider *Company, c *Customer, shares map[uuid.UUID]*Share, by uuid.UUID, now time.Time) ([]Change, error) {
-	if err := c.live(); err != nil {
-		return nil, err
-	}
-	if provider.ID != c.ProviderID {
-		return nil, fmt.Errorf("revoke %s: provider %s not loaded", c.ID, c.ProviderID)
-	}
-	out := []Change{
-		change(c.StreamID(), c.Version(), SharingRevoked{CustomerID: c.ID, ProviderID: c.ProviderID, RevokedAt: now}),
-		change(provider.StreamID(), provider.Version(), ProviderCustomerRemoved{ProviderID: c.ProviderID, CustomerID: c.ID, CustomerCompanyID: c.CompanyID}),
-	}
-	for _, id := range c.ActiveShareIDs() {
-		s := shares[id]
-		if s == nil || s.ID != id {
-			return nil, fmt.Errorf("revoke %s: share %s not loaded", c.ID, id)
-		}
-		if !s.Active() {
-			continue
-		}
-		out = append(out, change(s.StreamID(), s.Version(), s.cancelled(ReasonCustomerRevoked, by, now)))
-	}
-	return out, nil
+	return EndCustomer(CustomerEnding{Provider: provider, Customer: c, Shares: shares, Reason: ReasonCustomerRevoked, By: by}, now)
 }
 
 // SetMasterAccess turns master access on or off; the current value records nothing.

@@ -259,7 +259,7 @@ func TestCustomerLifecycle(t *testing.T) {
 		return domain.RevokeCustomer(s.Company(c.ProviderID), c, shares, admin, at(1))
 	}
 	revokedAt1 := evs(
-		domain.SharingRevoked{CustomerID: cust, ProviderID: provider, RevokedAt: at(1)},
+		domain.SharingRevoked{CustomerID: cust, ProviderID: provider, Reason: domain.ReasonCustomerRevoked, RevokedAt: at(1)},
 		domain.ProviderCustomerRemoved{ProviderID: provider, CustomerID: cust, CustomerCompanyID: acmeCo},
 	)
 	cancelledByRevoke := func(id, docID, folderID uuid.UUID) domain.Event {
@@ -299,7 +299,7 @@ func TestCustomerLifecycle(t *testing.T) {
 				return domain.RevokeCustomer(s.Company(provider), s.Customer(cust2), nil, admin, at(1))
 			},
 			then: evs(
-				domain.SharingRevoked{CustomerID: cust2, ProviderID: provider, RevokedAt: at(1)},
+				domain.SharingRevoked{CustomerID: cust2, ProviderID: provider, Reason: domain.ReasonCustomerRevoked, RevokedAt: at(1)},
 				domain.ProviderCustomerRemoved{ProviderID: provider, CustomerID: cust2, CustomerCompanyID: newCo},
 			),
 		},

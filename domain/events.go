@@ -192,11 +192,15 @@ type SharingResumed struct {
 	ResumedAt  time.Time `json:"resumed_at"`
 }
 
-// SharingRevoked: the customer is revoked for good. Its active shares are cancelled
-// in the same batch, each by its own ShareCancelled.
+// SharingRevoked: the customer is revoked for good. Its active shares (and the live
+// links to documents in its workspace) are cancelled in the same batch, each by its
+// own event. Schema v2 added Reason: ReasonCustomerRevoked when the provider
+// revoked, ReasonCustomerLeft when the customer's admin left (v1 payloads are
+// upcast to ReasonCustomerRevoked, the only way v1 could revoke).
 type SharingRevoked struct {
 	CustomerID uuid.UUID `json:"customer_id"`
 	ProviderID uuid.UUID `json:"provider_id"`
+	Reason     string    `json:"reason"`
 	RevokedAt  time.Time `json:"revoked_at"`
 }
 
@@ -507,7 +511,7 @@ func init() {
 		UserRegistered{}, UserInvited{}, UserActivated{}, UserRoleChanged{},
 		CustomerGroupCreated{}, GroupAccessGranted{}, GroupAccessRevoked{},
 		CustomerConnected{}, CustomerInvited{}, CustomerInvitationAccepted{}, CustomerAssignedToGroup{},
-		SharingPaused{}, SharingResumed{}, SharingRevoked{},
+		SharingPaused{}, SharingResumed{},
 		MasterAccessGranted{}, MasterAccessWithdrawn{}, PortalDocumentsToggled{},
 		CustomerUserInvited{}, CustomerShareAdded{}, CustomerShareRemoved{},
 		FolderCreated{},
@@ -519,4 +523,5 @@ func init() {
 		RegisterEvent(e, 1)
 	}
 	registerLinkCreated()
+	registerLifecycleEvents()
 }

@@ -11,7 +11,7 @@ import (
 //   - nothing follows a terminal event in its stream (ShareCancelled,
 //     LinkCancelled, SharingRevoked, DocumentRemoved);
 //   - no active share belongs to a revoked customer or to a removed document, and
-//     no live link to a removed document;
+//     no live link to a removed document or tracked by a revoked customer;
 //   - each customer tracks exactly its active shares.
 //
 // Property tests run it over random command sequences; operators can run it over
@@ -65,6 +65,18 @@ func (s *State) checkEnd() []error {
 	for _, l := range s.Links() {
 		if d := s.Document(l.DocumentID); d.Removed && !l.GoneAt(d.RemovedAt) {
 			errs = append(errs, fmt.Errorf("link %s live on removed document %s", l.ID, d.ID))
+		}
+	}
+	for _, c := range s.Customers() {
+		if c.Status != StatusRevoked {
+			continue
+		}
+		for _, id := range c.Links {
+			// (A link with an expiry may have expired before the revoke, which then
+			// had nothing to cancel.)
+			if l := s.Link(id); !l.Cancelled && l.ExpiresAt.IsZero() {
+				errs = append(errs, fmt.Errorf("link %s to the workspace of revoked customer %s not cancelled", id, c.ID))
+			}
 		}
 	}
 	return errs

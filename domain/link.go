@@ -88,10 +88,14 @@ type NewLink struct {
 	PasswordHash string
 	ExpiresAt    time.Time // zero: never expires
 	By           uuid.UUID
+	// Customer is the customer whose workspace holds Document (required then): the
+	// link is tracked on its stream, so that ending the customer cancels it.
+	Customer *Customer
 }
 
 // CreateLink creates a link to a document, tracked on the document's stream so a
-// concurrent removal conflicts.
+// concurrent removal conflicts, and on its workspace customer's stream (if any) so
+// that ending the customer cancels it.
 func CreateLink(in NewLink, now time.Time) ([]Change, error) {
 	d := in.Document
 	if err := d.live(); err != nil {
@@ -103,13 +107,17 @@ func CreateLink(in NewLink, now time.Time) ([]Change, error) {
 	if err := validExpiry("expires_at", in.ExpiresAt, now); err != nil {
 		return nil, err
 	}
-	return []Change{
+	tracked, err := workspaceLink(in.Customer, d, in.LinkID)
+	if err != nil {
+		return nil, err
+	}
+	return append([]Change{
 		change(LinkStream(in.LinkID), 0, LinkCreated{
 			LinkID: in.LinkID, ProviderID: d.ProviderID, DocumentID: d.ID, TokenHash: in.TokenHash, TokenHashAlg: TokenHashSHA256,
 			PasswordHash: in.PasswordHash, ExpiresAt: in.ExpiresAt, CreatedBy: in.By, CreatedAt: now,
 		}),
 		change(d.StreamID(), d.Version(), DocumentLinkAdded{DocumentID: d.ID, LinkID: in.LinkID}),
-	}, nil
+	}, tracked...), nil
 }
 
 // Cancel cancels the link for good. A cancelled or expired link is gone already.

@@ -118,7 +118,12 @@ func (m *sim) step() {
 		for _, id := range customer.ActiveShareIDs() {
 			shares[id] = s.Share(id)
 		}
-		ch, err := domain.RevokeCustomer(s.Company(provider), customer, shares, admin, m.now)
+		links := map[uuid.UUID]*domain.Link{}
+		for _, id := range customer.Links {
+			links[id] = s.Link(id)
+		}
+		reason, _ := pick(rng, []string{domain.ReasonCustomerRevoked, domain.ReasonCustomerLeft})
+		ch, err := domain.EndCustomer(domain.CustomerEnding{Provider: s.Company(provider), Customer: customer, Shares: shares, Links: links, Reason: reason, By: admin}, m.now)
 		m.commit("revoke", ch, err)
 	case 7:
 		co, _ := pick(rng, m.cos)
@@ -127,6 +132,9 @@ func (m *sim) step() {
 	case 8:
 		if doc != nil {
 			in := domain.NewLink{LinkID: m.id(), Document: doc, TokenHash: "t", By: admin}
+			if doc.WorkspaceCustomerID != uuid.Nil {
+				in.Customer = s.Customer(doc.WorkspaceCustomerID)
+			}
 			if rng.IntN(2) == 0 {
 				in.ExpiresAt = m.now.Add(time.Duration(rng.IntN(5)) * time.Hour)
 			}

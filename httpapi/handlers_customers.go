@@ -24,6 +24,8 @@ type customerResponse struct {
 	MasterAccess      bool       `json:"master_access"`
 	DocumentsEnabled  *bool      `json:"documents_enabled"`
 	CreatedAt         time.Time  `json:"created_at"`
+	// Once revoked: customer_revoked (by the provider) or customer_left.
+	RevokeReason string `json:"revoke_reason,omitempty"`
 	// Only in the answer to an invitation: the token is shown once.
 	InvitationURL       string     `json:"invitation_url,omitempty"`
 	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`
@@ -33,7 +35,7 @@ func newCustomerResponse(c domain.Customer) customerResponse {
 	return customerResponse{
 		ID: c.ID, CompanyID: c.CompanyID, CompanyName: c.CompanyName, Status: string(c.Status),
 		GroupID: optionalID(c.GroupID), WorkspaceFolderID: c.WorkspaceFolderID, MasterAccess: c.MasterAccess,
-		DocumentsEnabled: c.DocumentsEnabled, CreatedAt: c.CreatedAt.UTC(),
+		DocumentsEnabled: c.DocumentsEnabled, CreatedAt: c.CreatedAt.UTC(), RevokeReason: c.RevokeReason,
 	}
 }
 

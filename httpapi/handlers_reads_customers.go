@@ -62,7 +62,7 @@ func newCustomerDetail(c projections.CustomerRow) customerDetail {
 		customerResponse: customerResponse{
 			ID: c.ID, CompanyID: c.CompanyID, CompanyName: c.CompanyName, Status: c.Status, GroupID: c.GroupID,
 			WorkspaceFolderID: c.WorkspaceFolderID, MasterAccess: c.MasterAccess, DocumentsEnabled: c.DocumentsEnabled,
-			CreatedAt: c.CreatedAt.UTC(),
+			CreatedAt: c.CreatedAt.UTC(), RevokeReason: stringOrEmpty(c.RevokeReason),
 		},
 		GroupName: c.GroupName, Via: c.Via, ContactName: c.ContactName, ContactEmail: c.ContactEmail,
 		StatusChangedAt: c.StatusChangedAt.UTC(),

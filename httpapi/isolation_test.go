@@ -366,6 +366,10 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoReq("A's customer's upload", "/api/v1/portal/documents/"+id(w.custDoc.ID), ""),
 			isoReq("A's document", "/api/v1/portal/documents/"+id(w.doc.ID), ""),
 		},
+		"POST /api/v1/portal/providers/{provider_id}/leave": {
+			isoReq("provider A", portal+"/leave", ""),
+			isoReq("A's customer company as a provider", "/api/v1/portal/providers/"+id(w.c.CompanyID)+"/leave", ""),
+		},
 
 		// Reads: lists answer B's own rows only; A's resources are 404.
 		"GET /api/v1/directory": {isoReq("search for A", "/api/v1/directory?q=Alpha", "").

@@ -74,6 +74,7 @@ func (s *Server) routes(r chi.Router) {
 		// Portal side.
 		r.Post("/api/v1/portal/providers/{provider_id}/folders", s.handle(s.portalCreateFolder))
 		r.Delete("/api/v1/portal/documents/{id}", s.handle(s.portalRemoveDocument))
+		r.Post("/api/v1/portal/providers/{provider_id}/leave", s.handle(s.leaveProvider))
 
 		// Reads of the read models (handlers_reads_*.go), with X-Min-Position.
 		r.Group(func(r chi.Router) {

@@ -111,6 +111,8 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 		domain.PortalShareGranted, domain.SharePermissionChanged, domain.ShareCancelled,
 		domain.LinkCreated, domain.LinkCancelled, domain.LinkOpened, domain.LinkPasswordRejected:
 		// Portal projection.
+	case domain.CustomerLinkAdded:
+		// Portal projection (the customer's bookkeeping of its workspace links).
 	default:
 		return unexpected(ev)
 	}

@@ -8,7 +8,9 @@ import (
 
 // Notifications turns events into mails in the outbox (delivered by the mailer):
 //   - a portal share granted: every active user of the customer's company is told
-//     what the provider shared with them;
+//     what the provider shared with them, if the portal shows it at that moment
+//     (portalShowsShare: not while paused, not with the documents module off, not
+//     a document without a visible version);
 //   - a customer deposited a document (JarvisDrive's notice): the provider's active
 //     admins are told who put what where.
 //
@@ -23,7 +25,7 @@ import (
 // world, so it is never rebuilt.
 var Notifications = Projection{
 	Name:        "notifications",
-	DDL:         notificationsDDL,
+	DDL:         notificationsDDL + notifyVisibilityDDL,
 	Apply:       applyNotifications,
 	SideEffects: true,
 }
@@ -50,6 +52,7 @@ const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM {setting
 
 func applyNotifications(q *Queue, ev domain.Recorded) error {
 	v := ev.Version
+	applyNotifyVisibility(q, ev)
 	switch e := ev.Event.(type) {
 	case domain.CompanyRegistered:
 		q.Exec(`INSERT INTO {companies} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
@@ -85,7 +88,7 @@ func applyNotifications(q *Queue, ev domain.Recorded) error {
 			  JOIN {users} u ON u.company_id = c.company_id AND u.active
 			  LEFT JOIN {companies} p ON p.id = c.provider_id
 			  LEFT JOIN {items} i ON i.id = coalesce($4::uuid, $5::uuid)
-			 WHERE c.id = $3::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+`
+			 WHERE c.id = $3::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+` AND `+portalShowsShare+`
 			ON CONFLICT (id) DO NOTHING`,
 			ev.Position, ev.EventID, e.CustomerID, id(e.DocumentID), id(e.FolderID), string(e.Permission))
 	case domain.DocumentAdded:

@@ -42,6 +42,7 @@ CREATE TABLE customers (
     contact_email       text,
     created_at          timestamptz NOT NULL,
     status_changed_at   timestamptz NOT NULL,
+    revoke_reason       text,
     version             bigint NOT NULL
 );
 CREATE INDEX customers_provider ON customers (provider_id, lower(company_name), id);
@@ -179,7 +180,8 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 	case domain.SharingResumed:
 		customerStatus(q, e.CustomerID, domain.StatusActive, e.ResumedAt, v)
 	case domain.SharingRevoked:
-		customerStatus(q, e.CustomerID, domain.StatusRevoked, e.RevokedAt, v)
+		q.Exec(`UPDATE {customers} SET status = 'revoked', revoke_reason = $2, status_changed_at = $3, version = $4
+			WHERE id = $1 AND version < $4`, e.CustomerID, e.Reason, e.RevokedAt, v)
 	case domain.CustomerAssignedToGroup:
 		q.Exec(`UPDATE {customers} SET group_id = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.CustomerID, id(e.GroupID), v)
@@ -192,6 +194,8 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 			e.CustomerID, e.DocumentsEnabled, v)
 	case domain.CustomerUserInvited, domain.CustomerShareAdded, domain.CustomerShareRemoved:
 		// The customer aggregate's own bookkeeping; users and shares have their tables.
+	case domain.CustomerLinkAdded:
+		// Links have their table.
 
 	case domain.FolderCreated:
 		q.Exec(`INSERT INTO {folders} (id, provider_id, parent_id, name, workspace_customer_id,

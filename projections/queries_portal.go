@@ -47,17 +47,18 @@ type CustomerRow struct {
 	ContactEmail      *string
 	CreatedAt         time.Time
 	StatusChangedAt   time.Time
+	RevokeReason      *string // once revoked: customer_revoked or customer_left
 }
 
 const customerColumns = `c.id, c.provider_id, c.company_id, c.company_name, c.status, c.via, c.group_id, g.name,
 	c.workspace_folder_id, c.master_access, c.documents_enabled, c.contact_name, c.contact_email, c.created_at,
-	c.status_changed_at`
+	c.status_changed_at, c.revoke_reason`
 
 func scanCustomer(row pgx.CollectableRow) (CustomerRow, error) {
 	var c CustomerRow
 	err := row.Scan(&c.ID, &c.ProviderID, &c.CompanyID, &c.CompanyName, &c.Status, &c.Via, &c.GroupID, &c.GroupName,
 		&c.WorkspaceFolderID, &c.MasterAccess, &c.DocumentsEnabled, &c.ContactName, &c.ContactEmail, &c.CreatedAt,
-		&c.StatusChangedAt)
+		&c.StatusChangedAt, &c.RevokeReason)
 	return c, err
 }
 

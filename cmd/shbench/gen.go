@@ -566,7 +566,8 @@ func (g *generator) resume(w *world) (cmd, error) {
 	return cmd{}, errSkip
 }
 
-// revoke ends a customer for good; each of its active shares is cancelled with it.
+// revoke ends a customer for good; each of its active shares and workspace links is
+// cancelled with it.
 func (g *generator) revoke(w *world) (cmd, error) {
 	c, ok := g.liveCustomer(w)
 	if !ok {
@@ -576,8 +577,13 @@ func (g *generator) revoke(w *world) (cmd, error) {
 	for id := range c.Shares {
 		shares[id] = w.st.Share(id)
 	}
+	links := map[uuid.UUID]*domain.Link{}
+	for _, id := range c.Links {
+		links[id] = w.st.Link(id)
+	}
 	by := g.pickID(w.staff)
-	changes, err := domain.RevokeCustomer(g.global.Company(w.id), c, shares, by, g.now)
+	changes, err := domain.EndCustomer(domain.CustomerEnding{Provider: g.global.Company(w.id), Customer: c, Shares: shares, Links: links,
+		Reason: domain.ReasonCustomerRevoked, By: by}, g.now)
 	if err != nil {
 		return cmd{}, err
 	}
@@ -755,6 +761,11 @@ func (g *generator) createLink(w *world) (cmd, error) {
 		return cmd{}, errSkip
 	}
 	in := domain.NewLink{LinkID: g.id(), Document: d, TokenHash: g.token(), By: g.pickID(w.staff)}
+	if d.WorkspaceCustomerID != uuid.Nil {
+		if in.Customer = w.st.Customer(d.WorkspaceCustomerID); in.Customer.Status == domain.StatusRevoked {
+			return cmd{}, errSkip
+		}
+	}
 	if g.rng.IntN(3) == 0 {
 		in.ExpiresAt = g.now.Add(time.Duration(1+g.rng.IntN(90)) * 24 * time.Hour)
 	}

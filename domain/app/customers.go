@@ -384,8 +384,9 @@ func (s *Service) ResumeCustomer(ctx context.Context, call Call, cmd CustomerRef
 	})
 }
 
-// RevokeCustomer ends the customer for good and cancels each of its active shares,
-// in one batch.
+// RevokeCustomer ends the customer for good and cancels each of its active shares
+// and each live link to a document in its workspace, in one batch (reason
+// customer_revoked).
 func (s *Service) RevokeCustomer(ctx context.Context, call Call, cmd CustomerRef) (CustomerResult, error) {
 	out := CustomerResult{CustomerID: cmd.CustomerID}
 	var err error
@@ -395,17 +396,7 @@ func (s *Service) RevokeCustomer(ctx context.Context, call Call, cmd CustomerRef
 			return err
 		}
 		out.WorkspaceFolderID = c.WorkspaceFolderID
-		provider, err := u.company(c.ProviderID)
-		if err != nil {
-			return err
-		}
-		shares := map[uuid.UUID]*domain.Share{}
-		for _, id := range c.ActiveShareIDs() {
-			if shares[id], err = u.share(id); err != nil {
-				return err
-			}
-		}
-		changes, err := domain.RevokeCustomer(provider, c, shares, p.UserID, u.now)
+		changes, err := u.endCustomer(c, domain.ReasonCustomerRevoked, p.UserID)
 		if err != nil {
 			return err
 		}

@@ -444,7 +444,7 @@ func eventsOn(stream string, changes []domain.Change) []domain.Event {
 }
 
 func cloneCustomer(c domain.Customer) domain.Customer {
-	c.Shares = maps.Clone(c.Shares)
+	c.Shares, c.Links = maps.Clone(c.Shares), slices.Clone(c.Links)
 	c.DocumentsEnabled = clonePtr(c.DocumentsEnabled)
 	return c
 }

@@ -190,7 +190,11 @@ func (s *Service) CreateLink(ctx context.Context, call Call, cmd CreateLink) (Li
 			return err
 		}
 		out.Token, out.CreatedAt = token, u.now
-		changes, err := domain.CreateLink(domain.NewLink{LinkID: out.LinkID, Document: d, TokenHash: hash, PasswordHash: passwordHash, ExpiresAt: out.ExpiresAt, By: p.UserID}, u.now)
+		workspace, err := u.workspaceCustomer(d)
+		if err != nil {
+			return err
+		}
+		changes, err := domain.CreateLink(domain.NewLink{LinkID: out.LinkID, Document: d, TokenHash: hash, PasswordHash: passwordHash, ExpiresAt: out.ExpiresAt, By: p.UserID, Customer: workspace}, u.now)
 		if err != nil {
 			return err
 		}
@@ -292,6 +296,9 @@ func (s *Service) accessLink(ctx context.Context, call Call, cmd OpenLink, recor
 			return err
 		}
 		u.tenant = l.ProviderID
+		if err := u.checkWorkspaceLink(d); err != nil {
+			return err
+		}
 		events, err := l.Open(d, cmd.Password, verify, u.now)
 		if err != nil && len(events) == 0 {
 			return err

@@ -1,0 +1,36 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/httpapi/web"
+)
+
+// leaveProvider: an admin of the customer company ends its connection with a
+// provider: POST /api/v1/portal/providers/{provider_id}/leave. 200 with the
+// connection (the shape of GET /api/v1/portal/providers' items), now revoked.
+// Anyone else, or a provider the company is not a customer of: 404.
+func (s *Server) leaveProvider(w http.ResponseWriter, r *http.Request) error {
+	provider, err := web.PathUUID(r, "provider_id")
+	if err != nil {
+		return err
+	}
+	res, err := s.app.LeaveProvider(r.Context(), call(r), app.LeaveProvider{ProviderID: provider})
+	if err != nil {
+		return err
+	}
+	c := res.Customer
+	return written(w, http.StatusOK, res.Appended, portalProviderItem{
+		ProviderID: res.ProviderID, Name: res.ProviderName, CustomerID: c.ID, Status: string(c.Status),
+		DocumentsEnabled: res.DocumentsEnabled, MasterAccess: c.MasterAccess, Since: c.CreatedAt.UTC(),
+	})
+}
+
+// stringOrEmpty reads an optional text column.
+func stringOrEmpty(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
