@@ -324,7 +324,7 @@ func (s *Server) documentAccessStreams(ctx context.Context, tenant, doc uuid.UUI
 		 WHERE tenant_id = $2 AND stream_version = 1 AND (
 		       (event_type = 'PortalShareGranted' AND (payload->>'document_id' = $1::text
 		            OR (payload->>'folder_id')::uuid IN (SELECT id FROM above)))
-		    OR (event_type IN ('LinkCreated', 'DocumentDownloaded') AND payload->>'document_id' = $1::text))`,
+		    OR (event_type IN ('LinkCreated', 'DocumentDownloaded', 'LinkOpened') AND payload->>'document_id' = $1::text))`,
 		doc, tenant, folder)
 	if err != nil {
 		return nil, err

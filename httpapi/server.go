@@ -96,6 +96,10 @@ type Config struct {
 	// ReadyChecks are consulted by /readyz besides the database ping.
 	ReadyChecks []ReadyCheck
 
+	// LinkOpenLimit is how many requests a minute one client address may make to
+	// one link, and to all links together (LINK_OPEN_LIMIT; 0: unlimited).
+	LinkOpenLimit int
+
 	// Registerer and Gatherer hold the HTTP metrics (nil: Prometheus' defaults).
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
@@ -130,6 +134,9 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("httpapi: every ReadyCheck needs a Name and a Check"))
 		}
 	}
+	if c.LinkOpenLimit < 0 {
+		errs = append(errs, errors.New("httpapi: LinkOpenLimit must not be negative"))
+	}
 	if len(c.CursorKey) > 0 && len(c.CursorKey) < 16 {
 		errs = append(errs, errors.New("httpapi: CursorKey must be at least 16 bytes"))
 	}
@@ -153,6 +160,7 @@ type Server struct {
 	accounts     *throttle.Limiter
 	links        *throttle.Limiter
 	addrs        *throttle.Limiter
+	linkOpens    *throttle.Limiter // nil: link opens are not throttled
 	idem         *idempotency.Keys
 	fresh        *consistency.Waiter
 	cursors      *web.Cursors
@@ -212,6 +220,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.fresh, err = consistency.New(consistency.Config{Applied: cfg.Store.Applied, MaxWait: cfg.MaxConsistencyWait}); err != nil {
+		return nil, err
+	}
+	if s.linkOpens, err = newLinkOpenLimiter(cfg.LinkOpenLimit, s.now); err != nil {
 		return nil, err
 	}
 	if s.cursors, err = web.NewCursors(cfg.CursorKey); err != nil {

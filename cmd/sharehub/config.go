@@ -22,6 +22,7 @@ type Config struct {
 	Signup         string // "open" or "closed"
 	LogLevel       slog.Level
 	SealInterval   time.Duration
+	Abuse          AbuseConfig
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
@@ -40,6 +41,10 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("SEAL_INTERVAL %q: must be a positive duration like 1m", v)
 		}
 		c.SealInterval = d
+	}
+	var err error
+	if c.Abuse, err = abuseFromEnv(getenv); err != nil {
+		return c, err
 	}
 	c.PublicBaseURL = or(getenv("PUBLIC_BASE_URL"), "http://"+c.HTTPAddr)
 	if v := getenv("MAX_UPLOAD_BYTES"); v != "" {
@@ -93,6 +98,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("signup", c.Signup),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("seal_interval", c.SealInterval),
+		slog.Group("abuse", c.Abuse.logAttrs()...),
 	)
 }
 

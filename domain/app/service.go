@@ -215,7 +215,7 @@ func (u *unit) batch() Batch {
 		ActorID: u.call.ActorID, ActorKind: kind, TenantID: u.tenant,
 		CorrelationID: u.call.CorrelationID, CausationID: u.call.CausationID,
 	}
-	records := u.records
+	records := u.lockGuarded(slices.Clone(u.records))
 	if idem := u.call.Idempotency; idem != nil {
 		meta.IdempotencyKey = idem.Key
 		records = append(records, *idem)
