@@ -32,8 +32,9 @@ func lockedWrite(dep string, expected int64) app.Batch {
 
 // waitForAdvisoryWaiter waits until some session of this database waits for an
 // advisory lock (the other side of a guard), so the test observes the blocking
-// itself rather than guessing it from time.
-func waitForAdvisoryWaiter(t *testing.T, ctx context.Context, pool *pgxpool.Pool) {
+// itself rather than guessing it from time. If the other side finishes first
+// (done), it did not wait: the test fails.
+func waitForAdvisoryWaiter(t *testing.T, ctx context.Context, pool *pgxpool.Pool, done <-chan error) {
 	t.Helper()
 	for {
 		var n int
@@ -47,6 +48,8 @@ func waitForAdvisoryWaiter(t *testing.T, ctx context.Context, pool *pgxpool.Pool
 		select {
 		case <-ctx.Done():
 			t.Fatal("nobody waits for the stream's lock")
+		case err := <-done:
+			t.Fatalf("finished without waiting for the other side to commit: %v", err)
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
@@ -84,12 +87,7 @@ func TestLockedWriteWaitsForGuardedBatch(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { _, err := s.Append(ctx, lockedWrite(dep, 1)); done <- err }()
-	waitForAdvisoryWaiter(t, ctx, pool)
-	select {
-	case err := <-done:
-		t.Fatalf("the write committed while a guarded batch was open: %v", err)
-	default:
-	}
+	waitForAdvisoryWaiter(t, ctx, pool, done)
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +122,7 @@ func TestGuardedBatchAfterLockedWriteConflicts(t *testing.T) {
 	open, own := guardedBatch(dep, 1)
 	done := make(chan error, 1)
 	go func() { _, err := s.Append(ctx, open); done <- err }()
-	waitForAdvisoryWaiter(t, ctx, pool)
+	waitForAdvisoryWaiter(t, ctx, pool, done)
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
