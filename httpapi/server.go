@@ -99,6 +99,9 @@ type Config struct {
 	// LinkOpenLimit is how many requests a minute one client address may make to
 	// one link, and to all links together (LINK_OPEN_LIMIT; 0: unlimited).
 	LinkOpenLimit int
+	// QuotaBytes bounds the bytes each company's library holds (QUOTA_BYTES; 0:
+	// unlimited). Over it, uploads answer 507 quota_exceeded.
+	QuotaBytes int64
 
 	// Registerer and Gatherer hold the HTTP metrics (nil: Prometheus' defaults).
 	Registerer prometheus.Registerer
@@ -134,6 +137,9 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("httpapi: every ReadyCheck needs a Name and a Check"))
 		}
 	}
+	if c.QuotaBytes < 0 {
+		errs = append(errs, errors.New("httpapi: QuotaBytes must not be negative"))
+	}
 	if c.LinkOpenLimit < 0 {
 		errs = append(errs, errors.New("httpapi: LinkOpenLimit must not be negative"))
 	}
@@ -161,6 +167,7 @@ type Server struct {
 	links        *throttle.Limiter
 	addrs        *throttle.Limiter
 	linkOpens    *throttle.Limiter // nil: link opens are not throttled
+	quotaBytes   int64             // 0: unlimited
 	idem         *idempotency.Keys
 	fresh        *consistency.Waiter
 	cursors      *web.Cursors
@@ -222,6 +229,7 @@ func New(cfg Config) (*Server, error) {
 	if s.fresh, err = consistency.New(consistency.Config{Applied: cfg.Store.Applied, MaxWait: cfg.MaxConsistencyWait}); err != nil {
 		return nil, err
 	}
+	s.quotaBytes = cfg.QuotaBytes
 	if s.linkOpens, err = newLinkOpenLimiter(cfg.LinkOpenLimit, s.now); err != nil {
 		return nil, err
 	}

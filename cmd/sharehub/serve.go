@@ -85,7 +85,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
 		SignupClosed:  cfg.Signup == "closed",
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
-		LinkOpenLimit:     cfg.Abuse.LinkOpenLimit,
+		LinkOpenLimit: cfg.Abuse.LinkOpenLimit, QuotaBytes: cfg.Abuse.QuotaBytes,
 		PrincipalResolver: httpapi.NewPrincipalResolver(pool),
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "projections", Check: func(r *http.Request) error {
 			return projectionsReady(r.Context(), pool)
