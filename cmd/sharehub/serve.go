@@ -72,6 +72,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	go blobGCPeriodically(ctx, blobStore, store, cfg.Abuse.BlobGCInterval, cfg.Abuse.BlobGCGrace, log)
 	hasher, err := auth.NewArgon2id(auth.DefaultArgon2Params)
 	if err != nil {
 		return err
