@@ -9,6 +9,7 @@
 //	3 replicas        three serve processes on one database, load round robin
 //	disk full         the blob folder on a 2 MiB tmpfs (needs mount: root)
 //	link-open growth  10,000 opens of one link: last 100 no slower than 1.2 x the first 100
+//	upload flood      5 MiB uploads into another provider's folder: 404, disk unchanged after gc
 //
 // The check after each run: every acknowledged write (2xx with X-Position) is in
 // the log at that position with the expected event type; every share acknowledged
@@ -73,6 +74,7 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 	dedicated := fs.Bool("dedicated", false, "run every fault on the dedicated cluster "+faultCluster+
 		" instead of DATABASE_URL's: the projections' horizon is cluster-wide, so a long transaction in another database there stalls them")
 	linkOpens := fs.Int("link-opens", 10_000, "opens of one link in the link-open growth run")
+	floodUploads := fs.Int("flood-uploads", 40, "5 MiB uploads into a foreign folder in the upload flood run")
 	keep := fs.Bool("keep", false, "keep the scratch folder (server logs), the scratch databases and the fault cluster afterwards")
 	if err := fs.Parse(args); err != nil {
 		return false, err
@@ -119,6 +121,7 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"replicas", func() result { return h.runReplicas(ctx, *duration) }},
 		{"disk", func() result { return h.runDiskFull(ctx) }},
 		{"linkopens", func() result { return h.runLinkOpenGrowth(ctx, *linkOpens) }},
+		{"uploads", func() result { return h.runUploadFlood(ctx, *floodUploads) }},
 	}
 	var results []result
 	for _, rn := range runs {
