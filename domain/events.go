@@ -403,8 +403,13 @@ type LinkCancelled struct {
 	CancelledAt time.Time `json:"cancelled_at"`
 }
 
-// LinkOpened: someone fetched the document through the link.
+// LinkOpened: someone fetched the document through the link. Each open is a
+// stream of its own (linkopen-<OpenID>), as downloads are: recording an open must
+// cost the same whatever the link's history, and concurrent visitors must not
+// conflict on the link's stream. (An open recorded without OpenID, as every open
+// was before, lies in the link's stream and still counts.)
 type LinkOpened struct {
+	OpenID     uuid.UUID `json:"open_id,omitzero"`
 	LinkID     uuid.UUID `json:"link_id"`
 	ProviderID uuid.UUID `json:"provider_id"`
 	DocumentID uuid.UUID `json:"document_id"`
@@ -502,8 +507,13 @@ func (e SharePermissionChanged) Stream() string { return ShareStream(e.ShareID) 
 func (e ShareCancelled) Stream() string         { return ShareStream(e.ShareID) }
 func (e LinkCreated) Stream() string            { return LinkStream(e.LinkID) }
 func (e LinkCancelled) Stream() string          { return LinkStream(e.LinkID) }
-func (e LinkOpened) Stream() string             { return LinkStream(e.LinkID) }
-func (e LinkPasswordRejected) Stream() string   { return LinkStream(e.LinkID) }
+func (e LinkOpened) Stream() string {
+	if e.OpenID != uuid.Nil {
+		return LinkOpenStream(e.OpenID)
+	}
+	return LinkStream(e.LinkID)
+}
+func (e LinkPasswordRejected) Stream() string { return LinkStream(e.LinkID) }
 
 func init() {
 	for _, e := range []Event{

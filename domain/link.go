@@ -132,9 +132,10 @@ func (l *Link) Cancel(by uuid.UUID, now time.Time) ([]Event, error) {
 // link (or removed document) answers ErrLinkGone; a protected link without password
 // ErrPasswordRequired; a wrong password ErrPasswordRejected together with a
 // LinkPasswordRejected event the caller must record; a document with no visible
-// version ErrNotFound. Otherwise LinkOpened for the newest visible version.
-// verify checks a plain password against the stored hash.
-func (l *Link) Open(d *Document, password string, verify func(hash, plain string) bool, now time.Time) ([]Event, error) {
+// version ErrNotFound. Otherwise LinkOpened for the newest visible version, in the
+// stream of its own that openID names. verify checks a plain password against the
+// stored hash.
+func (l *Link) Open(d *Document, password string, verify func(hash, plain string) bool, openID uuid.UUID, now time.Time) ([]Event, error) {
 	if err := l.live(now); err != nil {
 		return nil, err
 	}
@@ -157,5 +158,5 @@ func (l *Link) Open(d *Document, password string, verify func(hash, plain string
 	if !ok {
 		return nil, fmt.Errorf("link %s: no published version: %w", l.ID, ErrNotFound)
 	}
-	return []Event{LinkOpened{LinkID: l.ID, ProviderID: l.ProviderID, DocumentID: l.DocumentID, Version: v.Number, OpenedAt: now}}, nil
+	return l.RecordOpen(openID, l.PasswordHash, v.Number, now)
 }

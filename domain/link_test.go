@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/sharehub/sharehub/domain"
 )
 
@@ -56,11 +58,11 @@ func TestOpenLink(t *testing.T) {
 	open := func(password string, when time.Time) func(s *domain.State) ([]domain.Event, error) {
 		return func(s *domain.State) ([]domain.Event, error) {
 			l := s.Link(link1)
-			return l.Open(s.Document(l.DocumentID), password, verify, when)
+			return l.Open(s.Document(l.DocumentID), password, verify, open1, when)
 		}
 	}
 	opened := func(v int, when time.Time) []domain.Event {
-		return evs(domain.LinkOpened{LinkID: link1, ProviderID: provider, DocumentID: doc, Version: v, OpenedAt: when})
+		return evs(domain.LinkOpened{OpenID: open1, LinkID: link1, ProviderID: provider, DocumentID: doc, Version: v, OpenedAt: when})
 	}
 	plain := join(world(), linkCreated(link1, "", time.Time{}))
 	protected := join(world(), linkCreated(link1, "hash:s3cret", time.Time{}))
@@ -88,7 +90,52 @@ func TestOpenLink(t *testing.T) {
 		{name: "a cancelled protected link answers gone before asking for a password", given: join(protected, evs(domain.LinkCancelled{LinkID: link1, ProviderID: provider, DocumentID: doc, Reason: domain.ReasonCancelled, CancelledAt: t0})),
 			when: open("guess", at(1)), wantErr: domain.ErrLinkGone},
 		{name: "a missing link", given: world(), when: func(s *domain.State) ([]domain.Event, error) {
-			return s.Link(link1).Open(s.Document(doc), "", verify, at(1))
+			return s.Link(link1).Open(s.Document(doc), "", verify, open1, at(1))
 		}, wantErr: domain.ErrNotFound},
 	})
+}
+
+// open1 names the stream of one recorded open.
+var open1 = uuid.MustParse("0190b5a0-0000-7000-8000-00000000f001")
+
+// TestRecordLinkOpen: an open checked earlier (password, version) is recorded
+// only if the link still allows it now; a cancel in between wins.
+func TestRecordLinkOpen(t *testing.T) {
+	t.Parallel()
+	record := func(checkedHash string, version int, when time.Time) func(s *domain.State) ([]domain.Event, error) {
+		return func(s *domain.State) ([]domain.Event, error) {
+			return s.Link(link1).RecordOpen(open1, checkedHash, version, when)
+		}
+	}
+	plain := join(world(), linkCreated(link1, "", time.Time{}))
+	protected := join(world(), linkCreated(link1, "hash:s3cret", time.Time{}))
+	cancelled := evs(domain.LinkCancelled{LinkID: link1, ProviderID: provider, DocumentID: doc, Reason: domain.ReasonCancelled, CancelledBy: admin, CancelledAt: t0})
+	run(t, []tc{
+		{name: "record an open in a stream of its own", given: plain, when: record("", 1, at(1)),
+			then: evs(domain.LinkOpened{OpenID: open1, LinkID: link1, ProviderID: provider, DocumentID: doc, Version: 1, OpenedAt: at(1)})},
+		{name: "a protected link checked against its current password", given: protected, when: record("hash:s3cret", 1, at(1)),
+			then: evs(domain.LinkOpened{OpenID: open1, LinkID: link1, ProviderID: provider, DocumentID: doc, Version: 1, OpenedAt: at(1)})},
+		{name: "a cancel since the check wins", given: join(plain, cancelled), when: record("", 1, at(1)), wantErr: domain.ErrLinkGone},
+		{name: "an expiry since the check wins", given: join(world(), linkCreated(link1, "", at(time.Hour))), when: record("", 1, at(time.Hour)), wantErr: domain.ErrLinkGone},
+		{name: "a password other than the one checked", given: protected, when: record("hash:old", 1, at(1)), wantErr: domain.ErrPasswordRejected},
+		{name: "a missing link", given: world(), when: record("", 1, at(1)), wantErr: domain.ErrNotFound},
+		{name: "old opens in the link's stream still replay", given: join(plain, evs(
+			domain.LinkOpened{LinkID: link1, ProviderID: provider, DocumentID: doc, Version: 1, OpenedAt: t0})),
+			when: record("", 1, at(1)),
+			then: evs(domain.LinkOpened{OpenID: open1, LinkID: link1, ProviderID: provider, DocumentID: doc, Version: 1, OpenedAt: at(1)})},
+	})
+}
+
+func TestLinkOpenedStream(t *testing.T) {
+	t.Parallel()
+	if got := domain.StreamOf(domain.LinkOpened{OpenID: open1, LinkID: link1}); got != domain.LinkOpenStream(open1) {
+		t.Fatalf("new open in %s", got)
+	}
+	if got := domain.StreamOf(domain.LinkOpened{LinkID: link1}); got != domain.LinkStream(link1) {
+		t.Fatalf("old open in %s", got)
+	}
+	kind, id, err := domain.ParseStream(domain.LinkOpenStream(open1))
+	if err != nil || kind != domain.KindLinkOpen || id != open1 {
+		t.Fatalf("parse: %s %s %v", kind, id, err)
+	}
 }

@@ -152,7 +152,11 @@ func (m *sim) step() {
 	case 10:
 		if link != nil {
 			pw, _ := pick(rng, []string{"", "pw", "wrong"})
-			evs, err := link.Open(s.Document(link.DocumentID), pw, verify, m.now)
+			evs, err := link.Open(s.Document(link.DocumentID), pw, verify, m.id(), m.now)
+			if err == nil { // an open is a stream of its own
+				m.commit("open link", []domain.Change{{Stream: domain.StreamOf(evs[0]), Events: evs}}, nil)
+				break
+			}
 			m.single("open link", link, evs, err)
 		}
 	case 11:

@@ -18,6 +18,7 @@ const (
 	KindShare    = "share"
 	KindLink     = "link"
 	KindDownload = "download"
+	KindLinkOpen = "linkopen"
 )
 
 // CompanyStream and its siblings name the stream of one aggregate.
@@ -30,6 +31,7 @@ func DocumentStream(id uuid.UUID) string { return KindDocument + "-" + id.String
 func ShareStream(id uuid.UUID) string    { return KindShare + "-" + id.String() }
 func LinkStream(id uuid.UUID) string     { return KindLink + "-" + id.String() }
 func DownloadStream(id uuid.UUID) string { return KindDownload + "-" + id.String() }
+func LinkOpenStream(id uuid.UUID) string { return KindLinkOpen + "-" + id.String() }
 
 // ParseStream splits a stream id into its kind and aggregate id.
 func ParseStream(stream string) (kind string, id uuid.UUID, err error) {
@@ -42,7 +44,7 @@ func ParseStream(stream string) (kind string, id uuid.UUID, err error) {
 		return "", uuid.Nil, fmt.Errorf("stream %q: %w", stream, err)
 	}
 	switch kind {
-	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink, KindDownload:
+	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink, KindDownload, KindLinkOpen:
 		return kind, id, nil
 	}
 	return "", uuid.Nil, fmt.Errorf("stream %q: unknown kind %q", stream, kind)

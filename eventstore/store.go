@@ -376,6 +376,8 @@ func queueRecords(batch *pgx.Batch, b app.Batch, kek *KeyEncryptionKey) error {
 		case app.OutboxMail:
 			batch.Queue(`INSERT INTO outbox_mail (id, recipient, subject, body, template) VALUES ($1, $2, $3, $4, $5)`,
 				r.ID, r.To, r.Subject, r.Body, r.Template)
+		case app.StreamGuard, app.StreamLock:
+			queueGuard(batch, r)
 		default:
 			return fmt.Errorf("append: unknown record type %T", r)
 		}
@@ -399,6 +401,8 @@ func mapErrorKeyed(err error, b *app.Batch, kek *KeyEncryptionKey) error {
 	switch {
 	case pgErr.Code == "23505" && pgErr.ConstraintName == "events_stream_version_key",
 		pgErr.Code == "23503" && pgErr.ConstraintName == "events_chain_fk":
+		return fmt.Errorf("append: %s: %w", pgErr.Message, domain.ErrConcurrencyConflict)
+	case pgErr.ConstraintName == guardConstraint:
 		return fmt.Errorf("append: %s: %w", pgErr.Message, domain.ErrConcurrencyConflict)
 	case pgErr.Code == "23505" && pgErr.ConstraintName == "idempotency_keys_pkey":
 		return fmt.Errorf("append: %w", app.ErrDuplicateRequest)

@@ -108,8 +108,14 @@ func TestAuditEventsPagesAndNDJSONStream(t *testing.T) {
 		t.Fatalf("ndjson lines = %d, pages = %d", n, len(all))
 	}
 	a = ts.do(t, auditClient, "GET", "/api/v1/audit/events?type=LinkOpened,LinkCreated&stream=link-"+fx.linkID.String(), h, "")
-	if lines := strings.Count(a.body, "\n"); a.status != 200 || lines != 2 {
+	if lines := strings.Count(a.body, "\n"); a.status != 200 || lines != 1 {
 		t.Fatalf("filtered ndjson: %d lines, %+v", lines, a)
+	}
+	// Opens are streams of their own (linkopen-<id>), naming their link.
+	a = ts.do(t, auditClient, "GET", "/api/v1/audit/events?type=LinkOpened", h, "")
+	if lines := strings.Count(a.body, "\n"); a.status != 200 || lines != 1 || !strings.Contains(a.body, `"stream_id":"linkopen-`) ||
+		!strings.Contains(a.body, fx.linkID.String()) {
+		t.Fatalf("opens: %d lines, %+v", lines, a)
 	}
 	a = ts.read(t, &fx.a, "/api/v1/audit/events?after="+strconv.FormatInt(all[len(all)-2].Position, 10))
 	if got := decodeAs[page[auditEventItem]](t, a); len(got.Items) != 1 || got.Items[0].Position != all[len(all)-1].Position {

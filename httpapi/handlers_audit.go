@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -275,32 +273,23 @@ func (s *Server) auditDocumentAccess(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	page, after, err := openPage[accessKey](s, r)
+	if err != nil {
+		return err
+	}
 	streams, err := s.documentAccessStreams(r.Context(), tenant, id)
 	if err != nil {
 		return err
 	}
-	type item struct {
-		pos int64
-		row json.RawMessage
-	}
-	var all []item
-	for _, stream := range streams {
-		err := s.exportItems(r.Context(), eventstore.ExportFilter{Tenant: &tenant, Stream: stream}, func(pos int64, row json.RawMessage) {
-			all = append(all, item{pos, row})
-		})
-		if err != nil {
-			return err
-		}
-	}
-	slices.SortFunc(all, func(a, b item) int { return cmp.Compare(a.pos, b.pos) })
-	items := make([]json.RawMessage, len(all))
-	for i, it := range all {
-		items[i] = it.row
+	items, next, err := s.accessPage(r, tenant, streams, after, page.Limit)
+	if err != nil {
+		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, struct {
 		DocumentID uuid.UUID         `json:"document_id"`
 		Items      []json.RawMessage `json:"items"`
-	}{id, items})
+		NextCursor *string           `json:"next_cursor"`
+	}{id, items, next})
 }
 
 // documentAccessStreams names the streams of a document's access history: the
@@ -324,7 +313,7 @@ func (s *Server) documentAccessStreams(ctx context.Context, tenant, doc uuid.UUI
 		 WHERE tenant_id = $2 AND stream_version = 1 AND (
 		       (event_type = 'PortalShareGranted' AND (payload->>'document_id' = $1::text
 		            OR (payload->>'folder_id')::uuid IN (SELECT id FROM above)))
-		    OR (event_type IN ('LinkCreated', 'DocumentDownloaded') AND payload->>'document_id' = $1::text))`,
+		    OR (event_type IN ('LinkCreated', 'DocumentDownloaded', 'LinkOpened') AND payload->>'document_id' = $1::text))`,
 		doc, tenant, folder)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"mime"
 	"net/http"
 	"strconv"
@@ -129,16 +130,29 @@ func uploadBool(up web.Upload, field string) (bool, error) {
 
 // addDocument adds a document with its first version; the file streams into blob
 // storage as it arrives: POST /api/v1/documents (multipart).
+// folder_id must come before the file part: the upload is authorized (and the
+// quota checked) as soon as the folder is known, before the file is stored.
 func (s *Server) addDocument(w http.ResponseWriter, r *http.Request) error {
-	up, err := web.ReadUpload(w, r, s.blobs, web.UploadSpec{MaxFileBytes: s.maxUploadBytes, Fields: []string{"folder_id", "name", "hidden"}})
+	var folderID, provider uuid.UUID
+	up, err := web.ReadUpload(w, r, s.blobs, web.UploadSpec{MaxFileBytes: s.maxUploadBytes, Fields: []string{"folder_id", "name", "hidden"},
+		TargetFields: []string{"folder_id"},
+		Authorize: func(ctx context.Context, fields map[string]string) error {
+			var err error
+			if folderID, err = fieldID(fields, "folder_id"); err != nil {
+				return err
+			}
+			if folderID == uuid.Nil {
+				return problem.Validation("folder_id", "is required before the file part")
+			}
+			if provider, err = s.app.AuthorizeAddDocument(ctx, call(r), folderID); err != nil {
+				return err
+			}
+			return s.checkQuota(ctx, provider, 0)
+		}})
 	if err != nil {
 		return err
 	}
-	folderID, err := uploadID(up, "folder_id")
-	if err != nil {
-		return err
-	}
-	if err := requiredID("folder_id", folderID); err != nil {
+	if err := s.checkQuota(r.Context(), provider, up.File.Size); err != nil {
 		return err
 	}
 	name, err := uploadName(up)
@@ -163,8 +177,19 @@ func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Authorized before a byte of the body is read.
+	provider, err := s.app.AuthorizeAddVersion(r.Context(), call(r), id)
+	if err != nil {
+		return err
+	}
+	if err := s.checkQuota(r.Context(), provider, 0); err != nil {
+		return err
+	}
 	up, err := web.ReadUpload(w, r, s.blobs, web.UploadSpec{MaxFileBytes: s.maxUploadBytes, Fields: []string{"hidden"}})
 	if err != nil {
+		return err
+	}
+	if err := s.checkQuota(r.Context(), provider, up.File.Size); err != nil {
 		return err
 	}
 	hidden, err := uploadBool(up, "hidden")

@@ -10,7 +10,6 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
-	"github.com/sharehub/sharehub/httpapi/consistency"
 	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/web"
 )
@@ -103,29 +102,30 @@ type linkMetadataResponse struct {
 	PasswordRequired bool       `json:"password_required"`
 }
 
-// accessLink checks a link token (and its password, from X-Link-Password) now.
-// Password attempts are throttled per link and per client address before the
-// password hash is checked; the link is keyed by its token's hash, never the token.
-// open records LinkOpened.
-func (s *Server) accessLink(r *http.Request, open bool) (app.LinkAccess, error) {
+// accessLink checks a link token (and its password, from X-Link-Password) now,
+// without recording an open. Every request to a link is throttled per link and
+// client address (LINK_OPEN_LIMIT), and password attempts again per link and per
+// client address, before the password hash is checked; the link is keyed by its
+// token's hash, never the token.
+func (s *Server) accessLink(r *http.Request) (app.LinkAccess, error) {
 	token := chi.URLParam(r, "token")
+	tokenHash := app.TokenHash(token)
+	if err := s.throttleLinkOpen(r, tokenHash); err != nil {
+		return app.LinkAccess{}, err
+	}
 	password := r.Header.Get(LinkPasswordHeader)
 	if password != "" {
-		if err := s.throttleLink(r, app.TokenHash(token)); err != nil {
+		if err := s.throttleLink(r, tokenHash); err != nil {
 			return app.LinkAccess{}, err
 		}
 	}
-	cmd := app.OpenLink{Token: token, Password: password}
-	if open {
-		return s.app.OpenLink(r.Context(), call(r), cmd)
-	}
-	return s.app.InspectLink(r.Context(), call(r), cmd)
+	return s.app.InspectLink(r.Context(), call(r), app.OpenLink{Token: token, Password: password})
 }
 
 // linkMetadata: GET /l/{token}. Link answers carry no-store, no-referrer and
 // noindex (web.LinkHeaders on the route group).
 func (s *Server) linkMetadata(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.accessLink(r, false)
+	acc, err := s.accessLink(r)
 	if err != nil {
 		return err
 	}
@@ -133,10 +133,13 @@ func (s *Server) linkMetadata(w http.ResponseWriter, r *http.Request) error {
 		ExpiresAt: optionalTime(acc.ExpiresAt), PasswordRequired: acc.PasswordRequired})
 }
 
-// linkContent streams the document's newest visible version; every GET is
-// recorded as LinkOpened (a HEAD opens nothing): GET /l/{token}/content.
+// linkContent streams the document's newest visible version: GET /l/{token}/content.
+// A GET that sends content (200, or 206 for a range) is recorded as LinkOpened
+// just before the first byte; a refused range (416), a failed precondition and a
+// HEAD open nothing. A cancel that commits between the check and the open wins:
+// the answer is 410 and nothing is recorded.
 func (s *Server) linkContent(w http.ResponseWriter, r *http.Request) error {
-	acc, err := s.accessLink(r, r.Method != http.MethodHead)
+	acc, err := s.accessLink(r)
 	if err != nil {
 		return err
 	}
@@ -145,7 +148,11 @@ func (s *Server) linkContent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer f.Close()
-	consistency.SetPosition(w, acc.Appended)
+	if r.Method == http.MethodGet {
+		w = &openOnSuccess{ResponseWriter: w, r: r, record: func() (app.AppendResult, error) {
+			return s.app.RecordLinkOpen(r.Context(), call(r), acc)
+		}}
+	}
 	web.ServeFile(w, r, f, web.Download{Name: acc.Name, MediaType: acc.File.MediaType, SHA256: acc.File.SHA256})
 	return nil
 }

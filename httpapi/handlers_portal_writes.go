@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -41,12 +42,25 @@ func (s *Server) portalUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	up, err := web.ReadUpload(w, r, s.blobs, web.UploadSpec{MaxFileBytes: s.maxUploadBytes, Fields: []string{"folder_id", "name"}})
+	// Authorized (portal view, then the provider's quota) once the target is known:
+	// folder_id, when given, must come before the file part.
+	var folderID uuid.UUID
+	up, err := web.ReadUpload(w, r, s.blobs, web.UploadSpec{MaxFileBytes: s.maxUploadBytes, Fields: []string{"folder_id", "name"},
+		TargetFields: []string{"folder_id"},
+		Authorize: func(ctx context.Context, fields map[string]string) error {
+			var err error
+			if folderID, err = fieldID(fields, "folder_id"); err != nil {
+				return err
+			}
+			if err := s.app.AuthorizePortalUpload(ctx, call(r), providerID, folderID); err != nil {
+				return err
+			}
+			return s.checkQuota(ctx, providerID, 0)
+		}})
 	if err != nil {
 		return err
 	}
-	folderID, err := uploadID(up, "folder_id")
-	if err != nil {
+	if err := s.checkQuota(r.Context(), providerID, up.File.Size); err != nil {
 		return err
 	}
 	name, err := uploadName(up)

@@ -162,6 +162,9 @@ func (s *Server) customerPortalView(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	if out, out.NextCursor, err = s.pageListing(r, out); err != nil {
+		return err
+	}
 	return web.WriteJSON(w, http.StatusOK, out)
 }
 

@@ -44,8 +44,9 @@ func newDocumentItem(d projections.DocumentRow) documentItem {
 
 type folderDetail struct {
 	folderResponse
-	Folders   []folderResponse `json:"folders"`
-	Documents []documentItem   `json:"documents"`
+	Folders    []folderResponse `json:"folders"`
+	Documents  []documentItem   `json:"documents"`
+	NextCursor *string          `json:"next_cursor"` // pages_views.go: folders first, then documents
 }
 
 // getFolder answers a folder with the folders and documents directly inside it
@@ -67,17 +68,11 @@ func (s *Server) getFolder(w http.ResponseWriter, r *http.Request) error {
 	if err := domain.Authorize(v.Principal, domain.ActionViewLibrary, scope); err != nil {
 		return err
 	}
-	visible := projections.CustomersOf(v)
-	subs, err := projections.Subfolders(r.Context(), s.pool, id, visible)
+	subs, docs, next, err := s.folderPage(r, f, projections.CustomersOf(v))
 	if err != nil {
 		return err
 	}
-	docs, err := projections.Documents(r.Context(), s.pool, projections.DocumentFilter{
-		Provider: f.ProviderID, Visible: visible, FolderID: &id}, nil, math.MaxInt32)
-	if err != nil {
-		return err
-	}
-	out := folderDetail{folderResponse: folderItem(f), Folders: make([]folderResponse, len(subs)), Documents: make([]documentItem, len(docs))}
+	out := folderDetail{folderResponse: folderItem(f), Folders: make([]folderResponse, len(subs)), Documents: make([]documentItem, len(docs)), NextCursor: next}
 	for i, sub := range subs {
 		out.Folders[i] = folderItem(sub)
 	}

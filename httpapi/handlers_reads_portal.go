@@ -57,6 +57,8 @@ type portalDocumentItem struct {
 type portalListing struct {
 	Folders   []portalFolderItem   `json:"folders"`
 	Documents []portalDocumentItem `json:"documents"`
+	// NextCursor pages through the listing (pages_views.go), folders first.
+	NextCursor *string `json:"next_cursor"`
 }
 
 // newPortalListing cuts the view down to what opts ask for. A closed view (paused,
@@ -201,6 +203,9 @@ func (s *Server) portalDocuments(w http.ResponseWriter, r *http.Request) error {
 	}
 	out, err := newPortalListing(view, opts)
 	if err != nil {
+		return err
+	}
+	if out, out.NextCursor, err = s.pageListing(r, out); err != nil {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, out)

@@ -96,6 +96,13 @@ type Config struct {
 	// ReadyChecks are consulted by /readyz besides the database ping.
 	ReadyChecks []ReadyCheck
 
+	// LinkOpenLimit is how many requests a minute one client address may make to
+	// one link, and to all links together (LINK_OPEN_LIMIT; 0: unlimited).
+	LinkOpenLimit int
+	// QuotaBytes bounds the bytes each company's library holds (QUOTA_BYTES; 0:
+	// unlimited). Over it, uploads answer 507 quota_exceeded.
+	QuotaBytes int64
+
 	// Registerer and Gatherer hold the HTTP metrics (nil: Prometheus' defaults).
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
@@ -130,6 +137,12 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("httpapi: every ReadyCheck needs a Name and a Check"))
 		}
 	}
+	if c.QuotaBytes < 0 {
+		errs = append(errs, errors.New("httpapi: QuotaBytes must not be negative"))
+	}
+	if c.LinkOpenLimit < 0 {
+		errs = append(errs, errors.New("httpapi: LinkOpenLimit must not be negative"))
+	}
 	if len(c.CursorKey) > 0 && len(c.CursorKey) < 16 {
 		errs = append(errs, errors.New("httpapi: CursorKey must be at least 16 bytes"))
 	}
@@ -153,6 +166,8 @@ type Server struct {
 	accounts     *throttle.Limiter
 	links        *throttle.Limiter
 	addrs        *throttle.Limiter
+	linkOpens    *throttle.Limiter // nil: link opens are not throttled
+	quotaBytes   int64             // 0: unlimited
 	idem         *idempotency.Keys
 	fresh        *consistency.Waiter
 	cursors      *web.Cursors
@@ -212,6 +227,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.fresh, err = consistency.New(consistency.Config{Applied: cfg.Store.Applied, MaxWait: cfg.MaxConsistencyWait}); err != nil {
+		return nil, err
+	}
+	s.quotaBytes = cfg.QuotaBytes
+	if s.linkOpens, err = newLinkOpenLimiter(cfg.LinkOpenLimit, s.now); err != nil {
 		return nil, err
 	}
 	if s.cursors, err = web.NewCursors(cfg.CursorKey); err != nil {

@@ -33,7 +33,8 @@ type Config struct {
 	KeyEncryptionKey string
 	DataDir          string
 
-	kek *eventstore.KeyEncryptionKey // loaded by run
+	kek   *eventstore.KeyEncryptionKey // loaded by run
+	Abuse AbuseConfig
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
@@ -55,6 +56,10 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("SEAL_INTERVAL %q: must be a positive duration like 1m", v)
 		}
 		c.SealInterval = d
+	}
+	var err error
+	if c.Abuse, err = abuseFromEnv(getenv); err != nil {
+		return c, err
 	}
 	c.PublicBaseURL = or(getenv("PUBLIC_BASE_URL"), "http://"+c.HTTPAddr)
 	if v := getenv("MAX_UPLOAD_BYTES"); v != "" {
@@ -111,6 +116,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("signup", c.Signup),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("seal_interval", c.SealInterval),
+		slog.Group("abuse", c.Abuse.logAttrs()...),
 	)
 }
 

@@ -49,6 +49,8 @@ commands:
              export every seal as NDJSON (keep them where the database admin cannot write)
   company forget ID
              crypto-shred a company's personal data (deletes its key)
+  blobs gc [--grace D]
+             remove blobs no event references, untouched for D (BLOB_GC_GRACE), and stale temporary files
   dev seed [--customers N] [--documents M] [--events E]
              build a realistic tenant (prints the admin's login); development only
 `
@@ -97,6 +99,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return company(ctx, cfg, args[1:], stdout, log)
 	case "dev":
 		return dev(ctx, cfg, args[1:], stdout, log)
+	case "blobs":
+		return blobsCmd(ctx, cfg, args[1:], stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

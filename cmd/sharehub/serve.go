@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	go blobGCPeriodically(ctx, blobStore, store, cfg.Abuse.BlobGCInterval, cfg.Abuse.BlobGCGrace, log)
 	hasher, err := auth.NewArgon2id(auth.DefaultArgon2Params)
 	if err != nil {
 		return err
@@ -95,6 +96,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
 		SignupClosed:  cfg.Signup == "closed",
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+		LinkOpenLimit: cfg.Abuse.LinkOpenLimit, QuotaBytes: cfg.Abuse.QuotaBytes,
 		PrincipalResolver: httpapi.NewPrincipalResolver(pool),
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "projections", Check: func(r *http.Request) error {
 			return projectionsReady(r.Context(), pool)

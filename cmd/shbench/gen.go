@@ -804,7 +804,7 @@ func (g *generator) openLink(w *world) (cmd, error) {
 	if !ok {
 		return cmd{}, errSkip
 	}
-	evs, err := l.Open(w.st.Document(l.DocumentID), "right", func(string, string) bool { return true }, g.now)
+	evs, err := l.Open(w.st.Document(l.DocumentID), "right", func(string, string) bool { return true }, g.id(), g.now)
 	c, err := g.one(w, uuid.Nil)(evs, err)
 	c.kind = domain.ActorPublic
 	return c, err
@@ -815,7 +815,7 @@ func (g *generator) rejectLinkPassword(w *world) (cmd, error) {
 	if !ok || !l.PasswordRequired() {
 		return cmd{}, errSkip
 	}
-	evs, err := l.Open(w.st.Document(l.DocumentID), "wrong", func(string, string) bool { return false }, g.now)
+	evs, err := l.Open(w.st.Document(l.DocumentID), "wrong", func(string, string) bool { return false }, g.id(), g.now)
 	if !errors.Is(err, domain.ErrPasswordRejected) {
 		return cmd{}, errSkip
 	}

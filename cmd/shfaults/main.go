@@ -8,6 +8,8 @@
 //	postgres restart  stop and start a dedicated cluster (.data/pg-faults) mid-load
 //	3 replicas        three serve processes on one database, load round robin
 //	disk full         the blob folder on a 2 MiB tmpfs (needs mount: root)
+//	link-open growth  10,000 opens of one link: last 100 no slower than 1.2 x the first 100
+//	upload flood      5 MiB uploads into another provider's folder: 404, disk unchanged after gc
 //
 // The check after each run: every acknowledged write (2xx with X-Position) is in
 // the log at that position with the expected event type; every share acknowledged
@@ -65,12 +67,14 @@ func main() {
 
 func run(ctx context.Context, args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("shfaults", flag.ContinueOnError)
-	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk")
+	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads")
 	duration := fs.Duration("duration", 16*time.Second, "load time of each run")
 	verbose := fs.Bool("v", false, "narrate each run")
 	poolMax := fs.Int("pool-max-conns", 0, "pool_max_conns for the servers (0: their default, max(4, CPUs))")
 	dedicated := fs.Bool("dedicated", false, "run every fault on the dedicated cluster "+faultCluster+
 		" instead of DATABASE_URL's: the projections' horizon is cluster-wide, so a long transaction in another database there stalls them")
+	linkOpens := fs.Int("link-opens", 10_000, "opens of one link in the link-open growth run")
+	floodUploads := fs.Int("flood-uploads", 40, "5 MiB uploads into a foreign folder in the upload flood run")
 	keep := fs.Bool("keep", false, "keep the scratch folder (server logs), the scratch databases and the fault cluster afterwards")
 	if err := fs.Parse(args); err != nil {
 		return false, err
@@ -116,6 +120,8 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"pg", func() result { return h.runPGRestart(ctx, *duration) }},
 		{"replicas", func() result { return h.runReplicas(ctx, *duration) }},
 		{"disk", func() result { return h.runDiskFull(ctx) }},
+		{"linkopens", func() result { return h.runLinkOpenGrowth(ctx, *linkOpens) }},
+		{"uploads", func() result { return h.runUploadFlood(ctx, *floodUploads) }},
 	}
 	var results []result
 	for _, rn := range runs {

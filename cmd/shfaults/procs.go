@@ -93,7 +93,7 @@ func (s *server) exited() bool {
 
 // start runs `sharehub serve` on addr (a free loopback port when empty) and waits
 // until /healthz answers.
-func (h *harness) start(ctx context.Context, dbURL, blobDir, addr string) (*server, error) {
+func (h *harness) start(ctx context.Context, dbURL, blobDir, addr string, env ...string) (*server, error) {
 	if addr == "" {
 		p, err := freePort()
 		if err != nil {
@@ -117,6 +117,7 @@ func (h *harness) start(ctx context.Context, dbURL, blobDir, addr string) (*serv
 	cmd := exec.Command(h.bin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "HTTP_ADDR="+addr, "BLOB_DIR="+blobDir,
 		"LOG_LEVEL=warn", "SIGNUP=open", "PUBLIC_BASE_URL=http://"+addr, "SMTP_URL=")
+	cmd.Env = append(cmd.Env, env...) // a run's own settings win (the last of a name counts)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	if err := cmd.Start(); err != nil {
 		lf.Close()

@@ -221,7 +221,7 @@ func (u *unit) batch() Batch {
 	if len(u.call.ClientRequestID) <= domain.MaxClientRequestIDLen {
 		meta.ClientRequestID = u.call.ClientRequestID
 	}
-	records := u.records
+	records := u.lockGuarded(slices.Clone(u.records))
 	if idem := u.call.Idempotency; idem != nil {
 		meta.IdempotencyKey = idem.Key
 		records = append(records, *idem)

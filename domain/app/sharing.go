@@ -250,21 +250,61 @@ type LinkAccess struct {
 	ExpiresAt        time.Time
 	PasswordRequired bool
 	Appended         AppendResult
+	// checkedHash is the password hash the visitor's password was checked against
+	// (RecordLinkOpen refuses if the link's password changed since).
+	checkedHash string
 }
 
 // OpenLink checks a link token at this instant and records the access
-// (LinkOpened). Unknown token: domain.ErrNotFound; cancelled or expired (or the
-// document removed): domain.ErrLinkGone; protected without password:
-// domain.ErrPasswordRequired; wrong password: domain.ErrPasswordRejected, and the
-// rejection is recorded (LinkPasswordRejected). Callers throttle before calling.
+// (LinkOpened, in a stream of its own). Unknown token: domain.ErrNotFound;
+// cancelled or expired (or the document removed): domain.ErrLinkGone; protected
+// without password: domain.ErrPasswordRequired; wrong password:
+// domain.ErrPasswordRejected, and the rejection is recorded (LinkPasswordRejected).
+// Callers throttle before calling.
 func (s *Service) OpenLink(ctx context.Context, call Call, cmd OpenLink) (LinkAccess, error) {
 	return s.accessLink(ctx, call, cmd, true)
 }
 
 // InspectLink runs the same checks as OpenLink (recording a wrong password the same
-// way) but records no LinkOpened: for showing a link's metadata before download.
+// way) but records no LinkOpened: for showing a link's metadata before download,
+// or for checking an access that RecordLinkOpen records once it is served.
 func (s *Service) InspectLink(ctx context.Context, call Call, cmd OpenLink) (LinkAccess, error) {
 	return s.accessLink(ctx, call, cmd, false)
+}
+
+// RecordLinkOpen records the open of an access InspectLink granted, once the
+// caller knows it serves the content (a refused range is no open). The link is
+// read again: cancelled or expired since: domain.ErrLinkGone; its password changed
+// since: domain.ErrPasswordRejected. Nothing is recorded then.
+func (s *Service) RecordLinkOpen(ctx context.Context, call Call, acc LinkAccess) (AppendResult, error) {
+	return s.execRecording(ctx, call, func(u *unit) error {
+		l, err := u.link(acc.LinkID)
+		if err != nil {
+			return err
+		}
+		if !l.Exists() {
+			return fmt.Errorf("link: %w", domain.ErrNotFound)
+		}
+		u.tenant = l.ProviderID
+		openID, err := u.id()
+		if err != nil {
+			return err
+		}
+		events, err := l.RecordOpen(openID, acc.checkedHash, acc.Version, u.now)
+		if err != nil {
+			return err
+		}
+		return u.recordOpen(l, events)
+	})
+}
+
+// recordOpen adds an open (a new stream) guarded by the link's stream at the
+// version the decision read: a cancel that commits first makes the append
+// conflict, and the retry finds the link gone. The open's cost does not depend on
+// how many opens the link had: they are not in its stream.
+func (u *unit) recordOpen(l *domain.Link, events []domain.Event) error {
+	u.records = append(u.records, StreamGuard{StreamID: l.StreamID(), Version: l.Version()})
+	return u.recordNew(events)
 }
 
 func (s *Service) accessLink(ctx context.Context, call Call, cmd OpenLink, recordOpen bool) (LinkAccess, error) {
@@ -299,20 +339,26 @@ func (s *Service) accessLink(ctx context.Context, call Call, cmd OpenLink, recor
 		if err := u.checkWorkspaceLink(d); err != nil {
 			return err
 		}
-		events, err := l.Open(d, cmd.Password, verify, u.now)
+		openID, err := u.id()
+		if err != nil {
+			return err
+		}
+		events, err := l.Open(d, cmd.Password, verify, openID, u.now)
 		if err != nil && len(events) == 0 {
 			return err
 		}
 		u.failure = err
-		out = LinkAccess{LinkID: l.ID, ProviderID: l.ProviderID, DocumentID: d.ID, Name: d.Name, ExpiresAt: l.ExpiresAt, PasswordRequired: l.PasswordRequired()}
-		if err == nil {
-			v, _ := d.NewestVisible()
-			out.Version, out.File = v.Number, v.FileInfo
-			if !recordOpen {
-				return nil
-			}
+		out = LinkAccess{LinkID: l.ID, ProviderID: l.ProviderID, DocumentID: d.ID, Name: d.Name, ExpiresAt: l.ExpiresAt,
+			PasswordRequired: l.PasswordRequired(), checkedHash: l.PasswordHash}
+		if err != nil {
+			return u.recordOn(l, events) // the rejection, in the link's stream
 		}
-		return u.recordOn(l, events)
+		v, _ := d.NewestVisible()
+		out.Version, out.File = v.Number, v.FileInfo
+		if !recordOpen {
+			return nil
+		}
+		return u.recordOpen(l, events)
 	})
 	if err != nil {
 		return LinkAccess{}, err

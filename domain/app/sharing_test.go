@@ -80,8 +80,8 @@ func TestLinks(t *testing.T) {
 	if info.Appended.LastPosition != 0 || info.Name != "Guide.pdf" {
 		t.Fatalf("inspecting must not record an open: %+v", info)
 	}
-	if l := w.state().Link(plain.LinkID); l.Opens != 1 {
-		t.Fatalf("opens %d", l.Opens)
+	if n := w.state().LinkOpens(plain.LinkID); n != 1 {
+		t.Fatalf("opens %d", n)
 	}
 
 	_, err := w.svc.OpenLink(w.ctx, public, app.OpenLink{Token: protected.Token})

@@ -156,10 +156,20 @@ func (s *Store) Put(ctx context.Context, r io.Reader, maxBytes int64, mediaType 
 // publish makes the temporary file the blob. A hard link never replaces an existing
 // file, so a blob is written exactly once even when two uploads of the same content
 // race; the temporary name is removed either way.
+//
+// A blob that exists already is touched (its modification time set to now): it is
+// about to be referenced again, and GC removes only blobs untouched for its grace
+// period. If GC moved it aside at that instant, ours is published instead.
 func (s *Store) publish(tmp, final string) error {
 	err := os.Link(tmp, final)
+	for attempt := 0; errors.Is(err, fs.ErrExist) && attempt < 3; attempt++ {
+		now := s.clock()
+		if err = os.Chtimes(final, now, now); errors.Is(err, fs.ErrNotExist) {
+			err = os.Link(tmp, final)
+		}
+	}
 	switch {
-	case err == nil, errors.Is(err, fs.ErrExist):
+	case err == nil:
 		if rmErr := os.Remove(tmp); rmErr != nil {
 			s.log.Warn("blobs: temporary file left behind", "file", tmp, "err", rmErr)
 		}

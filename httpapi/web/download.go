@@ -52,15 +52,18 @@ func ServeFile(w http.ResponseWriter, r *http.Request, content io.ReadSeeker, d 
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	// An empty name stops ServeContent from guessing a type from an extension.
-	http.ServeContent(&problemOnError{ResponseWriter: w, r: r}, r, "", d.ModTime, content)
+	// ServeContent deletes Cache-Control before an error answer; the problem that
+	// replaces it keeps the file's (a link's no-store above all).
+	http.ServeContent(&problemOnError{ResponseWriter: w, r: r, cacheControl: h.Get("Cache-Control")}, r, "", d.ModTime, content)
 }
 
 // problemOnError replaces the plain-text error bodies http.ServeContent writes with
 // problems; success answers pass through untouched.
 type problemOnError struct {
 	http.ResponseWriter
-	r      *http.Request
-	failed bool
+	r            *http.Request
+	cacheControl string
+	failed       bool
 }
 
 func (p *problemOnError) WriteHeader(code int) {
@@ -69,6 +72,9 @@ func (p *problemOnError) WriteHeader(code int) {
 		return
 	}
 	p.failed = true
+	if p.cacheControl != "" {
+		p.Header().Set("Cache-Control", p.cacheControl)
+	}
 	prob := problem.New(code, problem.CodeInternal, "")
 	switch code {
 	case http.StatusRequestedRangeNotSatisfiable:

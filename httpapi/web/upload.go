@@ -31,6 +31,12 @@ type UploadSpec struct {
 	Fields []string
 	// MaxFieldBytes bounds each text field (default 1024).
 	MaxFieldBytes int
+	// Authorize, when set, is called with the text fields read so far just before
+	// the file part is streamed into the store: an upload refused there stores
+	// nothing. TargetFields name the fields that say where the file goes; they must
+	// come before the file part (after it: 400 naming the field).
+	Authorize    func(ctx context.Context, fields map[string]string) error
+	TargetFields []string
 }
 
 // Upload is a multipart upload whose file is already stored.
@@ -54,8 +60,10 @@ const multipartOverhead = 1 << 20
 // limit, 400 naming the part for a missing, repeated, unknown or malformed one, and
 // the blob store's own (507 when the disk is full).
 //
-// A file stored before a later part turns out to be bad stays in the store: blobs
-// are content-addressed and only referenced once an event names them.
+// A file stored before a later part turns out to be bad stays in the store until
+// `sharehub blobs gc` removes it: blobs are content-addressed and only referenced
+// once an event names them. Callers that know the target before the file
+// (UploadSpec.Authorize) refuse what the caller may not upload before storing it.
 func ReadUpload(w http.ResponseWriter, r *http.Request, store BlobPutter, spec UploadSpec) (Upload, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
@@ -90,6 +98,11 @@ func readParts(ctx context.Context, mr *multipart.Reader, store BlobPutter, spec
 				return Upload{}, problem.Validation(FileField, "must be given once")
 			}
 			haveFile = true
+			if spec.Authorize != nil {
+				if err := spec.Authorize(ctx, up.Fields); err != nil {
+					return Upload{}, err
+				}
+			}
 			up.FileName = SanitizeFileName(part.FileName())
 			info, err := store.Put(ctx, &partReader{part}, spec.MaxFileBytes, declaredType(part.Header.Get("Content-Type")))
 			if err != nil {
@@ -101,6 +114,9 @@ func readParts(ctx context.Context, mr *multipart.Reader, store BlobPutter, spec
 			}
 			up.File = info
 		case slices.Contains(spec.Fields, name):
+			if haveFile && slices.Contains(spec.TargetFields, name) {
+				return Upload{}, problem.Validation(name, "must come before the file part")
+			}
 			if _, dup := up.Fields[name]; dup {
 				return Upload{}, problem.Validation(name, "must be given once")
 			}

@@ -183,6 +183,13 @@ func (s *Store) Append(ctx context.Context, b app.Batch) (app.AppendResult, erro
 			}
 			keys[k] = true
 		case app.OutboxMail:
+		case app.StreamGuard:
+			// One mutex orders every batch: checking the version here is enough.
+			if cur := int64(len(s.streams[r.StreamID])); cur != r.Version {
+				return app.AppendResult{}, fmt.Errorf("append: guard %s at version %d, stream is at %d: %w",
+					r.StreamID, r.Version, cur, domain.ErrConcurrencyConflict)
+			}
+		case app.StreamLock:
 		default:
 			return app.AppendResult{}, fmt.Errorf("append: unknown record type %T", r)
 		}

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) app.EventStore) {
 		{"IdempotencyKeyAppendsOnce", testIdempotency},
 		{"RejectsEmptyBatches", testEmpty},
 		{"EveryRegisteredEventRoundTrips", testEveryEvent},
+		{"StreamGuardHoldsOnlyAtItsVersion", testGuard},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -462,4 +463,33 @@ func fill(v reflect.Value, seed int) error {
 		return fmt.Errorf("cannot fill a %s", v.Type())
 	}
 	return nil
+}
+
+// guarded is a batch creating a new stream that depends on stream dep being at
+// version v (a link open guarded by its link).
+func guarded(dep string, v int64) (app.Batch, string) {
+	own := stream(domain.KindDownload)
+	b := batch(own, 0, 1)
+	b.Records = []app.Record{app.StreamGuard{StreamID: dep, Version: v}}
+	return b, own
+}
+
+func testGuard(t *testing.T, s app.EventStore) {
+	dep := stream(domain.KindLink)
+	b, own := guarded(dep, 0) // a stream that does not exist is at version 0
+	mustAppend(t, s, b)
+	versions(t, s, own, 1)
+
+	locked := batch(dep, 0, 2)
+	locked.Records = []app.Record{app.StreamLock{StreamID: dep}}
+	mustAppend(t, s, locked)
+
+	b, own = guarded(dep, 0)
+	_, err := s.Append(ctxFor(t), b)
+	wantConflict(t, err)
+	versions(t, s, own, 0)
+	b, own = guarded(dep, 2)
+	mustAppend(t, s, b)
+	versions(t, s, own, 1)
+	versions(t, s, dep, 2)
 }
