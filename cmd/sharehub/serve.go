@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -54,7 +55,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	// A company forgotten by any process: its key leaves this one's cache at once.
 	go store.WatchForgets(ctx)
 	go sealPeriodically(ctx, store, cfg.SealInterval, log)
-	var sender mailer.Sender = mailer.LogSender{Log: log}
+	var sender mailer.Sender = mailer.LogSender{Log: log, Dir: filepath.Join(cfg.DataDir, "mail")}
 	if cfg.SMTPURL != "" {
 		if sender, err = mailer.NewSMTPSender(cfg.SMTPURL); err != nil {
 			return err

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -41,14 +43,32 @@ type Sender interface {
 	Send(ctx context.Context, m Mail) error
 }
 
-// LogSender writes mails to the log instead of sending them (SMTP_URL unset). The
-// body is logged because it is what a developer needs to follow an invitation link
-// locally; with SMTP configured nothing of a mail reaches the log.
-type LogSender struct{ Log *slog.Logger }
+// LogSender stands in for SMTP when SMTP_URL is unset. A mail body may carry a one-time
+// token (an invitation or reset link), and no token may reach a log line: the log gets
+// who, what and where; the mail itself is "delivered" to a file of its own in Dir
+// (created 0700, files 0600), which is where a developer reads the link. Without Dir
+// the body is withheld altogether.
+type LogSender struct {
+	Log *slog.Logger
+	Dir string
+}
 
 func (s LogSender) Send(_ context.Context, m Mail) error {
+	if s.Dir == "" {
+		s.Log.Info("mail (SMTP_URL unset, not sent; body withheld)", "mail_id", m.ID, "to", m.To,
+			"subject", m.Subject, "template", m.Template)
+		return nil
+	}
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return fmt.Errorf("mail folder: %w", err)
+	}
+	path := filepath.Join(s.Dir, m.ID.String()+".eml")
+	text := fmt.Sprintf("To: %s\r\nSubject: %s\r\n\r\n%s", m.To, m.Subject, m.Body)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return fmt.Errorf("write mail: %w", err)
+	}
 	s.Log.Info("mail (SMTP_URL unset, not sent)", "mail_id", m.ID, "to", m.To, "subject", m.Subject,
-		"template", m.Template, "body", m.Body)
+		"template", m.Template, "file", path)
 	return nil
 }
 
