@@ -76,7 +76,7 @@ func TestUser(t *testing.T) {
 			then: evs(domain.UserInvited{
 				UserID: member, CompanyID: acmeCo, Kind: domain.UserKindPortal, ProviderID: provider, CustomerID: cust,
 				Personal: domain.PersonalData{Name: "Max", Email: "max@provider.test"},
-				Role: domain.RoleMember, InvitedBy: admin, TokenHash: "h1", ExpiresAt: week, InvitedAt: t0,
+				Role:     domain.RoleMember, InvitedBy: admin, TokenHash: "h1", ExpiresAt: week, InvitedAt: t0,
 			}),
 		},
 		{
