@@ -139,6 +139,20 @@ type PortalProvider struct {
 // PortalProviders lists the providers company is a customer of (its current
 // connection with each), sorted by provider name.
 func PortalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUID, after *NameKey, limit int) ([]PortalProvider, error) {
+	return portalProviders(ctx, q, company, domain.PortalOf{}, after, limit)
+}
+
+// PortalProvidersOf is PortalProviders for a portal user: only its own provider
+// and customer (any customer of that provider for company when of.CustomerID is
+// uuid.Nil, as for users invited before v1.1).
+func PortalProvidersOf(ctx context.Context, q eventstore.Querier, company uuid.UUID, of domain.PortalOf, after *NameKey, limit int) ([]PortalProvider, error) {
+	if of.ProviderID == uuid.Nil {
+		return nil, nil
+	}
+	return portalProviders(ctx, q, company, of, after, limit)
+}
+
+func portalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUID, of domain.PortalOf, after *NameKey, limit int) ([]PortalProvider, error) {
 	an, aid := nameAfter(after)
 	rows, err := q.Query(ctx, `SELECT provider_id, name, id, status, documents_enabled, master_access, created_at FROM (
 			SELECT DISTINCT ON (c.provider_id) c.provider_id, coalesce(p.name, '') AS name, c.id, c.status,
@@ -146,9 +160,10 @@ func PortalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUI
 			       c.master_access, c.created_at
 			  FROM rm_portal.customers c LEFT JOIN rm_portal.companies p ON p.id = c.provider_id
 			 WHERE c.company_id = $1 AND c.status <> 'invited'
+			   AND ($5::uuid IS NULL OR c.provider_id = $5) AND ($6::uuid IS NULL OR c.id = $6)
 			 ORDER BY c.provider_id, c.created_at DESC, c.id DESC) x
 		WHERE (lower(name), provider_id) > (lower($2), $3)
-		ORDER BY lower(name), provider_id LIMIT $4`, company, an, aid, limit)
+		ORDER BY lower(name), provider_id LIMIT $4`, company, an, aid, limit, id(of.ProviderID), id(of.CustomerID))
 	if err != nil {
 		return nil, fmt.Errorf("portal providers: %w", err)
 	}

@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+// Security findings of issue 11 (tenant boundary), each reproduced through the
+// router and PostgreSQL as the review wrote it, and read back to show that the
+// exploit has no effect.
+
+// portalUser has provider invite a portal user for customer, accepts the
+// invitation and returns the signed-in portal user.
+func (ts *testServer) portalUser(t *testing.T, provider account, customerID uuid.UUID, name, email string) account {
+	t.Helper()
+	a := ts.send(t, &provider, "POST", "/api/v1/customers/"+customerID.String()+"/users/invitations", `{"name":"`+name+`","email":"`+email+`"}`)
+	expectWritten(t, "invite portal user", a, 201)
+	inv := decodeAs[userInvitationResponse](t, a)
+	if inv.UserID == uuid.Nil || inv.ExpiresAt.IsZero() || !strings.Contains(inv.InvitationURL, "/invitations/") {
+		t.Fatalf("portal user invitation %+v", inv)
+	}
+	a = ts.send(t, nil, "POST", "/api/v1/invitations/"+isoToken(inv.InvitationURL)+"/accept", `{"password":"correct horse battery"}`)
+	expectWritten(t, "portal user accepts", a, 201)
+	acc := decodeAs[acceptInvitationResponse](t, a)
+	if acc.UserID != inv.UserID {
+		t.Fatalf("accepted as %s, invited %s", acc.UserID, inv.UserID)
+	}
+	return account{CompanyID: acc.CompanyID, UserID: acc.UserID, Token: acc.Token}
+}
+
+// Critical: "Sign up as company Z, find company Q in the directory, connect Q as
+// a customer, invite a user for Q, accept that invitation yourself: you are now a
+// member of Q." Now that user is a portal user of Z for Q: it sees Z's portal and
+// nothing of Q's own, nor what other providers share with Q.
+func TestExploitProviderInvitesItselfIntoCustomerCompany(t *testing.T) {
+	t.Parallel()
+	ts := newReadServer(t, nil)
+	q := ts.signupCompany(t, "Quarry Victim AG")
+	p := ts.signupCompany(t, "Prior Provider Ltd") // shares with Q, as Q's provider
+	z := ts.signupCompany(t, "Zed Attacker Corp")
+
+	// Q's own library and staff; P shares a document with Q.
+	qFolder := ts.folder(t, q, `{"name":"Q internal"}`)
+	qDoc := ts.document(t, q, qFolder.ID, "q-payroll.pdf", "Q's payroll, confidential")
+	qStaff := ts.invitedStaff(t, q, `{"name":"Quentin Staff","email":"quentin@quarry.test"}`)
+	pCust := ts.connect(t, p, q)
+	pFolder := ts.folder(t, p, `{"name":"P files"}`)
+	pDoc := ts.document(t, p, pFolder.ID, "p-contract.pdf", "P's contract with Q")
+	expectWritten(t, "P shares with Q", ts.send(t, &p, "POST", "/api/v1/shares",
+		`{"customer_id":"`+pCust.ID.String()+`","document_id":"`+pDoc.ID.String()+`","permission":"view"}`), 201)
+
+	// Z finds Q, connects it, invites itself.
+	dir := readOK[page[directoryItem]](t, ts, &z, "/api/v1/directory?q=Quarry")
+	if len(dir.Items) != 1 || dir.Items[0].CompanyID != q.CompanyID {
+		t.Fatalf("directory %+v", dir)
+	}
+	zCust := ts.connect(t, z, q)
+	mole := ts.portalUser(t, z, zCust.ID, "Mole", "mole@zed-attacker.test")
+	if mole.CompanyID != q.CompanyID {
+		t.Fatalf("a portal user's session names its customer's company, got %s", mole.CompanyID)
+	}
+
+	// Who is who.
+	me := readOK[meResponse](t, ts, &mole, "/api/v1/me")
+	if me.Kind != "portal" || me.CompanyID != q.CompanyID || me.Role != "member" || me.CanShare || me.Auditor ||
+		me.PortalOf == nil || me.PortalOf.ProviderID != z.CompanyID || me.PortalOf.CustomerID == nil || *me.PortalOf.CustomerID != zCust.ID {
+		t.Fatalf("GET /me as the portal user: %+v", me)
+	}
+	if me := readOK[meResponse](t, ts, &qStaff, "/api/v1/me"); me.Kind != "staff" || me.CompanyID != q.CompanyID || me.PortalOf != nil || me.Role != "member" {
+		t.Fatalf("GET /me as Q's staff: %+v", me)
+	}
+
+	// The portal user sees Z's portal, and only Z's.
+	provs := readOK[page[portalProviderItem]](t, ts, &mole, "/api/v1/portal/providers")
+	if len(provs.Items) != 1 || provs.Items[0].ProviderID != z.CompanyID || provs.Items[0].CustomerID != zCust.ID {
+		t.Fatalf("the portal user's providers: %+v", provs.Items)
+	}
+	expect(t, "Z's portal", ts.read(t, &mole, "/api/v1/portal/providers/"+z.CompanyID.String()+"/documents"), 200, "")
+
+	// Everything of Q, and what P shares with Q, answers as unknown ids do.
+	before := countEvents(t, ts)
+	refusedReads := []string{
+		"/api/v1/staff", "/api/v1/staff?q=Quentin", "/api/v1/directory", "/api/v1/groups", "/api/v1/customers",
+		"/api/v1/documents", "/api/v1/documents?folder_id=" + qFolder.ID.String(),
+		"/api/v1/documents/" + qDoc.ID.String(), "/api/v1/documents/" + qDoc.ID.String() + "/content",
+		"/api/v1/folders/" + qFolder.ID.String(), "/api/v1/shares",
+		"/api/v1/audit/events", "/api/v1/audit/verify",
+		"/api/v1/portal/providers/" + p.CompanyID.String() + "/documents",
+		"/api/v1/portal/documents/" + pDoc.ID.String() + "/content",
+	}
+	for _, path := range refusedReads {
+		a := ts.read(t, &mole, path)
+		expect(t, "portal user GET "+path, a, 404, "not_found")
+		for _, secret := range []string{"quentin", "payroll", "Q internal", "contract", qDoc.ID.String(), pDoc.ID.String()} {
+			if strings.Contains(a.body, secret) {
+				t.Errorf("GET %s as the portal user carries %q: %s", path, secret, a.body)
+			}
+		}
+	}
+	// Q's own library writes, staff, groups and settings.
+	refusedWrites := []struct{ method, path, body string }{
+		{"POST", "/api/v1/staff/invitations", `{"name":"Second Mole","email":"mole2@zed-attacker.test","admin":true}`},
+		{"PATCH", "/api/v1/staff/" + mole.UserID.String(), `{"admin":true}`},
+		{"PATCH", "/api/v1/staff/" + qStaff.UserID.String(), `{"can_share":true}`},
+		{"POST", "/api/v1/groups", `{"name":"Moles"}`},
+		{"PUT", "/api/v1/settings/portal", `{"documents_enabled_default":false}`},
+		{"POST", "/api/v1/folders", `{"name":"Mole drop","parent_id":"` + qFolder.ID.String() + `"}`},
+		{"PUT", "/api/v1/documents/" + qDoc.ID.String() + "/versions/1/visibility", `{"visible":false}`},
+		{"DELETE", "/api/v1/documents/" + qDoc.ID.String(), ""},
+		{"POST", "/api/v1/documents/" + qDoc.ID.String() + "/links", `{}`},
+		{"POST", "/api/v1/customers", `{"company_id":"` + z.CompanyID.String() + `"}`},
+	}
+	for _, c := range refusedWrites {
+		expect(t, "portal user "+c.method+" "+c.path, ts.send(t, &mole, c.method, c.path, c.body), 404, "not_found")
+	}
+	expect(t, "portal user adds a version to Q's document",
+		ts.upload(t, &mole, "/api/v1/documents/"+qDoc.ID.String()+"/versions", nil, "q-payroll.pdf", "the attacker's payroll"), 404, "not_found")
+	expect(t, "portal user uploads into Q's library",
+		ts.upload(t, &mole, "/api/v1/documents", map[string]string{"folder_id": qFolder.ID.String()}, "mole.pdf", "mole"), 404, "not_found")
+	expect(t, "portal user uploads into P's portal",
+		ts.upload(t, &mole, "/api/v1/portal/providers/"+p.CompanyID.String()+"/documents", nil, "mole.pdf", "mole"), 404, "not_found")
+	expectUnchanged(t, ts, "the portal user's attempts", before)
+
+	// Read back: Q's document is unchanged and Q's staff list has no intruder.
+	if a := ts.read(t, &q, "/api/v1/documents/"+qDoc.ID.String()+"/content"); a.status != 200 || a.body != "Q's payroll, confidential" {
+		t.Fatalf("Q's document after the attack: %d %q", a.status, a.body)
+	}
+	staff := readOK[page[staffItem]](t, ts, &q, "/api/v1/staff")
+	for _, s := range staff.Items {
+		if s.UserID == mole.UserID || strings.Contains(s.Email, "zed-attacker") {
+			t.Fatalf("Q's staff lists the intruder: %+v", staff.Items)
+		}
+	}
+	if len(staff.Items) != 2 {
+		t.Fatalf("Q's staff: %+v", staff.Items)
+	}
+	// Q's own staff still reach P's portal as Q (a staff user of the customer company).
+	expect(t, "Q's staff in P's portal", ts.read(t, &qStaff, "/api/v1/portal/providers/"+p.CompanyID.String()+"/documents"), 200, "")
+}
