@@ -139,3 +139,61 @@ func TestExploitProviderInvitesItselfIntoCustomerCompany(t *testing.T) {
 	// Q's own staff still reach P's portal as Q (a staff user of the customer company).
 	expect(t, "Q's staff in P's portal", ts.read(t, &qStaff, "/api/v1/portal/providers/"+p.CompanyID.String()+"/documents"), 200, "")
 }
+
+// High: "Share a folder outside any workspace with customer C1 (edit) and with C2
+// (view). What C1 uploads is listed to C2 and downloadable by C2." Now C2 sees
+// the provider's documents there and nothing C1 deposited; the provider's staff
+// see C1's deposit.
+func TestExploitCustomerSeesAnotherCustomersDeposits(t *testing.T) {
+	t.Parallel()
+	ts := newReadServer(t, nil)
+	p := ts.signupCompany(t, "Deposit Provider")
+	co1 := ts.signupCompany(t, "First Customer Co")
+	co2 := ts.signupCompany(t, "Second Customer Co")
+	c1, c2 := ts.connect(t, p, co1), ts.connect(t, p, co2)
+	ex := ts.folder(t, p, `{"name":"Exchange"}`)
+	ts.document(t, p, ex.ID, "provider-terms.pdf", "the provider's terms")
+	for _, s := range []string{
+		`{"customer_id":"` + c1.ID.String() + `","folder_id":"` + ex.ID.String() + `","permission":"edit"}`,
+		`{"customer_id":"` + c2.ID.String() + `","folder_id":"` + ex.ID.String() + `","permission":"view"}`,
+	} {
+		expectWritten(t, "share the exchange folder", ts.send(t, &p, "POST", "/api/v1/shares", s), 201)
+	}
+	// C1's portal user deposits a file and a folder.
+	u1 := ts.portalUser(t, p, c1.ID, "Uma One", "uma@first-customer.test")
+	portal := "/api/v1/portal/providers/" + p.CompanyID.String()
+	a := ts.upload(t, &u1, portal+"/documents", map[string]string{"folder_id": ex.ID.String()}, "c1-bank-statement.pdf", "C1's bank statement")
+	expectWritten(t, "C1 deposits", a, 201)
+	dep := decodeAs[documentResponse](t, a)
+	a = ts.send(t, &u1, "POST", portal+"/folders", `{"name":"C1 tax papers","parent_id":"`+ex.ID.String()+`"}`)
+	expectWritten(t, "C1 creates a folder", a, 201)
+
+	inEx := "?folder_id=" + ex.ID.String()
+	l := readOK[portalListing](t, ts, &u1, portal+"/documents"+inEx)
+	expectSees(t, "C1", l, []string{"C1 tax papers"}, []string{"c1-bank-statement.pdf", "provider-terms.pdf"})
+
+	// C2 (its company's admin, and a portal user of its own) sees none of it.
+	u2 := ts.portalUser(t, p, c2.ID, "Ole Two", "ole@second-customer.test")
+	for _, who := range []account{co2, u2} {
+		expectSees(t, "C2 in the folder", readOK[portalListing](t, ts, &who, portal+"/documents"+inEx), []string{}, []string{"provider-terms.pdf"})
+		flat := readOK[portalListing](t, ts, &who, portal+"/documents?flat=true")
+		expectSees(t, "C2 flat", flat, []string{}, []string{"provider-terms.pdf"})
+		before := countEvents(t, ts)
+		a := ts.read(t, &who, "/api/v1/portal/documents/"+dep.ID.String()+"/content")
+		expectNotFound(t, "C2 downloads C1's deposit", a, dep.ID)
+		if strings.Contains(a.body, "bank statement") {
+			t.Fatalf("C2's refusal carries C1's content: %s", a.body)
+		}
+		expectUnchanged(t, ts, "C2's download attempt", before)
+	}
+	// The provider's staff see C1's deposit.
+	if a := ts.read(t, &p, "/api/v1/documents/"+dep.ID.String()+"/content"); a.status != 200 || a.body != "C1's bank statement" {
+		t.Fatalf("the provider reads C1's deposit: %d %q", a.status, a.body)
+	}
+	// On purpose: the provider shares the deposit with C2, which then sees it.
+	expectWritten(t, "share C1's deposit with C2", ts.send(t, &p, "POST", "/api/v1/shares",
+		`{"customer_id":"`+c2.ID.String()+`","document_id":"`+dep.ID.String()+`","permission":"view"}`), 201)
+	if a := ts.read(t, &u2, "/api/v1/portal/documents/"+dep.ID.String()+"/content"); a.status != 200 || a.body != "C1's bank statement" {
+		t.Fatalf("C2 after the provider shared it on purpose: %d %q", a.status, a.body)
+	}
+}
