@@ -197,3 +197,74 @@ func TestExploitCustomerSeesAnotherCustomersDeposits(t *testing.T) {
 		t.Fatalf("C2 after the provider shared it on purpose: %d %q", a.status, a.body)
 	}
 }
+
+// Medium: "A member with no group access and no can_share added a visible version
+// to a document shared with a customer (the portal served it at once), then
+// deleted the document, which cancelled the customer's share." Both are refused
+// now, with nothing appended; so are the other changes of what that customer sees.
+// A member with write access to the customer's group may; auditors change nothing.
+func TestExploitMemberChangesWhatACustomerSees(t *testing.T) {
+	t.Parallel()
+	ts := newReadServer(t, nil)
+	p := ts.signupCompany(t, "Visible Provider")
+	co := ts.signupCompany(t, "Watched Customer")
+	c := ts.connect(t, p, co)
+	a := ts.send(t, &p, "POST", "/api/v1/groups", `{"name":"Watched"}`)
+	expectWritten(t, "group", a, 201)
+	g := decodeAs[groupResponse](t, a)
+	expectWritten(t, "assign", ts.send(t, &p, "PUT", "/api/v1/customers/"+c.ID.String()+"/group", `{"group_id":"`+g.ID.String()+`"}`), 200)
+	mallory := ts.invitedStaff(t, p, `{"name":"Mallory Member","email":"mallory@visible.test"}`)
+	writer := ts.invitedStaff(t, p, `{"name":"Wanda Writer","email":"wanda@visible.test"}`)
+	auditor := ts.invitedStaff(t, p, `{"name":"Audrey Auditor","email":"audrey@visible.test","auditor":true}`)
+	expectWritten(t, "writer access", ts.send(t, &p, "PUT", "/api/v1/groups/"+g.ID.String()+"/members/"+writer.UserID.String(), `{"access":"write"}`), 200)
+
+	shared := ts.folder(t, p, `{"name":"Shared with the customer"}`)
+	private := ts.folder(t, p, `{"name":"Internal"}`)
+	doc := ts.document(t, p, shared.ID, "price-list.pdf", "the real price list")
+	a = ts.send(t, &p, "POST", "/api/v1/shares", `{"customer_id":"`+c.ID.String()+`","document_id":"`+doc.ID.String()+`","permission":"view"}`)
+	expectWritten(t, "share the document", a, 201)
+	expectWritten(t, "share the folder", ts.send(t, &p, "POST", "/api/v1/shares",
+		`{"customer_id":"`+c.ID.String()+`","folder_id":"`+shared.ID.String()+`","permission":"view"}`), 201)
+	content := "/api/v1/portal/documents/" + doc.ID.String() + "/content"
+	if a := ts.read(t, &co, content); a.status != 200 || a.body != "the real price list" {
+		t.Fatalf("the customer reads the shared document: %d %q", a.status, a.body)
+	}
+
+	before := countEvents(t, ts)
+	expect(t, "Mallory adds a visible version", ts.upload(t, &mallory, "/api/v1/documents/"+doc.ID.String()+"/versions", nil, "price-list.pdf", "Mallory's prices"), 403, "forbidden")
+	expect(t, "Mallory hides version 1", ts.send(t, &mallory, "PUT", "/api/v1/documents/"+doc.ID.String()+"/versions/1/visibility", `{"visible":false}`), 403, "forbidden")
+	expect(t, "Mallory deletes the document", ts.send(t, &mallory, "DELETE", "/api/v1/documents/"+doc.ID.String(), ""), 403, "forbidden")
+	expect(t, "Mallory adds a document to the shared folder", ts.upload(t, &mallory, "/api/v1/documents", map[string]string{"folder_id": shared.ID.String()}, "fake.pdf", "fake"), 403, "forbidden")
+	expect(t, "Mallory creates a folder in the shared folder", ts.send(t, &mallory, "POST", "/api/v1/folders", `{"name":"Fake","parent_id":"`+shared.ID.String()+`"}`), 403, "forbidden")
+	expect(t, "Mallory creates a link", ts.send(t, &mallory, "POST", "/api/v1/documents/"+doc.ID.String()+"/links", `{}`), 403, "forbidden")
+	for _, auditorTries := range []answer{
+		ts.upload(t, &auditor, "/api/v1/documents", map[string]string{"folder_id": private.ID.String()}, "a.pdf", "a"),
+		ts.send(t, &auditor, "POST", "/api/v1/folders", `{"name":"Audit notes"}`),
+		ts.send(t, &auditor, "DELETE", "/api/v1/documents/"+doc.ID.String(), ""),
+	} {
+		expect(t, "the auditor writes to the library", auditorTries, 403, "forbidden")
+	}
+	expectUnchanged(t, ts, "refused changes", before)
+
+	// Read back: the customer still gets the real content and its shares are active.
+	if a := ts.read(t, &co, content); a.status != 200 || a.body != "the real price list" {
+		t.Fatalf("the customer's document after the attempts: %d %q", a.status, a.body)
+	}
+	for _, s := range readOK[page[shareItem]](t, ts, &p, "/api/v1/shares?customer_id="+c.ID.String()).Items {
+		if s.Status != "active" {
+			t.Fatalf("share %s is %s after the attempts", s.ID, s.Status)
+		}
+	}
+	before = countEvents(t, ts)
+
+	// What no customer is given stays open to members; the group's writer may
+	// change what the customer sees.
+	expectWritten(t, "Mallory uploads into an internal folder", ts.upload(t, &mallory, "/api/v1/documents", map[string]string{"folder_id": private.ID.String()}, "notes.pdf", "notes"), 201)
+	expectWritten(t, "the writer adds a version", ts.upload(t, &writer, "/api/v1/documents/"+doc.ID.String()+"/versions", nil, "price-list.pdf", "new prices"), 201)
+	if n := countEvents(t, ts); n == before {
+		t.Fatal("the allowed writes appended nothing")
+	}
+	if a := ts.read(t, &co, content); a.status != 200 || a.body != "new prices" {
+		t.Fatalf("the customer after the writer's version: %d %q", a.status, a.body)
+	}
+}
