@@ -19,10 +19,10 @@ func TestReaches(t *testing.T) {
 		return out
 	}
 	cases := []struct {
-		name   string
-		given  []domain.Event
-		doc    uuid.UUID
-		chain  []uuid.UUID
+		name  string
+		given []domain.Event
+		doc   uuid.UUID
+		chain []uuid.UUID
 		reach bool
 	}{
 		{"a document no share covers", world(), doc, []uuid.UUID{libSub, libRoot}, false},
