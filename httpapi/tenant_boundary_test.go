@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,9 +187,24 @@ func TestExploitCustomerSeesAnotherCustomersDeposits(t *testing.T) {
 		}
 		expectUnchanged(t, ts, "C2's download attempt", before)
 	}
-	// The provider's staff see C1's deposit.
-	if a := ts.read(t, &p, "/api/v1/documents/"+dep.ID.String()+"/content"); a.status != 200 || a.body != "C1's bank statement" {
-		t.Fatalf("the provider reads C1's deposit: %d %q", a.status, a.body)
+	// The provider's staff who may see C1 see its deposit; a member who may not
+	// see C1 does not, in the library either.
+	a = ts.send(t, &p, "POST", "/api/v1/groups", `{"name":"First customers"}`)
+	expectWritten(t, "group", a, 201)
+	g := decodeAs[groupResponse](t, a)
+	expectWritten(t, "assign C1", ts.send(t, &p, "PUT", "/api/v1/customers/"+c1.ID.String()+"/group", `{"group_id":"`+g.ID.String()+`"}`), 200)
+	reader := ts.invitedStaff(t, p, `{"name":"Rhea Reader","email":"rhea@deposit-provider.test"}`)
+	outsider := ts.invitedStaff(t, p, `{"name":"Nora None","email":"nora@deposit-provider.test"}`)
+	expectWritten(t, "reader access", ts.send(t, &p, "PUT", "/api/v1/groups/"+g.ID.String()+"/members/"+reader.UserID.String(), `{"access":"read"}`), 200)
+	for _, who := range []account{p, reader} {
+		if a := ts.read(t, &who, "/api/v1/documents/"+dep.ID.String()+"/content"); a.status != 200 || a.body != "C1's bank statement" {
+			t.Fatalf("the provider's staff read C1's deposit: %d %q", a.status, a.body)
+		}
+	}
+	expectNotFound(t, "a member outside C1's group reads C1's deposit", ts.read(t, &outsider, "/api/v1/documents/"+dep.ID.String()), dep.ID)
+	list := readOK[page[documentItem]](t, ts, &outsider, "/api/v1/documents?folder_id="+ex.ID.String())
+	if got := names(list.Items, func(d documentItem) string { return d.Name }); !slices.Equal(got, []string{"provider-terms.pdf"}) {
+		t.Fatalf("a member outside C1's group lists %v", got)
 	}
 	// On purpose: the provider shares the deposit with C2, which then sees it.
 	expectWritten(t, "share C1's deposit with C2", ts.send(t, &p, "POST", "/api/v1/shares",

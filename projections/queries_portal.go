@@ -249,8 +249,12 @@ const documentColumns = `d.id, d.provider_id, d.folder_id, d.name, d.workspace_c
 	c.group_id, d.removed, d.added_at, v.number, v.sha256, v.size, v.media_type, v.hidden, v.uploaded_by_customer_id,
 	v.added_at`
 
+// documentFrom joins the customer a document belongs to: the one whose workspace
+// holds it, else the one that deposited it (a customer's deposit outside its
+// workspace is that customer's, DESIGN.md v1.1); c.group_id decides which staff
+// see it.
 const documentFrom = `rm_portal.documents d
-	LEFT JOIN rm_portal.customers c ON c.id = d.workspace_customer_id
+	LEFT JOIN rm_portal.customers c ON c.id = coalesce(d.workspace_customer_id, d.uploaded_by_customer_id)
 	JOIN LATERAL (SELECT * FROM rm_portal.versions WHERE document_id = d.id ORDER BY number DESC LIMIT 1) v ON true`
 
 func scanDocument(row pgx.CollectableRow) (DocumentRow, error) {
@@ -299,7 +303,7 @@ func Documents(ctx context.Context, q eventstore.Querier, f DocumentFilter, afte
 	an, aid := nameAfter(after)
 	rows, err := q.Query(ctx, `SELECT `+documentColumns+` FROM `+documentFrom+`
 		WHERE d.provider_id = $1 AND NOT d.removed
-		  AND (d.workspace_customer_id IS NULL OR $2 OR c.group_id = ANY($3))
+		  AND (coalesce(d.workspace_customer_id, d.uploaded_by_customer_id) IS NULL OR $2 OR c.group_id = ANY($3))
 		  AND ($4::uuid IS NULL OR d.folder_id = $4) AND ($5::uuid IS NULL OR d.workspace_customer_id = $5)
 		  AND ($6 = '' OR strpos(lower(d.name), lower($6)) > 0)
 		  AND (lower(d.name), d.id) > (lower($7), $8)
