@@ -54,8 +54,8 @@ bench:
 faults:
 	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && DATABASE_URL="$$url" $(GO) run ./cmd/shfaults $(FAULTSFLAGS)
 
-# Tenant isolation at scale: 51 companies, every probe of every world's matrix as
-# every other world's admin and member (TestIsolationAtScale).
+# Tenant isolation at scale: 52 companies, every probe of every world's matrix as
+# every world's admin, member and portal users (TestIsolationAtScale).
 isolation:
 	@url="$${DATABASE_URL:-$$($(PGDEV) up --dir $(TEST_DB) --fast)}" && \
 	DATABASE_URL="$$url" SHAREHUB_ISOLATION_COMPANIES=50 $(GO) test -count=1 -timeout 20m -run '^TestIsolationAtScale$$' -v ./httpapi/

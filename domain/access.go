@@ -14,6 +14,10 @@ type Principal struct {
 	CanShare  bool
 	Auditor   bool
 	Active    bool
+	// Kind is staff (the zero value counts as staff) or portal; a portal principal
+	// belongs to PortalOf only, and CompanyID is then its customer's company.
+	Kind     UserKind
+	PortalOf PortalOf
 }
 
 // Action is something a staff user does with a provider's data.
@@ -70,8 +74,16 @@ func CustomerScope(providerID uuid.UUID, access AccessLevel) Scope {
 // provider's library outside workspaces is open to every member. Sharing (portal
 // shares and links) additionally needs the can_share flag. Staff, groups and
 // provider settings are for admins. Audit data is for admins and auditors; the
-// auditor flag grants nothing else.
+// auditor flag grants nothing else, and makes a member read-only: an auditor
+// member only views (an admin stays an admin).
+//
+// A portal principal is never staff: every action answers ErrNotFound, whatever
+// company the scope names (its own customer company's included). What it may do
+// is AuthorizePortal's business.
 func Authorize(p Principal, a Action, s Scope) error {
+	if p.Portal() {
+		return portalRefused(a)
+	}
 	if !p.Active || p.UserID == uuid.Nil || p.CompanyID != s.ProviderID {
 		return fmt.Errorf("%s: %w", a, ErrNotFound)
 	}
@@ -95,7 +107,7 @@ func Authorize(p Principal, a Action, s Scope) error {
 	switch a {
 	case ActionAddCustomer:
 		// The customer does not exist yet: there is nothing to hide.
-		if writes {
+		if writes && !p.Auditor {
 			return nil
 		}
 		return forbidden
@@ -108,7 +120,7 @@ func Authorize(p Principal, a Action, s Scope) error {
 		switch {
 		case !sees:
 			return fmt.Errorf("%s: %w", a, ErrNotFound)
-		case !writes, a == ActionShare && !p.CanShare:
+		case !writes, a == ActionShare && !p.CanShare, p.Auditor:
 			return forbidden
 		}
 		return nil
@@ -117,11 +129,13 @@ func Authorize(p Principal, a Action, s Scope) error {
 }
 
 // AuthorizePortal decides whether p may use c's portal at all: p must be an active
-// user of the customer company, and the customer must have accepted (an invited
-// customer's company does not exist yet). What p may do inside is the portal view's
-// business (see PortalView.MayUpload and friends).
+// staff user of the customer company, or an active portal user of exactly this
+// customer (its provider and its customer), and the customer must have accepted
+// (an invited customer's company does not exist yet). What p may do inside is the
+// portal view's business (see PortalView.MayUpload and friends).
 func AuthorizePortal(p Principal, c *Customer) error {
-	if !p.Active || !c.Exists() || p.CompanyID != c.CompanyID || c.Status == StatusInvited {
+	if !p.Active || !c.Exists() || p.CompanyID != c.CompanyID || c.Status == StatusInvited ||
+		p.Portal() && !p.portalMayUse(c) {
 		return fmt.Errorf("portal: %w", ErrNotFound)
 	}
 	return nil

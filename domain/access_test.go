@@ -30,6 +30,14 @@ func TestAuthorizeMatrix(t *testing.T) {
 		p      domain.Principal
 		access domain.AccessLevel // the principal's access to the customer's group
 	}
+	// portal is an active portal user of (providerID, customerID) whose customer's
+	// company is company, with every flag a staff user could have.
+	portal := func(company, providerID, customerID uuid.UUID) domain.Principal {
+		return domain.Principal{UserID: member, CompanyID: company, Role: domain.RoleAdmin, CanShare: true, Auditor: true, Active: true,
+			Kind: domain.UserKindPortal, PortalOf: domain.PortalOf{ProviderID: providerID, CustomerID: customerID}}
+	}
+	inactivePortal := portal(provider, rival, n(60))
+	inactivePortal.Active = false
 	inactiveAdmin := staff(domain.RoleAdmin, true, true)
 	inactiveAdmin.Active = false
 	otherAdmin := staff(domain.RoleAdmin, true, true)
@@ -45,6 +53,12 @@ func TestAuthorizeMatrix(t *testing.T) {
 		{"member with write and can_share", staff(domain.RoleMember, true, false), domain.AccessWrite},
 		{"auditor", staff(domain.RoleMember, false, true), domain.AccessNone},
 		{"auditor with write and can_share", staff(domain.RoleMember, true, true), domain.AccessWrite},
+		{"admin and auditor", staff(domain.RoleAdmin, true, true), domain.AccessNone},
+		// Portal users: never staff of any company, not even of their customer's
+		// company (the first), whatever flags or group access they were given.
+		{"portal user whose customer is this company", portal(provider, rival, n(60)), domain.AccessWrite},
+		{"portal user of this provider", portal(acmeCo, provider, cust), domain.AccessWrite},
+		{"inactive portal user", inactivePortal, domain.AccessWrite},
 	}
 	// want[actor][scope]: scopes are the library (no customer), a customer in a
 	// group (the actor has its access there), an ungrouped customer.
@@ -58,8 +72,13 @@ func TestAuthorizeMatrix(t *testing.T) {
 		"member with read and can_share":   {"NNFOOOFFFF", "OFFFOFFFFF", "NNFNNNFFFF"},
 		"member with write":                {"NNFFOOFFFF", "OOOFOOFFFF", "NNFNNNFFFF"},
 		"member with write and can_share":  {"NNFOOOFFFF", "OOOOOOFFFF", "NNFNNNFFFF"},
-		"auditor":                          {"NNFFOOFFFO", "NNFNNNFFFO", "NNFNNNFFFO"},
-		"auditor with write and can_share": {"NNFOOOFFFO", "OOOOOOFFFO", "NNFNNNFFFO"},
+		"auditor":                          {"NNFFOFFFFO", "NNFNNNFFFO", "NNFNNNFFFO"},
+		"auditor with write and can_share": {"NNFFOFFFFO", "OFFFOFFFFO", "NNFNNNFFFO"},
+		"admin and auditor":                {"OOOOOOOOOO", "OOOOOOOOOO", "OOOOOOOOOO"},
+
+		"portal user whose customer is this company": {"NNNNNNNNNN", "NNNNNNNNNN", "NNNNNNNNNN"},
+		"portal user of this provider":               {"NNNNNNNNNN", "NNNNNNNNNN", "NNNNNNNNNN"},
+		"inactive portal user":                       {"NNNNNNNNNN", "NNNNNNNNNN", "NNNNNNNNNN"},
 	}
 	for _, a := range actors {
 		scopes := [3]domain.Scope{

@@ -368,7 +368,8 @@ func (c *Customer) AssignGroup(g *Group, now time.Time) ([]Event, error) {
 	return []Event{CustomerAssignedToGroup{CustomerID: c.ID, ProviderID: c.ProviderID, GroupID: to, PreviousGroupID: c.GroupID, AssignedAt: now}}, nil
 }
 
-// InviteCustomerUser invites another portal user into the customer's company. The
+// InviteCustomerUser invites another portal user for the customer: a user of this
+// (provider, customer) pair only, not a member of the customer's company. The
 // customer stream records it too, so an invitation cannot slip in after a revoke.
 func InviteCustomerUser(c *Customer, in NewUser, invitedBy uuid.UUID, tokenHash string, expiresAt, now time.Time) ([]Change, error) {
 	if err := c.live(); err != nil {
@@ -377,7 +378,7 @@ func InviteCustomerUser(c *Customer, in NewUser, invitedBy uuid.UUID, tokenHash 
 	if c.Status == StatusInvited {
 		return nil, fmt.Errorf("customer has not accepted its invitation yet: %w", ErrConflict)
 	}
-	in.CompanyID, in.Role, in.CanShare, in.Auditor = c.CompanyID, RoleMember, false, false
+	in.CompanyID, in.CustomerID, in.Role, in.CanShare, in.Auditor = c.CompanyID, c.ID, RoleMember, false, false
 	user, err := (&User{}).Invite(in, c.ProviderID, invitedBy, tokenHash, expiresAt, now)
 	if err != nil {
 		return nil, err

@@ -374,11 +374,11 @@ func TestInviteCustomerUser(t *testing.T) {
 	}
 	run(t, []tc{
 		{
-			name:  "invite another portal user into the customer company",
+			name:  "invite a portal user of this provider for this customer (not a member of its company)",
 			given: connected(),
 			do:    invite(cust, "carl@acme.test"),
 			then: evs(
-				domain.UserInvited{UserID: newUsr, CompanyID: acmeCo, ProviderID: provider, Personal: domain.PersonalData{Name: "Carl", Email: "carl@acme.test"},
+				domain.UserInvited{UserID: newUsr, CompanyID: acmeCo, Kind: domain.UserKindPortal, ProviderID: provider, CustomerID: cust, Personal: domain.PersonalData{Name: "Carl", Email: "carl@acme.test"},
 					Role: domain.RoleMember, InvitedBy: admin, TokenHash: "uh", ExpiresAt: week, InvitedAt: at(1)},
 				domain.CustomerUserInvited{CustomerID: cust, ProviderID: provider, UserID: newUsr, InvitedAt: at(1)},
 			),

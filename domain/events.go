@@ -68,12 +68,17 @@ type UserRegistered struct {
 	RegisteredAt time.Time    `json:"registered_at"`
 }
 
-// UserInvited: a user was invited into a company, by its own staff or, for a
-// customer's portal users, by a provider (ProviderID set).
+// UserInvited: a user was invited into a company by its own staff (Kind staff), or
+// a provider invited a portal user for one of its customers (Kind portal, with
+// ProviderID and CustomerID; CompanyID is then the customer's company, and the
+// user is not a member of it). Schema v2 added kind and customer_id (see
+// upcastUserInvitedV1).
 type UserInvited struct {
 	UserID     uuid.UUID    `json:"user_id"`
 	CompanyID  uuid.UUID    `json:"company_id"`
+	Kind       UserKind     `json:"kind"`
 	ProviderID uuid.UUID    `json:"provider_id,omitzero"`
+	CustomerID uuid.UUID    `json:"customer_id,omitzero"`
 	Personal   PersonalData `json:"personal"`
 	Role       Role         `json:"role"`
 	CanShare   bool         `json:"can_share"`
@@ -518,7 +523,7 @@ func (e LinkPasswordRejected) Stream() string { return LinkStream(e.LinkID) }
 func init() {
 	for _, e := range []Event{
 		CompanyRegistered{}, PortalDefaultsChanged{}, ProviderCustomerAdded{}, ProviderCustomerRemoved{},
-		UserRegistered{}, UserInvited{}, UserActivated{}, UserRoleChanged{},
+		UserRegistered{}, UserActivated{}, UserRoleChanged{},
 		CustomerGroupCreated{}, GroupAccessGranted{}, GroupAccessRevoked{},
 		CustomerConnected{}, CustomerInvited{}, CustomerInvitationAccepted{}, CustomerAssignedToGroup{},
 		SharingPaused{}, SharingResumed{},
@@ -534,4 +539,5 @@ func init() {
 	}
 	registerLinkCreated()
 	registerLifecycleEvents()
+	registerUserInvited()
 }

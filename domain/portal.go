@@ -65,6 +65,11 @@ type PortalInput struct {
 // an active share covers the document or a folder above it. Shares granted while
 // paused count as soon as the customer is active again. The permission is the
 // highest of the covering shares; master access gives edit inside the workspace.
+//
+// Deposits are private (DESIGN.md v1.1): what another customer uploaded, or a
+// folder another customer created (and so what lies in it), is visible only
+// through a share of that very document or folder, which the provider grants on
+// purpose; a share of a folder above it does not reach it.
 func ComputePortalView(in PortalInput) PortalView {
 	c := in.Customer
 	v := PortalView{CustomerID: c.ID, ProviderID: c.ProviderID}
@@ -98,7 +103,9 @@ func ComputePortalView(in PortalInput) PortalView {
 		if c.MasterAccess && f.WorkspaceCustomerID == c.ID {
 			p = PermissionEdit
 		}
-		if f.ParentID != uuid.Nil {
+		// Another customer's deposit (a folder it created) is reached only by a
+		// share of that folder itself: sharing a folder above it is not sharing it.
+		if f.ParentID != uuid.Nil && !depositOfAnother(f.CreatedByCustomerID, c.ID) {
 			p = maxPermission(p, folderPerm(f.ParentID))
 		}
 		memo[id] = p
@@ -124,7 +131,10 @@ func ComputePortalView(in PortalInput) PortalView {
 		if !d.Exists() || d.Removed || d.ProviderID != c.ProviderID {
 			continue
 		}
-		p := maxPermission(direct[id], folderPerm(d.FolderID))
+		p := direct[id]
+		if !depositOfAnother(d.UploadedByCustomerID, c.ID) {
+			p = maxPermission(p, folderPerm(d.FolderID))
+		}
 		ver, ok := d.NewestVisible()
 		if p == PermissionNone || !ok {
 			continue
@@ -204,3 +214,7 @@ func (v PortalView) MayRemove(id uuid.UUID) error {
 	}
 	return nil
 }
+
+// depositOfAnother reports whether an item created or uploaded by customer by
+// (uuid.Nil: by the provider's staff) is another customer's deposit for viewer.
+func depositOfAnother(by, viewer uuid.UUID) bool { return by != uuid.Nil && by != viewer }

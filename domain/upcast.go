@@ -3,6 +3,8 @@ package domain
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/google/uuid"
 )
 
 // Token hash algorithms (LinkCreated.TokenHashAlg).
@@ -26,6 +28,37 @@ func upcastLinkCreatedV1(payload []byte) ([]byte, error) {
 	}
 	if _, ok := fields["token_hash_alg"]; !ok {
 		fields["token_hash_alg"] = json.RawMessage(`"` + TokenHashSHA256 + `"`)
+	}
+	return json.Marshal(fields)
+}
+
+// registerUserInvited registers UserInvited at schema v2. v1 had no kind: a v1
+// invitation with a provider_id was a provider inviting a user "for a customer",
+// which v1 recorded as a member of the customer's company. v1.1 makes such users
+// portal users of that provider only, so the upcaster says so (kind portal); every
+// other v1 invitation came from the company's own admins (kind staff). v1 did not
+// record the customer: the customer's own stream has it (CustomerUserInvited, in
+// the same batch), and until a user's stream says otherwise the user is bound to
+// the provider's customer for the user's company (User.PortalOf).
+func registerUserInvited() {
+	RegisterEvent(UserInvited{}, 2)
+	RegisterUpcaster(UserInvited{}.EventType(), 1, upcastUserInvitedV1)
+}
+
+func upcastUserInvitedV1(payload []byte) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &fields); err != nil {
+		return nil, fmt.Errorf("UserInvited v1: %w", err)
+	}
+	if fields == nil {
+		return nil, fmt.Errorf("UserInvited v1: payload is not an object")
+	}
+	if _, ok := fields["kind"]; !ok {
+		kind := UserKindStaff
+		if p, ok := fields["provider_id"]; ok && string(p) != "null" && string(p) != `"`+uuid.Nil.String()+`"` {
+			kind = UserKindPortal
+		}
+		fields["kind"] = json.RawMessage(`"` + string(kind) + `"`)
 	}
 	return json.Marshal(fields)
 }

@@ -8,9 +8,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// User is a person in one company. Staff are the users of a provider; portal users
-// are the users of a customer company (the same aggregate: which side a user is on
-// depends only on whose data they touch).
+// User is a person. A staff user belongs to one company (CompanyID) and acts for
+// it; a portal user (Kind portal) belongs to one provider's customer (PortalOf)
+// and only ever sees that provider's portal: CompanyID is then the customer's
+// company, of which it is not a member.
 type User struct {
 	base
 	ID        uuid.UUID
@@ -20,6 +21,8 @@ type User struct {
 	CanShare  bool
 	Auditor   bool
 	Active    bool
+	Kind      UserKind
+	PortalOf  PortalOf
 	// The invitation, if the user was invited.
 	TokenHash string
 	ExpiresAt time.Time
@@ -34,6 +37,9 @@ type NewUser struct {
 	Role      Role
 	CanShare  bool
 	Auditor   bool
+	// CustomerID is set for a portal user: the customer it is invited for (the
+	// provider is the one passed to Invite).
+	CustomerID uuid.UUID
 }
 
 // Replay applies the aggregate's stored events in order.
@@ -47,9 +53,14 @@ func (u *User) apply(e Event) {
 	case UserRegistered:
 		u.ID, u.CompanyID, u.Personal = e.UserID, e.CompanyID, e.Personal
 		u.Role, u.CanShare, u.Auditor, u.Active = e.Role, e.CanShare, e.Auditor, true
+		u.Kind = UserKindStaff
 	case UserInvited:
 		u.ID, u.CompanyID, u.Personal = e.UserID, e.CompanyID, e.Personal
 		u.Role, u.CanShare, u.Auditor = e.Role, e.CanShare, e.Auditor
+		u.Kind = e.Kind
+		if u.Kind == UserKindPortal {
+			u.PortalOf = PortalOf{ProviderID: e.ProviderID, CustomerID: e.CustomerID}
+		}
 		u.TokenHash, u.ExpiresAt = e.TokenHash, e.ExpiresAt
 	case UserActivated:
 		// The token hash stays: a second use of the same token is told "used", not
@@ -103,8 +114,17 @@ func (u *User) Invite(n NewUser, providerID, invitedBy uuid.UUID, tokenHash stri
 	if err := validExpiry("expires_at", expiresAt, now); err != nil {
 		return nil, err
 	}
+	kind := UserKindStaff
+	if providerID != uuid.Nil {
+		kind = UserKindPortal
+		if n.CustomerID == uuid.Nil {
+			return nil, invalid("customer_id", "a portal user belongs to one customer")
+		}
+		// A portal user is never more than a viewer of one portal.
+		n.Role, n.CanShare, n.Auditor = RoleMember, false, false
+	}
 	return []Event{UserInvited{
-		UserID: n.ID, CompanyID: n.CompanyID, ProviderID: providerID,
+		UserID: n.ID, CompanyID: n.CompanyID, Kind: kind, ProviderID: providerID, CustomerID: n.CustomerID,
 		Personal: PersonalData{Name: n.Name, Email: n.Email},
 		Role:     n.Role, CanShare: n.CanShare, Auditor: n.Auditor,
 		InvitedBy: invitedBy, TokenHash: tokenHash, ExpiresAt: expiresAt, InvitedAt: now,
@@ -145,6 +165,11 @@ func (u *User) ChangeRole(role Role, canShare, auditor bool, by uuid.UUID, now t
 	if by == u.ID && u.Role == RoleAdmin && role != RoleAdmin {
 		return nil, fmt.Errorf("an admin cannot demote themselves: %w", ErrConflict)
 	}
+	if u.Kind == UserKindPortal {
+		// Portal users have no role in any company (and no staff route reaches
+		// them; this keeps a future one honest).
+		return nil, fmt.Errorf("user: %w", ErrNotFound)
+	}
 	if u.Role == role && u.CanShare == canShare && u.Auditor == auditor {
 		return nil, nil
 	}
@@ -156,7 +181,15 @@ func (u *User) Principal() Principal {
 	if !u.Exists() {
 		return Principal{}
 	}
-	return Principal{UserID: u.ID, CompanyID: u.CompanyID, Role: u.Role, CanShare: u.CanShare, Auditor: u.Auditor, Active: u.Active}
+	p := Principal{UserID: u.ID, CompanyID: u.CompanyID, Role: u.Role, CanShare: u.CanShare, Auditor: u.Auditor, Active: u.Active,
+		Kind: u.Kind, PortalOf: u.PortalOf}
+	if p.Kind == "" {
+		p.Kind = UserKindStaff
+	}
+	if p.Portal() {
+		p.Role, p.CanShare, p.Auditor = RoleMember, false, false
+	}
+	return p
 }
 
 // sameHash compares two token hashes in constant time.

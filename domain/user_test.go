@@ -12,7 +12,7 @@ func TestUser(t *testing.T) {
 	week := t0.Add(7 * 24 * time.Hour)
 	newMember := domain.NewUser{ID: member, CompanyID: provider, Name: "Max", Email: " Max@Provider.TEST ", Role: domain.RoleMember, CanShare: true}
 	invited := evs(domain.UserInvited{
-		UserID: member, CompanyID: provider, Personal: domain.PersonalData{Name: "Max", Email: "max@provider.test"},
+		UserID: member, CompanyID: provider, Kind: domain.UserKindStaff, Personal: domain.PersonalData{Name: "Max", Email: "max@provider.test"},
 		Role: domain.RoleMember, CanShare: true, InvitedBy: admin, TokenHash: "h1", ExpiresAt: week, InvitedAt: t0,
 	})
 	activated := evs(domain.UserActivated{UserID: member, CompanyID: provider, Personal: domain.PersonalData{Name: "Max", Email: "max@provider.test"}, ActivatedAt: at(1)})
@@ -65,6 +65,36 @@ func TestUser(t *testing.T) {
 				return s.User(member).Invite(newMember, [16]byte{}, admin, "h1", week, t0)
 			},
 			then: invited,
+		},
+		{
+			name: "a provider's invitation makes a portal user of one customer, never more than a viewer",
+			when: func(s *domain.State) ([]domain.Event, error) {
+				u := newMember
+				u.CompanyID, u.CustomerID, u.Role, u.Auditor = acmeCo, cust, domain.RoleAdmin, true
+				return s.User(member).Invite(u, provider, admin, "h1", week, t0)
+			},
+			then: evs(domain.UserInvited{
+				UserID: member, CompanyID: acmeCo, Kind: domain.UserKindPortal, ProviderID: provider, CustomerID: cust,
+				Personal: domain.PersonalData{Name: "Max", Email: "max@provider.test"},
+				Role:     domain.RoleMember, InvitedBy: admin, TokenHash: "h1", ExpiresAt: week, InvitedAt: t0,
+			}),
+		},
+		{
+			name: "a provider's invitation without a customer",
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(member).Invite(newMember, provider, admin, "h1", week, t0)
+			},
+			wantErr: domain.ErrValidation,
+		},
+		{
+			name: "a portal user has no role to change",
+			given: evs(domain.UserInvited{UserID: member, CompanyID: acmeCo, Kind: domain.UserKindPortal, ProviderID: provider, CustomerID: cust,
+				Personal: domain.PersonalData{Name: "Max", Email: "max@acme.test"}, Role: domain.RoleMember, InvitedBy: admin,
+				TokenHash: "h1", ExpiresAt: week, InvitedAt: t0}),
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(member).ChangeRole(domain.RoleAdmin, true, false, n(77), at(1))
+			},
+			wantErr: domain.ErrNotFound,
 		},
 		{
 			name: "invite with an expiry in the past",

@@ -35,6 +35,9 @@ func (s *Server) auditor(r *http.Request) (uuid.UUID, error) {
 			return uuid.Nil, err
 		}
 	}
+	if p.Portal {
+		return uuid.Nil, fmt.Errorf("portal user: %w", domain.ErrNotFound)
+	}
 	if p.Role != string(domain.RoleAdmin) && !p.Auditor {
 		return uuid.Nil, problem.Forbidden("the audit trail is for the company's admins and auditors")
 	}

@@ -44,6 +44,7 @@ func NewPrincipalResolver(pool *pgxpool.Pool) auth.PrincipalResolver {
 			return p, fmt.Errorf("user %s changed company: %w", p.UserID, auth.ErrInvalidSession)
 		}
 		p.Role, p.CanShare, p.Auditor = string(u.Role), u.CanShare, u.Auditor
+		p.Portal = u.Kind == domain.UserKindPortal
 		return p, nil
 	}
 }
@@ -55,7 +56,13 @@ func (s *Server) viewer(r *http.Request) (projections.Viewer, error) {
 	if !ok {
 		return projections.Viewer{}, problem.Unauthenticated("sign in: this call needs `Authorization: Bearer <token>`", false)
 	}
-	return projections.LoadViewer(r.Context(), s.pool, p.UserID, p.CompanyID)
+	v, err := projections.LoadViewer(r.Context(), s.pool, p.UserID, p.CompanyID)
+	if err == nil && v.Portal() && !portalRoute(listScope(r)) {
+		// portalBoundary's rule, for a session resolved before the read model knew
+		// the user was a portal user.
+		return projections.Viewer{}, fmt.Errorf("portal user: %w", domain.ErrNotFound)
+	}
+	return v, err
 }
 
 // listScope names a list for its cursors: the route pattern.

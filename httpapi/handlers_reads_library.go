@@ -134,7 +134,11 @@ func (s *Server) visibleDocument(r *http.Request, v projections.Viewer, withRemo
 	if err != nil {
 		return projections.DocumentRow{}, err
 	}
-	scope := libraryScope(v, d.ProviderID, d.WorkspaceCustomerID, d.CustomerGroupID)
+	owner := d.WorkspaceCustomerID
+	if owner == nil {
+		owner = d.UploadedByCustomerID // a customer's deposit is that customer's
+	}
+	scope := libraryScope(v, d.ProviderID, owner, d.CustomerGroupID)
 	if err := domain.Authorize(v.Principal, domain.ActionViewLibrary, scope); err != nil {
 		return projections.DocumentRow{}, err
 	}

@@ -150,7 +150,13 @@ func (s *Server) portalProviders(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var rows []projections.PortalProvider
-	if v.Active {
+	switch {
+	case v.Active && v.Portal():
+		// A portal user sees its own provider only.
+		if rows, err = projections.PortalProvidersOf(r.Context(), s.pool, v.CompanyID, v.PortalOf, after, page.Limit+1); err != nil {
+			return err
+		}
+	case v.Active:
 		if rows, err = projections.PortalProviders(r.Context(), s.pool, v.CompanyID, after, page.Limit+1); err != nil {
 			return err
 		}

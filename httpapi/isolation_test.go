@@ -39,6 +39,13 @@ type isoWorld struct {
 	bFolder folderResponse
 	bDoc    documentResponse
 
+	// Portal users (issue 11): of A for C (the same customer as the matrix's
+	// target), of A for another customer D, and of B for C (the same company,
+	// another provider's customer).
+	d                       account
+	dCust                   customerResponse
+	pSame, pOther, pForeign account
+
 	// secrets are A's ids, names and tokens, by description: no answer to B may
 	// carry one (unless the probe says it may).
 	secrets map[string]string
@@ -143,6 +150,13 @@ func newIsoWorldTagged(t *testing.T, ts *testServer, tag string) *isoWorld {
 		`{"group_id":"`+w.bGroup.ID.String()+`"}`), 200)
 	w.bFolder = ts.folder(t, w.b, `{"name":"`+n("Bravo Folder")+`"}`)
 	w.bDoc = ts.document(t, w.b, w.bFolder.ID, "bravo.txt", "bravo's own")
+
+	// Portal users.
+	w.d = ts.signupCompany(t, n("Delta Other Customer"))
+	w.dCust = ts.connect(t, w.a, w.d)
+	w.pSame = ts.portalUser(t, w.a, w.cust.ID, n("Petra Same"), m("petra", "charlie-client.test"))
+	w.pOther = ts.portalUser(t, w.a, w.dCust.ID, n("Otto Other"), m("otto", "delta-other.test"))
+	w.pForeign = ts.portalUser(t, w.b, w.bCust.ID, n("Fritz Foreign"), m("fritz", "charlie-client.test"))
 
 	w.secrets = map[string]string{
 		"A company id":              w.a.CompanyID.String(),
@@ -464,8 +478,84 @@ var isolationExempt = map[string]string{
 	"POST /api/v1/signup":             "creates a new company; takes no id",
 	"DELETE /api/v1/sessions/current": "ends the caller's own session; takes no id",
 	"PUT /api/v1/settings/portal":     "sets the caller's own company default; takes no id",
+	"GET /api/v1/me":                  "the caller's own account; takes no id",
 	"POST /api/v1/groups":             "creates a group in the caller's company; takes no id",
 	"POST /api/v1/staff/invitations":  "invites into the caller's company; takes no id (A's staff email: TestIsolationPublicTokens)",
+}
+
+// isoPortalExempt are the exempt routes (no id) that a portal user may not use,
+// with a body each: they must answer 404 like every provider-side route.
+var isoPortalExempt = map[string]string{
+	"PUT /api/v1/settings/portal":    `{"documents_enabled_default":false}`,
+	"POST /api/v1/groups":            `{"name":"Moles"}`,
+	"POST /api/v1/staff/invitations": `{"name":"Mole","email":"mole@portal-mole.test","admin":true}`,
+}
+
+// isoCaller is one caller of the matrix with what it may get. allowed nil: any
+// answer but a 5xx (A's portal user of C reading A's portal: it is C).
+type isoCaller struct {
+	name    string
+	who     *account
+	allowed []int
+	mayShow []string
+}
+
+// portalCallers are the world's portal users, none of which is C's user of A's
+// portal except the last.
+func (w *isoWorld) portalCallers() []isoCaller {
+	return []isoCaller{
+		{name: "A's portal user of another customer (D)", who: &w.pOther},
+		{name: "B's portal user of C", who: &w.pForeign},
+		{name: "A's portal user of C", who: &w.pSame},
+	}
+}
+
+// isoPublicRoutes take no session (the bearer is ignored).
+var isoPublicRoutes = []string{"POST /api/v1/sessions", "POST /api/v1/invitations/{token}/accept", "POST /api/v1/register",
+	"GET /l/{token}", "GET /l/{token}/content"}
+
+// isoCallers are the callers of one probe: B's admin and member, and the portal
+// users. A portal user is refused every provider-side route exactly like an
+// unknown id (404); on portal routes, D's user sees its own (empty) view of A and
+// 404 for C's items, B's user of C sees nothing of A's portal, and A's user of C
+// is C.
+func (w *isoWorld) isoCallers(route string, p isoProbe) []isoCaller {
+	or := func(statuses, def []int) []int {
+		if statuses == nil {
+			return def
+		}
+		return statuses
+	}
+	out := []isoCaller{
+		{name: "B's admin", who: &w.b, allowed: or(p.admin, isoNotFound)},
+		{name: "B's member", who: &w.bMember, allowed: or(p.member, isoNotFoundOr)},
+	}
+	if slices.Contains(isoPublicRoutes, route) {
+		// The bearer is ignored; B's calls cover them (and more guesses of A's
+		// staff password would only get the address throttled).
+		return out
+	}
+	for _, c := range w.portalCallers() {
+		switch {
+		case !strings.Contains(route, " /api/v1/portal/"):
+			c.allowed = isoNotFound
+		case c.who == &w.pSame:
+			// C's own portal: its reads are checked by the controls; its writes
+			// would change what the matrix probes.
+			if !strings.HasPrefix(route, "GET ") {
+				continue
+			}
+		default:
+			// Their own providers' lists answer; A's items are 404. D is A's
+			// customer too: its portal of A answers (empty), and names A.
+			c.allowed = []int{200, 404}
+			if c.who == &w.pOther {
+				c.mayShow = []string{"A company id", "A company name"}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // ghost is the probe with every id of A replaced by an id nobody has (the same
@@ -547,7 +637,10 @@ func (w *isoWorld) leaks(a answer, allowed []string) []string {
 
 // TestIsolationMatrix calls every route of the router as another company's admin
 // and member with A's ids: 404 (or 403 for rights the caller lacks, or the
-// caller's own empty lists), nothing of A in the answer, nothing appended.
+// caller's own empty lists), nothing of A in the answer, nothing appended. It
+// calls them as portal users too (isoCallers): of another customer of A, of B for
+// the same company C, and of A for C, which is refused every provider-side route
+// exactly like an unknown id and uses A's portal as C does.
 func TestIsolationMatrix(t *testing.T) {
 	t.Parallel()
 	ts := newReadServer(t, nil)
@@ -592,27 +685,25 @@ func TestIsolationMatrix(t *testing.T) {
 				t.Errorf("%s: %s %s does not reach the route (got %q)", what, method, u.Path, rctx.RoutePattern())
 				continue
 			}
-			for _, caller := range []struct {
-				name    string
-				who     *account
-				allowed []int
-			}{{"B's admin", &w.b, p.admin}, {"B's member", &w.bMember, p.member}} {
+			for _, caller := range w.isoCallers(route, p) {
 				allowed := caller.allowed
-				if allowed == nil {
-					allowed = isoNotFound
-					if caller.who == &w.bMember {
-						allowed = isoNotFoundOr
-					}
-				}
 				before := countEvents(t, ts)
 				a := ts.isoCall(t, caller.who, method, p, pos)
-				if !slices.Contains(allowed, a.status) {
-					t.Errorf("%s as %s: status %d, want one of %v: %s", what, caller.name, a.status, allowed, a.body)
-				}
 				if a.status >= 400 && a.header.Get("Content-Type") != "application/problem+json" {
 					t.Errorf("%s as %s: %d without a problem: %q", what, caller.name, a.status, a.header.Get("Content-Type"))
 				}
-				if leaked := w.leaks(a, p.mayShow); len(leaked) > 0 {
+				if allowed == nil {
+					// A portal user of the same customer on a portal route: it is the
+					// customer, its answers are the portal's business.
+					if a.status >= 500 {
+						t.Errorf("%s as %s: %d %s", what, caller.name, a.status, a.body)
+					}
+					continue
+				}
+				if !slices.Contains(allowed, a.status) {
+					t.Errorf("%s as %s: status %d, want one of %v: %s", what, caller.name, a.status, allowed, a.body)
+				}
+				if leaked := w.leaks(a, append(slices.Clone(p.mayShow), caller.mayShow...)); len(leaked) > 0 {
 					t.Errorf("%s as %s: the answer (%d) carries %s:\n%v\n%s", what, caller.name, a.status, strings.Join(leaked, ", "), a.header, a.body)
 				}
 				if n := countEvents(t, ts); n != before {
@@ -637,6 +728,12 @@ func TestIsolationMatrix(t *testing.T) {
 					if a := ts.isoCall(t, p.control, method, p, pos); a.status != 200 {
 						t.Errorf("%s: A's side gets %d, not 200: the probe's ids or path are wrong: %s", what, a.status, a.body)
 					}
+					// What C's company sees in A's portal, A's portal user of C sees.
+					if *p.control == w.c {
+						if a := ts.isoCall(t, &w.pSame, method, p, pos); a.status != 200 {
+							t.Errorf("%s: A's portal user of C gets %d, not 200: %s", what, a.status, a.body)
+						}
+					}
 				})
 			}
 		}
@@ -644,6 +741,18 @@ func TestIsolationMatrix(t *testing.T) {
 	for route := range table {
 		if !slices.Contains(routes, route) {
 			t.Logf("isolation matrix: %s is not served (yet)", route)
+		}
+	}
+	// Routes without an id are still refused to portal users, with no effect.
+	for route, body := range isoPortalExempt {
+		method, path, _ := strings.Cut(route, " ")
+		for _, caller := range w.portalCallers() {
+			before := countEvents(t, ts)
+			a := ts.isoCall(t, caller.who, method, isoReq("no id", path, body), pos)
+			if a.status != 404 || a.code() != "not_found" {
+				t.Errorf("%s as %s: %d %s, want 404 not_found", route, caller.name, a.status, a.body)
+			}
+			expectUnchanged(t, ts, route+" as "+caller.name, before)
 		}
 	}
 	// Controls last: a portal download as C appends (DocumentDownloaded).

@@ -15,19 +15,6 @@ import (
 // Issue 11: a customer company's admin leaves a provider; links to a customer's
 // workspace end with the customer and are suspended while it is paused.
 
-// portalUser is a user the provider invited for customer c, signed in.
-func (ts *testServer) portalUser(t *testing.T, provider account, c customerResponse, email string) account {
-	t.Helper()
-	a := ts.send(t, &provider, "POST", "/api/v1/customers/"+c.ID.String()+"/users/invitations", `{"name":"Pat Portal","email":"`+email+`"}`)
-	expectWritten(t, "invite portal user", a, 201)
-	inv := decodeAs[userInvitationResponse](t, a)
-	token := inv.InvitationURL[strings.LastIndex(inv.InvitationURL, "/")+1:]
-	a = ts.send(t, nil, "POST", "/api/v1/invitations/"+token+"/accept", `{"password":"correct horse battery"}`)
-	expectWritten(t, "accept portal user invitation", a, 201)
-	acc := decodeAs[acceptInvitationResponse](t, a)
-	return account{CompanyID: acc.CompanyID, UserID: acc.UserID, Token: acc.Token}
-}
-
 // historyOf is a document's share history, as its provider reads it.
 func (ts *testServer) historyOf(t *testing.T, provider account, doc uuid.UUID) map[uuid.UUID]historyItem {
 	t.Helper()
@@ -64,7 +51,7 @@ func TestLeaveProvider(t *testing.T) {
 	outsider := ts.signupCompany(t, "Outsider Inc")
 	c := ts.connect(t, provider, boss)
 	member := ts.invitedStaff(t, boss, `{"name":"Mia Member","email":"mia@customer.test","can_share":true,"auditor":true}`)
-	pat := ts.portalUser(t, provider, c, "pat@customer.test")
+	pat := ts.portalUser(t, provider, c.ID, "Pat Portal", "pat@customer.test")
 
 	library := ts.folder(t, provider, `{"name":"Manuals"}`)
 	manual := ts.document(t, provider, library.ID, "manual.pdf", "%PDF-1.4 the manual")

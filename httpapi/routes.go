@@ -18,7 +18,8 @@ import (
 // to the idempotency hash, logs and metrics):
 //   - operations: no auth, no timeout;
 //   - public API: request timeout, Idempotency-Key;
-//   - authenticated API: request timeout, bearer session, Idempotency-Key;
+//   - authenticated API: request timeout, bearer session, the portal users'
+//     boundary (handlers_me.go), Idempotency-Key;
 //   - link answers (/l/...): link security headers (no-store, no-referrer, noindex);
 //     file transfers take no request timeout (the server's timeouts bound them).
 //
@@ -41,7 +42,7 @@ func (s *Server) routes(r chi.Router) {
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.timeout, auth.Require(s.sessions, s.resolve), s.idem.Middleware)
+		r.Use(s.timeout, auth.Require(s.sessions, s.resolve), portalBoundary, s.idem.Middleware)
 		r.Delete("/api/v1/sessions/current", s.handle(s.deleteSession))
 
 		// Provider side: customers, settings, groups, staff.
@@ -79,6 +80,7 @@ func (s *Server) routes(r chi.Router) {
 		// Reads of the read models (handlers_reads_*.go), with X-Min-Position.
 		r.Group(func(r chi.Router) {
 			r.Use(s.fresh.Reads(readGroups...))
+			r.Get("/api/v1/me", s.handle(s.me))
 			r.Get("/api/v1/directory", s.handle(s.directory))
 			r.Get("/api/v1/customers", s.handle(s.listCustomers))
 			r.Get("/api/v1/customers/{id}", s.handle(s.getCustomer))
@@ -98,7 +100,7 @@ func (s *Server) routes(r chi.Router) {
 	// Downloads: authenticated reads without the JSON request timeout (the server's
 	// write timeout bounds a slow download).
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(s.sessions, s.resolve), s.fresh.Reads(readGroups...))
+		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.fresh.Reads(readGroups...))
 		r.Get("/api/v1/documents/{id}/content", s.handle(s.documentContent))
 		r.Get("/api/v1/portal/documents/{id}/content", s.handle(s.portalContent))
 	})
@@ -106,7 +108,7 @@ func (s *Server) routes(r chi.Router) {
 	// Uploads: authenticated and idempotent, but without the JSON request timeout
 	// (the server's read timeout bounds a slow upload).
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(s.sessions, s.resolve), s.idem.Middleware)
+		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.idem.Middleware)
 		r.Post("/api/v1/documents", s.handle(s.addDocument))
 		r.Post("/api/v1/documents/{id}/versions", s.handle(s.addVersion))
 		r.Post("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalUpload))
@@ -116,7 +118,7 @@ func (s *Server) routes(r chi.Router) {
 	// request timeout: an export streams for as long as the log is, and a replay
 	// or a verification reads a whole tenant.
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(s.sessions, s.resolve), s.fresh.Reads("accounts"))
+		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.fresh.Reads("accounts"))
 		r.Get("/api/v1/audit/events", s.handle(s.auditEvents))
 		r.Get("/api/v1/audit/verify", s.handle(s.auditVerify))
 		r.Get("/api/v1/audit/customers/{id}/portal-view", s.handle(s.auditPortalView))

@@ -35,7 +35,12 @@ CREATE TABLE users (
     invited_by   uuid,
     invited_at   timestamptz,
     activated_at timestamptz,
-    version      bigint NOT NULL
+    version      bigint NOT NULL,
+    -- staff of company_id, or a portal user of (portal_provider_id,
+    -- portal_customer_id) whose company_id is the customer's company.
+    kind               text NOT NULL DEFAULT 'staff',
+    portal_provider_id uuid,
+    portal_customer_id uuid
 );
 CREATE INDEX users_company ON users (company_id, lower(name), id);
 
@@ -76,17 +81,31 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 			e.UserID, e.CompanyID, e.Personal.Name, e.Personal.Email, string(e.Role), e.CanShare, e.Auditor,
 			e.RegisteredAt, v)
 	case domain.UserInvited:
+		kind := e.Kind
+		if kind == "" {
+			kind = domain.UserKindStaff
+		}
+		var provider, customer any
+		if kind == domain.UserKindPortal {
+			provider, customer = id(e.ProviderID), id(e.CustomerID)
+		}
 		q.Exec(`INSERT INTO {users} (id, company_id, name, email, role, can_share, auditor, status, invited_by,
-				invited_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'invited', $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+				invited_at, version, kind, portal_provider_id, portal_customer_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'invited', $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Name, e.Personal.Email, string(e.Role), e.CanShare, e.Auditor,
-			id(e.InvitedBy), e.InvitedAt, v)
+			id(e.InvitedBy), e.InvitedAt, v, string(kind), provider, customer)
 	case domain.UserActivated:
 		q.Exec(`UPDATE {users} SET status = 'active', name = $2, activated_at = $3, version = $4
 			WHERE id = $1 AND version < $4`, e.UserID, e.Personal.Name, e.ActivatedAt, v)
 	case domain.UserRoleChanged:
 		q.Exec(`UPDATE {users} SET role = $2, can_share = $3, auditor = $4, version = $5 WHERE id = $1 AND version < $5`,
 			e.UserID, string(e.Role), e.CanShare, e.Auditor, v)
+
+	case domain.CustomerUserInvited:
+		// Portal users invited before UserInvited carried customer_id learn their
+		// customer from this event of the same batch (it always follows their
+		// UserInvited); for the others it sets what is already there.
+		q.Exec(`UPDATE {users} SET portal_customer_id = $2 WHERE id = $1 AND kind = 'portal'`, e.UserID, e.CustomerID)
 
 	case domain.CustomerGroupCreated:
 		q.Exec(`INSERT INTO {groups} (id, provider_id, name, code, created_at, version) VALUES ($1, $2, $3, $4, $5, $6)
@@ -105,7 +124,7 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 	case domain.CustomerConnected, domain.CustomerInvited, domain.CustomerInvitationAccepted,
 		domain.CustomerAssignedToGroup, domain.SharingPaused, domain.SharingResumed, domain.SharingRevoked,
 		domain.MasterAccessGranted, domain.MasterAccessWithdrawn, domain.PortalDocumentsToggled,
-		domain.CustomerUserInvited, domain.CustomerShareAdded, domain.CustomerShareRemoved,
+		domain.CustomerShareAdded, domain.CustomerShareRemoved,
 		domain.FolderCreated, domain.DocumentAdded, domain.DocumentVersionAdded, domain.VersionVisibilityChanged,
 		domain.DocumentRemoved, domain.DocumentShareAdded, domain.DocumentLinkAdded, domain.DocumentDownloaded,
 		domain.PortalShareGranted, domain.SharePermissionChanged, domain.ShareCancelled,

@@ -60,8 +60,15 @@ func applyNotifications(q *Queue, ev domain.Recorded) error {
 		q.Exec(`INSERT INTO {users} VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Email, string(e.Role), v)
 	case domain.UserInvited:
+		// A portal user hears of its own customer only: it is filed under the
+		// customer's id (the recipients below match either), not under the
+		// customer's company, whose other providers' news are none of its business.
+		filed := e.CompanyID
+		if e.Kind == domain.UserKindPortal && e.CustomerID != uuid.Nil {
+			filed = e.CustomerID
+		}
 		q.Exec(`INSERT INTO {users} VALUES ($1, $2, $3, $4, false, $5) ON CONFLICT DO NOTHING`,
-			e.UserID, e.CompanyID, e.Personal.Email, string(e.Role), v)
+			e.UserID, filed, e.Personal.Email, string(e.Role), v)
 	case domain.UserActivated:
 		q.Exec(`UPDATE {users} SET active = true, version = $2 WHERE id = $1 AND version < $2`, e.UserID, v)
 	case domain.UserRoleChanged:
@@ -85,7 +92,7 @@ func applyNotifications(q *Queue, ev domain.Recorded) error {
 			         ' with ' || c.company_name || ' (' || $6 || ' access). Open your customer portal to see it.' || E'\n',
 			       'share-granted'
 			  FROM {customers} c
-			  JOIN {users} u ON u.company_id = c.company_id AND u.active
+			  JOIN {users} u ON (u.company_id = c.company_id OR u.company_id = c.id) AND u.active
 			  LEFT JOIN {companies} p ON p.id = c.provider_id
 			  LEFT JOIN {items} i ON i.id = coalesce($4::uuid, $5::uuid)
 			 WHERE c.id = $3::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+` AND `+portalShowsShare+`

@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,5 +92,48 @@ func TestNotificationsForSharesAndDepositsExactlyOnceFromNowOn(t *testing.T) {
 	}
 	if _, err := projections.Rebuild(w.ctx, w.store, projections.Notifications, projections.RebuildOptions{}); err == nil {
 		t.Fatal("the notifier was rebuilt (it would mail the whole history again)")
+	}
+}
+
+// A portal user hears of its own customer's shares only: not of what another
+// provider of the same company shares (issue 11, portal users). The customer
+// company's own staff hear of both.
+func TestNotificationsReachPortalUsersOfTheirOwnCustomerOnly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for _, p := range projections.Served() {
+		if err := projections.Ensure(w.ctx, w.store, p, testLog(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.run(projections.Served()...)
+	c, _, _ := w.customer("Cust")
+	var company uuid.UUID
+	if err := w.pool.QueryRow(w.ctx, `SELECT company_id FROM events e, jsonb_to_record(e.payload) AS x(company_id uuid)
+		WHERE e.stream_id = $1 AND e.stream_version = 1`, domain.CustomerStream(c)).Scan(&company); err != nil {
+		t.Fatal(err)
+	}
+	other := w.signup("Other")
+	oc := must[app.CustomerResult](t)(w.svc.ConnectCustomer(w.ctx, as(other.UserID), app.ConnectCustomer{CompanyID: company}))
+	w.note(oc.Appended)
+	portalUser := func(by, customer uuid.UUID, email string) {
+		inv := must[app.Invitation](t)(w.svc.InviteCustomerUser(w.ctx, as(by), app.InviteCustomerUser{CustomerID: customer, Name: "P", Email: email}))
+		w.note(inv.Appended)
+		reg := must[app.Registration](t)(w.svc.AcceptInvitation(w.ctx, app.Call{}, app.AcceptInvitation{Token: inv.Token, Password: "correct horse battery"}))
+		w.note(reg.Appended)
+	}
+	portalUser(w.admin, c, "ours@cust.test")
+	portalUser(other.UserID, oc.CustomerID, "theirs@cust.test")
+	w.share(c, uuid.Nil, w.folder("Reports", uuid.Nil, uuid.Nil), domain.PermissionView)
+	w.caughtUp("notifications")
+
+	var got []string
+	for _, m := range w.mails(t) {
+		if m.template == "share-granted" {
+			got = append(got, m.to)
+		}
+	}
+	if len(got) != 2 || !slices.Contains(got, "ours@cust.test") || slices.Contains(got, "theirs@cust.test") {
+		t.Fatalf("share mail recipients %v: want the company's admin and our portal user, not the other provider's", got)
 	}
 }

@@ -15,7 +15,8 @@ import (
 // scenario drives seeded random commands through the application services on a
 // real database: shares and cancellations, permission changes, pauses, resumes,
 // revokes, master access, the documents module, folders, documents, versions and
-// their visibility, removals, customer uploads and new customers.
+// their visibility, removals, customer uploads and folders (deposits, which
+// other customers of the same shared folder must not see) and new customers.
 type scenario struct {
 	w         *world
 	rng       *rand.Rand
@@ -28,6 +29,7 @@ type scenario struct {
 	versions  map[uuid.UUID]int
 	applied   int
 	seen      int // visible documents summed over every check
+	foreign   int // of which other customers' deposits shared on purpose
 }
 
 func newScenario(w *world, seed uint64) *scenario {
@@ -45,6 +47,21 @@ func newScenario(w *world, seed uint64) *scenario {
 			s.versions[d] = 1
 		}
 	}
+	// The two-customer deposit case (issue 11): one library folder shared with
+	// customer 0 (edit) and customer 1 (view); customer 0 deposits a document and a
+	// folder there. The random steps then share, upload, cancel and remove around it.
+	ex := w.folder("Exchange", uuid.Nil, uuid.Nil)
+	s.folders = append(s.folders, ex)
+	s.library = append(s.library, ex)
+	s.shares = append(s.shares, w.share(s.customers[0], uuid.Nil, ex, domain.PermissionEdit), w.share(s.customers[1], uuid.Nil, ex, domain.PermissionView))
+	up, err := w.svc.PortalUpload(w.ctx, as(s.users[s.customers[0]]), app.PortalUpload{ProviderID: w.provider, FolderID: ex, Name: "Deposit", File: file(99)})
+	w.do(up, err)
+	s.docs = append(s.docs, up.DocumentID)
+	s.versions[up.DocumentID] = 1
+	sub, err := w.svc.PortalCreateFolder(w.ctx, as(s.users[s.customers[0]]), app.PortalCreateFolder{ProviderID: w.provider, ParentID: ex, Name: "Deposited"})
+	w.do(sub, err)
+	s.folders = append(s.folders, sub.FolderID)
+	s.library = append(s.library, sub.FolderID)
 	return s
 }
 
@@ -139,6 +156,15 @@ func (s *scenario) step(i int) {
 	case 18:
 		res, err = w.svc.RemoveDocument(w.ctx, admin, app.DocumentRef{DocumentID: d})
 	case 19:
+		if rng.IntN(3) == 0 {
+			var r app.FolderResult
+			if r, err = w.svc.PortalCreateFolder(w.ctx, as(s.users[c]), app.PortalCreateFolder{ProviderID: w.provider, ParentID: f, Name: fmt.Sprint("P", i)}); err == nil {
+				s.folders = append(s.folders, r.FolderID)
+				s.library = append(s.library, r.FolderID)
+			}
+			res = r
+			break
+		}
 		var r app.DocumentResult
 		if r, err = w.svc.PortalUpload(w.ctx, as(s.users[c]), app.PortalUpload{ProviderID: w.provider, FolderID: f, Name: fmt.Sprint("U", i), File: file(i)}); err == nil {
 			s.docs = append(s.docs, r.DocumentID)
@@ -164,6 +190,23 @@ func (s *scenario) check(t *testing.T, label string) {
 		got := must[domain.PortalView](t)(projections.PortalView(s.w.ctx, s.w.pool, c))
 		sameView(t, fmt.Sprintf("%s customer %s", label, c), got, st.PortalView(c))
 		s.seen += len(got.Documents)
+		// Deposits are private, checked here without the rule's own code: another
+		// customer's upload shows only through a share of that document with c.
+		cust := st.Customer(c)
+		for _, d := range got.Documents {
+			by := st.Document(d.ID).UploadedByCustomerID
+			if by == uuid.Nil || by == c {
+				continue
+			}
+			direct := false
+			for _, id := range cust.ActiveShareIDs() {
+				direct = direct || st.Share(id).DocumentID == d.ID
+			}
+			if !direct {
+				t.Errorf("%s: customer %s sees %s, uploaded by customer %s and not shared with it", label, c, d.Name, by)
+			}
+			s.foreign++
+		}
 	}
 }
 
@@ -190,7 +233,8 @@ func TestDifferentialOracle(t *testing.T) {
 			if s.seen < 20 {
 				t.Fatalf("customers saw only %d documents over all checks: the scenario exercises too little", s.seen)
 			}
-			t.Logf("%d commands accepted, %d customers, %d visible documents over all checks", s.applied, len(s.customers), s.seen)
+			t.Logf("%d commands accepted, %d customers, %d visible documents over all checks (%d of them other customers' deposits shared on purpose)",
+				s.applied, len(s.customers), s.seen, s.foreign)
 		})
 	}
 }

@@ -102,19 +102,20 @@ func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, cust
 
 	// Every folder below a root.
 	rows, err = q.Query(ctx, `WITH RECURSIVE tree AS (
-			SELECT id, provider_id, parent_id, name, workspace_customer_id FROM `+t("folders")+` WHERE id = ANY($1)
+			SELECT id, provider_id, parent_id, name, workspace_customer_id, created_by_customer_id
+			  FROM `+t("folders")+` WHERE id = ANY($1)
 			UNION
-			SELECT f.id, f.provider_id, f.parent_id, f.name, f.workspace_customer_id
+			SELECT f.id, f.provider_id, f.parent_id, f.name, f.workspace_customer_id, f.created_by_customer_id
 			  FROM `+t("folders")+` f JOIN tree ON f.parent_id = tree.id)
-		SELECT id, provider_id, parent_id, name, workspace_customer_id FROM tree`, roots)
+		SELECT id, provider_id, parent_id, name, workspace_customer_id, created_by_customer_id FROM tree`, roots)
 	if err != nil {
 		return domain.PortalView{}, fmt.Errorf("portal view folders: %w", err)
 	}
 	var folderIDs []uuid.UUID
 	for rows.Next() {
 		f := &domain.Folder{}
-		var parent, ws *uuid.UUID
-		if err := rows.Scan(&f.ID, &f.ProviderID, &parent, &f.Name, &ws); err != nil {
+		var parent, ws, by *uuid.UUID
+		if err := rows.Scan(&f.ID, &f.ProviderID, &parent, &f.Name, &ws, &by); err != nil {
 			rows.Close()
 			return domain.PortalView{}, err
 		}
@@ -123,6 +124,11 @@ func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, cust
 		}
 		if ws != nil {
 			f.WorkspaceCustomerID = *ws
+		}
+		if by != nil {
+			// Another customer's folders are reached only by a share of their own
+			// (domain.ComputePortalView): the rule needs to know who made them.
+			f.CreatedByCustomerID = *by
 		}
 		f.Restore(1)
 		in.Folders[f.ID] = f

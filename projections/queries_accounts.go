@@ -62,13 +62,13 @@ func (v Viewer) SeesCustomer(provider uuid.UUID, groupID *uuid.UUID) bool {
 }
 
 // Admin reports whether the viewer sees every customer of its company.
-func (v Viewer) Admin() bool { return v.Active && v.Role == domain.RoleAdmin }
+func (v Viewer) Admin() bool { return v.Active && !v.Portal() && v.Role == domain.RoleAdmin }
 
 // VisibleGroups lists the groups whose customers a member sees (read or write);
 // none for an inactive principal.
 func (v Viewer) VisibleGroups() []uuid.UUID {
 	out := []uuid.UUID{}
-	if !v.Active {
+	if !v.Active || v.Portal() {
 		return out
 	}
 	for g, a := range v.Groups {
@@ -85,7 +85,8 @@ func (v Viewer) VisibleGroups() []uuid.UUID {
 // treated as unknown too.
 func LoadViewer(ctx context.Context, q eventstore.Querier, userID, companyID uuid.UUID) (Viewer, error) {
 	v := Viewer{Principal: domain.Principal{UserID: userID, CompanyID: companyID}, Groups: map[uuid.UUID]domain.AccessLevel{}}
-	rows, err := q.Query(ctx, `SELECT u.role, u.can_share, u.auditor, u.status = 'active', m.group_id, m.access
+	rows, err := q.Query(ctx, `SELECT u.role, u.can_share, u.auditor, u.status = 'active', m.group_id, m.access,
+			u.kind, u.portal_provider_id, u.portal_customer_id
 		FROM rm_accounts.users u
 		LEFT JOIN (rm_accounts.group_members m JOIN rm_accounts.groups g ON g.id = m.group_id)
 		       ON m.user_id = u.id AND g.provider_id = u.company_id
@@ -96,14 +97,15 @@ func LoadViewer(ctx context.Context, q eventstore.Querier, userID, companyID uui
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			role   string
-			group  *uuid.UUID
-			access *string
+			role, kind         string
+			group              *uuid.UUID
+			access             *string
+			provider, customer *uuid.UUID
 		)
-		if err := rows.Scan(&role, &v.CanShare, &v.Auditor, &v.Active, &group, &access); err != nil {
+		if err := rows.Scan(&role, &v.CanShare, &v.Auditor, &v.Active, &group, &access, &kind, &provider, &customer); err != nil {
 			return Viewer{}, fmt.Errorf("load viewer: %w", err)
 		}
-		v.Role = domain.Role(role)
+		v.Role, v.Kind, v.PortalOf = domain.Role(role), domain.UserKind(kind), portalOf(provider, customer)
 		if group != nil && access != nil {
 			v.Groups[*group] = domain.AccessLevel(*access)
 		}
@@ -121,13 +123,28 @@ type UserRole struct {
 	CanShare  bool
 	Auditor   bool
 	Active    bool
+	Kind      domain.UserKind
+	PortalOf  domain.PortalOf
+}
+
+// portalOf turns nullable columns into a domain.PortalOf.
+func portalOf(provider, customer *uuid.UUID) domain.PortalOf {
+	var p domain.PortalOf
+	if provider != nil {
+		p.ProviderID = *provider
+	}
+	if customer != nil {
+		p.CustomerID = *customer
+	}
+	return p
 }
 
 // LoadUserRole reads one user's role and flags; domain.ErrNotFound when the read
 // model does not know the user yet, or is not built yet (a fresh database whose
 // runner has not created the schema: sessions must keep working meanwhile).
 func LoadUserRole(ctx context.Context, q eventstore.Querier, userID uuid.UUID) (UserRole, error) {
-	rows, err := q.Query(ctx, `SELECT company_id, role, can_share, auditor, status = 'active'
+	rows, err := q.Query(ctx, `SELECT company_id, role, can_share, auditor, status = 'active',
+			kind, portal_provider_id, portal_customer_id
 		FROM rm_accounts.users WHERE id = $1`, userID)
 	if undefinedTable(err) {
 		return UserRole{}, fmt.Errorf("accounts read model not built yet: %w", domain.ErrNotFound)
@@ -137,9 +154,10 @@ func LoadUserRole(ctx context.Context, q eventstore.Querier, userID uuid.UUID) (
 	}
 	u, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (UserRole, error) {
 		var u UserRole
-		var role string
-		err := row.Scan(&u.CompanyID, &role, &u.CanShare, &u.Auditor, &u.Active)
-		u.Role = domain.Role(role)
+		var role, kind string
+		var provider, customer *uuid.UUID
+		err := row.Scan(&u.CompanyID, &role, &u.CanShare, &u.Auditor, &u.Active, &kind, &provider, &customer)
+		u.Role, u.Kind, u.PortalOf = domain.Role(role), domain.UserKind(kind), portalOf(provider, customer)
 		return u, err
 	})
 	switch {
@@ -272,13 +290,14 @@ type StaffGroup struct {
 	Access  domain.AccessLevel
 }
 
-// Staff lists the users of company sorted by name, optionally only those whose
-// name or e-mail address contains search.
+// Staff lists the staff users of company sorted by name, optionally only those
+// whose name or e-mail address contains search. Portal users whose customer is
+// the company are not its staff and are not listed.
 func Staff(ctx context.Context, q eventstore.Querier, company uuid.UUID, search string, after *NameKey, limit int) ([]StaffRow, error) {
 	an, aid := nameAfter(after)
 	rows, err := q.Query(ctx, `SELECT id, name, email, role, can_share, auditor, status, invited_at, activated_at
 		FROM rm_accounts.users
-		WHERE company_id = $1 AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(email), lower($2)) > 0)
+		WHERE company_id = $1 AND kind = 'staff' AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(email), lower($2)) > 0)
 		  AND (lower(name), id) > (lower($3), $4)
 		ORDER BY lower(name), id LIMIT $5`, company, search, an, aid, limit)
 	if err != nil {

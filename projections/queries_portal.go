@@ -140,6 +140,20 @@ type PortalProvider struct {
 // PortalProviders lists the providers company is a customer of (its current
 // connection with each), sorted by provider name.
 func PortalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUID, after *NameKey, limit int) ([]PortalProvider, error) {
+	return portalProviders(ctx, q, company, domain.PortalOf{}, after, limit)
+}
+
+// PortalProvidersOf is PortalProviders for a portal user: only its own provider
+// and customer (any customer of that provider for company when of.CustomerID is
+// uuid.Nil, as for users invited before v1.1).
+func PortalProvidersOf(ctx context.Context, q eventstore.Querier, company uuid.UUID, of domain.PortalOf, after *NameKey, limit int) ([]PortalProvider, error) {
+	if of.ProviderID == uuid.Nil {
+		return nil, nil
+	}
+	return portalProviders(ctx, q, company, of, after, limit)
+}
+
+func portalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUID, of domain.PortalOf, after *NameKey, limit int) ([]PortalProvider, error) {
 	an, aid := nameAfter(after)
 	rows, err := q.Query(ctx, `SELECT provider_id, name, id, status, documents_enabled, master_access, created_at FROM (
 			SELECT DISTINCT ON (c.provider_id) c.provider_id, coalesce(p.name, '') AS name, c.id, c.status,
@@ -147,9 +161,10 @@ func PortalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUI
 			       c.master_access, c.created_at
 			  FROM rm_portal.customers c LEFT JOIN rm_portal.companies p ON p.id = c.provider_id
 			 WHERE c.company_id = $1 AND c.status <> 'invited'
+			   AND ($5::uuid IS NULL OR c.provider_id = $5) AND ($6::uuid IS NULL OR c.id = $6)
 			 ORDER BY c.provider_id, c.created_at DESC, c.id DESC) x
 		WHERE (lower(name), provider_id) > (lower($2), $3)
-		ORDER BY lower(name), provider_id LIMIT $4`, company, an, aid, limit)
+		ORDER BY lower(name), provider_id LIMIT $4`, company, an, aid, limit, id(of.ProviderID), id(of.CustomerID))
 	if err != nil {
 		return nil, fmt.Errorf("portal providers: %w", err)
 	}
@@ -235,8 +250,12 @@ const documentColumns = `d.id, d.provider_id, d.folder_id, d.name, d.workspace_c
 	c.group_id, d.removed, d.added_at, v.number, v.sha256, v.size, v.media_type, v.hidden, v.uploaded_by_customer_id,
 	v.added_at`
 
+// documentFrom joins the customer a document belongs to: the one whose workspace
+// holds it, else the one that deposited it (a customer's deposit outside its
+// workspace is that customer's, DESIGN.md v1.1); c.group_id decides which staff
+// see it.
 const documentFrom = `rm_portal.documents d
-	LEFT JOIN rm_portal.customers c ON c.id = d.workspace_customer_id
+	LEFT JOIN rm_portal.customers c ON c.id = coalesce(d.workspace_customer_id, d.uploaded_by_customer_id)
 	JOIN LATERAL (SELECT * FROM rm_portal.versions WHERE document_id = d.id ORDER BY number DESC LIMIT 1) v ON true`
 
 func scanDocument(row pgx.CollectableRow) (DocumentRow, error) {
@@ -285,7 +304,7 @@ func Documents(ctx context.Context, q eventstore.Querier, f DocumentFilter, afte
 	an, aid := nameAfter(after)
 	rows, err := q.Query(ctx, `SELECT `+documentColumns+` FROM `+documentFrom+`
 		WHERE d.provider_id = $1 AND NOT d.removed
-		  AND (d.workspace_customer_id IS NULL OR $2 OR c.group_id = ANY($3))
+		  AND (coalesce(d.workspace_customer_id, d.uploaded_by_customer_id) IS NULL OR $2 OR c.group_id = ANY($3))
 		  AND ($4::uuid IS NULL OR d.folder_id = $4) AND ($5::uuid IS NULL OR d.workspace_customer_id = $5)
 		  AND ($6 = '' OR strpos(lower(d.name), lower($6)) > 0)
 		  AND (lower(d.name), d.id) > (lower($7), $8)

@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -207,6 +208,53 @@ func TestRuleCustomerUploadsAndFoldersShowWithEditPermission(t *testing.T) {
 		t.Fatal("the customer's own upload is not marked as such")
 	}
 	_ = ws
+}
+
+// Deposits are private: a folder outside any workspace shared with C1 (edit) and
+// C2 (edit too). What C1 uploads there, and the folders C1 creates there (with
+// what lies in them), C2 does not see, until the provider shares that very
+// document or folder with C2 on purpose. The provider's own documents in the
+// folder both see.
+func TestRuleDepositsArePrivateToTheirCustomer(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.run(projections.Portal)
+	c1, user1, _ := w.customer("One")
+	c2, user2, _ := w.customer("Two")
+	f := w.folder("Exchange", uuid.Nil, uuid.Nil)
+	w.document("provider.pdf", f, false)
+	w.share(c1, uuid.Nil, f, domain.PermissionEdit)
+	w.share(c2, uuid.Nil, f, domain.PermissionEdit)
+	up := must[app.DocumentResult](t)(w.svc.PortalUpload(w.ctx, as(user1), app.PortalUpload{ProviderID: w.provider, FolderID: f, Name: "c1-deposit.pdf", File: file(71)}))
+	w.note(up.Appended)
+	sub := must[app.FolderResult](t)(w.svc.PortalCreateFolder(w.ctx, as(user1), app.PortalCreateFolder{ProviderID: w.provider, ParentID: f, Name: "C1 private"}))
+	w.note(sub.Appended)
+	inSub := must[app.DocumentResult](t)(w.svc.PortalUpload(w.ctx, as(user1), app.PortalUpload{ProviderID: w.provider, FolderID: sub.FolderID, Name: "c1-deeper.pdf", File: file(72)}))
+	w.note(inSub.Appended)
+	// The provider's staff put a document into C1's folder: it is in C1's deposit.
+	w.document("provider-in-c1-folder.pdf", sub.FolderID, false)
+
+	wantVisible(t, w, c1, "provider.pdf", "c1-deposit.pdf", "c1-deeper.pdf", "provider-in-c1-folder.pdf")
+	v := wantVisible(t, w, c2, "provider.pdf")
+	if _, ok := v.Folder(sub.FolderID); ok {
+		t.Fatal("C2 sees the folder C1 created")
+	}
+	// C2 cannot upload into C1's folder, nor download C1's deposit.
+	if _, err := w.svc.PortalUpload(w.ctx, as(user2), app.PortalUpload{ProviderID: w.provider, FolderID: sub.FolderID, Name: "x.pdf", File: file(73)}); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("C2 uploads into C1's folder: %v", err)
+	}
+	if _, err := w.svc.RecordDownload(w.ctx, as(user2), app.DocumentRef{DocumentID: up.DocumentID}); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("C2 downloads C1's deposit: %v", err)
+	}
+	// On purpose: the provider shares C1's deposit with C2.
+	w.share(c2, up.DocumentID, uuid.Nil, domain.PermissionView)
+	wantVisible(t, w, c2, "provider.pdf", "c1-deposit.pdf")
+	// Sharing C1's folder reaches what the provider put there, not C1's own
+	// uploads in it: each deposit is shared by itself.
+	w.share(c2, uuid.Nil, sub.FolderID, domain.PermissionView)
+	wantVisible(t, w, c2, "provider.pdf", "c1-deposit.pdf", "provider-in-c1-folder.pdf")
+	w.share(c2, inSub.DocumentID, uuid.Nil, domain.PermissionView)
+	wantVisible(t, w, c2, "provider.pdf", "c1-deposit.pdf", "provider-in-c1-folder.pdf", "c1-deeper.pdf")
 }
 
 // Many users downloading one document at once all get recorded, each download in

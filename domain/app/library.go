@@ -63,6 +63,9 @@ func (s *Service) CreateFolder(ctx context.Context, call Call, cmd CreateFolder)
 		if err := u.authorize(p, domain.ActionEditLibrary, scope); err != nil {
 			return err
 		}
+		if err := u.authorizeVisibleChange(p, scope.ProviderID, uuid.Nil, parentID); err != nil {
+			return err
+		}
 		if out.FolderID, err = u.id(); err != nil {
 			return err
 		}
@@ -114,6 +117,9 @@ func (s *Service) AddDocument(ctx context.Context, call Call, cmd AddDocument) (
 		if err := u.authorize(p, domain.ActionEditLibrary, scope); err != nil {
 			return err
 		}
+		if err := u.authorizeVisibleChange(p, f.ProviderID, uuid.Nil, f.ID); err != nil {
+			return err
+		}
 		if out.DocumentID, err = u.id(); err != nil {
 			return err
 		}
@@ -149,8 +155,11 @@ func (s *Service) onDocument(ctx context.Context, call Call, documentID uuid.UUI
 	out.DocumentID = documentID
 	var err error
 	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
-		_, d, err := u.documentFor(domain.ActionEditLibrary, documentID)
+		p, d, err := u.documentFor(domain.ActionEditLibrary, documentID)
 		if err != nil {
+			return err
+		}
+		if err := u.authorizeVisibleChange(p, d.ProviderID, d.ID, d.FolderID); err != nil {
 			return err
 		}
 		events, err := decide(u, d)
@@ -206,6 +215,9 @@ func (s *Service) RemoveDocument(ctx context.Context, call Call, cmd DocumentRef
 	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
 		p, d, err := u.documentFor(domain.ActionEditLibrary, cmd.DocumentID)
 		if err != nil {
+			return err
+		}
+		if err := u.authorizeVisibleChange(p, d.ProviderID, d.ID, d.FolderID); err != nil {
 			return err
 		}
 		return u.removeDocument(d, p.UserID, uuid.Nil)

@@ -14,7 +14,9 @@ import (
 // from the streams the command reads: the customer, its active shares, and the
 // folders and documents concerned with their ancestors.
 
-// portalCustomer finds the actor's customer connection with provider.
+// portalCustomer finds the actor's customer connection with provider: its
+// company's, for staff of the customer company; the one it belongs to, for a
+// portal user (domain.AuthorizePortal decides).
 func (u *unit) portalCustomer(providerID uuid.UUID) (domain.Principal, *domain.Company, *domain.Customer, error) {
 	p, err := u.principal()
 	if err != nil {
@@ -25,7 +27,12 @@ func (u *unit) portalCustomer(providerID uuid.UUID) (domain.Principal, *domain.C
 		return p, nil, nil, err
 	}
 	customerID, ok := provider.Customers[p.CompanyID]
-	if !ok || !p.Active {
+	if p.Portal() && p.PortalOf.CustomerID != uuid.Nil {
+		// A portal user belongs to one customer, even after the company is
+		// connected again (a new customer).
+		customerID = p.PortalOf.CustomerID
+	}
+	if !ok || !p.Active || p.Portal() && p.PortalOf.ProviderID != providerID {
 		return p, nil, nil, fmt.Errorf("portal: %w", domain.ErrNotFound)
 	}
 	c, err := u.customer(customerID)

@@ -394,7 +394,13 @@ func (u *unit) documentScope(p domain.Principal, d *domain.Document) (domain.Sco
 	if !d.Exists() {
 		return domain.Scope{}, fmt.Errorf("document: %w", domain.ErrNotFound)
 	}
-	return u.libraryScope(p, d.ProviderID, d.WorkspaceCustomerID)
+	owner := d.WorkspaceCustomerID
+	if owner == uuid.Nil {
+		// A customer's deposit outside its workspace is still that customer's:
+		// staff who may not see the customer may not see it (DESIGN.md v1.1).
+		owner = d.UploadedByCustomerID
+	}
+	return u.libraryScope(p, d.ProviderID, owner)
 }
 
 func (u *unit) folderScope(p domain.Principal, f *domain.Folder) (domain.Scope, error) {

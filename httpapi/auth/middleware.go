@@ -23,6 +23,10 @@ type Principal struct {
 	Role      string // "admin" or "member"; "" when unresolved
 	CanShare  bool
 	Auditor   bool
+	// Portal is true for a portal user (a provider's user for one of its
+	// customers; CompanyID is the customer's company): it may use only portal
+	// routes. False while unresolved, when the services still refuse it.
+	Portal bool
 }
 
 // Authenticator checks a bearer token (*Sessions).
