@@ -15,7 +15,8 @@ import (
 )
 
 // client issues API calls; every call carries a fresh UUID request id, which the
-// server records as the correlation id of the events it appends.
+// server keeps as client_request_id in the metadata of the events it appends (the
+// correlation id is the server's own).
 type client struct {
 	base string
 	http *http.Client

@@ -70,7 +70,7 @@ func (h *harness) verify(ctx context.Context) error {
 }
 
 // verifyLog checks every acknowledged write against the log: the events of its
-// request (by correlation id = request id) end at the acknowledged X-Position and
+// request (by the client's request id, which the server keeps as client_request_id) end at the acknowledged X-Position and
 // include the claimed event on the claimed stream.
 func (h *harness) verifyLog(ctx context.Context) error {
 	type logged struct {
@@ -79,7 +79,7 @@ func (h *harness) verifyLog(ctx context.Context) error {
 		typ      string
 	}
 	byRequest := map[string][]logged{}
-	rows, err := h.srv.pool.Query(ctx, `SELECT position, stream_id, event_type, COALESCE(metadata->>'correlation_id', '') FROM events ORDER BY position`)
+	rows, err := h.srv.pool.Query(ctx, `SELECT position, stream_id, event_type, COALESCE(metadata->>'client_request_id', '') FROM events ORDER BY position`)
 	if err != nil {
 		return err
 	}
