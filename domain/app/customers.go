@@ -292,12 +292,12 @@ type RegisterWithGroupCode struct {
 // RegisterWithGroupCode registers a company with its first admin as an active
 // customer of the group's provider. Unknown code: domain.ErrNotFound.
 func (s *Service) RegisterWithGroupCode(ctx context.Context, call Call, cmd RegisterWithGroupCode) (Registration, error) {
-	email, hash, err := s.credentials(cmd.Email, cmd.Password)
+	email, err := domain.NormalizeEmail(cmd.Email)
 	if err != nil {
 		return Registration{}, err
 	}
 	var out Registration
-	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+	out.Appended, err = s.withNewPassword(ctx, call, cmd.Password, func(u *unit, hash string) error {
 		g, err := u.group(domain.GroupIDForCode(cmd.GroupCode))
 		if err != nil {
 			return err
