@@ -65,20 +65,41 @@ func (p Argon2Params) Validate() error {
 // reference implementation writes them). It satisfies app.PasswordHasher.
 type Argon2id struct {
 	params Argon2Params
+	slots  hashSlots // bounds concurrent hashes process-wide (hashgate.go)
 }
 
-// NewArgon2id returns a hasher with params (tests may pass cheap ones).
+// NewArgon2id returns a hasher with params (tests may pass cheap ones) and the
+// default bound on concurrent hashes (DefaultMaxConcurrentHashes).
 func NewArgon2id(params Argon2Params) (*Argon2id, error) {
+	return NewLimitedArgon2id(params, 0)
+}
+
+// NewLimitedArgon2id returns a hasher that computes at most maxConcurrent hashes at
+// once (0: DefaultMaxConcurrentHashes).
+func NewLimitedArgon2id(params Argon2Params, maxConcurrent int) (*Argon2id, error) {
 	if err := params.Validate(); err != nil {
 		return nil, err
 	}
-	return &Argon2id{params: params}, nil
+	if maxConcurrent < 0 {
+		return nil, fmt.Errorf("argon2: maxConcurrent %d must not be negative", maxConcurrent)
+	}
+	if maxConcurrent == 0 {
+		maxConcurrent = DefaultMaxConcurrentHashes()
+	}
+	return &Argon2id{params: params, slots: make(hashSlots, maxConcurrent)}, nil
 }
 
 var b64 = base64.RawStdEncoding
 
-// Hash returns the PHC string of plain under a fresh random salt.
+// Hash returns the PHC string of plain under a fresh random salt. When the bound
+// on concurrent hashes is reached it does not wait: it fails at once with a 503
+// problem wrapping ErrHashBusy.
 func (a *Argon2id) Hash(plain string) (string, error) {
+	release, err := a.slots.try()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	salt := make([]byte, a.params.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("argon2: salt: %w", err)
@@ -90,12 +111,33 @@ func (a *Argon2id) Hash(plain string) (string, error) {
 }
 
 // Verify reports whether plain matches hash, comparing in constant time. A hash it
-// cannot parse never matches.
+// cannot parse never matches. It waits for a free slot when the bound on
+// concurrent hashes is reached (callers that must not queue use VerifyNow).
 func (a *Argon2id) Verify(hash, plain string) bool {
 	p, salt, key, err := parsePHC(hash)
 	if err != nil {
 		return false
 	}
+	defer a.slots.wait()()
+	return a.verify(p, salt, key, plain)
+}
+
+// VerifyNow is Verify without waiting: when the bound on concurrent hashes is
+// reached it fails at once with a 503 problem wrapping ErrHashBusy.
+func (a *Argon2id) VerifyNow(hash, plain string) (bool, error) {
+	p, salt, key, err := parsePHC(hash)
+	if err != nil {
+		return false, nil
+	}
+	release, err := a.slots.try()
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return a.verify(p, salt, key, plain), nil
+}
+
+func (a *Argon2id) verify(p Argon2Params, salt, key []byte, plain string) bool {
 	got := argon2.IDKey([]byte(plain), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1
 }
