@@ -88,6 +88,9 @@ type Config struct {
 	AccountThrottle throttle.Config
 	LinkThrottle    throttle.Config
 	AddrThrottle    throttle.Config
+	// GroupThrottle counts registrations per group name (default 20, then 1 every
+	// 30 s: guessing the 10,000 codes of one name takes days).
+	GroupThrottle throttle.Config
 
 	// CursorKey seals pagination cursors; replicas must share it (nil: random per
 	// process, so cursors do not survive a restart).
@@ -153,6 +156,7 @@ type Server struct {
 	accounts     *throttle.Limiter
 	links        *throttle.Limiter
 	addrs        *throttle.Limiter
+	groups       *throttle.Limiter
 	idem         *idempotency.Keys
 	fresh        *consistency.Waiter
 	cursors      *web.Cursors
@@ -206,6 +210,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.addrs, err = throttle.New(withDefaults(cfg.AddrThrottle, 60, time.Second, s.now)); err != nil {
 		return nil, fmt.Errorf("address throttle: %w", err)
+	}
+	if s.groups, err = throttle.New(withDefaults(cfg.GroupThrottle, 20, 30*time.Second, s.now)); err != nil {
+		return nil, fmt.Errorf("group throttle: %w", err)
 	}
 	if s.idem, err = idempotency.New(idempotency.Config{Pool: cfg.Pool, Logger: s.log,
 		MaxBodyBytes: s.maxUploadBytes + 2<<20}); err != nil {

@@ -159,7 +159,9 @@ func startServer(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*se
 	if err != nil {
 		return nil, err
 	}
-	hasher, err := auth.NewArgon2id(auth.DefaultArgon2Params)
+	// The seed signs customers up four at a time: the bound on concurrent hashes
+	// must admit them (a real server would answer 503 and the client retry).
+	hasher, err := auth.NewLimitedArgon2id(auth.DefaultArgon2Params, 4)
 	if err != nil {
 		return nil, err
 	}
