@@ -175,3 +175,73 @@ func sampleMemory() memSample {
 	}
 	return m
 }
+
+// Every public credential route counts attempts per target: the digits of one
+// group's code, one invitation, one signup address; and per client address. The
+// answer is 429 with Retry-After; other targets are unaffected; nothing is appended.
+func TestCredentialRoutesAreThrottledPerTarget(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) {
+		c.AccountThrottle = throttle.Config{Burst: 2, Every: time.Hour}
+		c.GroupThrottle = throttle.Config{Burst: 2, Every: time.Hour}
+	}, nil)
+	provider := ts.signupCompany(t, "Guarded")
+	inv := ts.send(t, &provider, "POST", "/api/v1/staff/invitations", `{"name":"Mel","email":"mel@guarded.test","admin":false,"can_share":false,"auditor":false}`)
+	expectWritten(t, "invite", inv, 201)
+	invitation := decodeAs[struct {
+		URL string `json:"invitation_url"`
+	}](t, inv).URL
+	token := invitation[strings.LastIndexByte(invitation, '/')+1:]
+	group := decodeAs[groupResponse](t, ts.send(t, &provider, "POST", "/api/v1/groups", `{"name":"Guarded"}`))
+	before := countEvents(t, ts)
+
+	register := func(code string) answer {
+		return ts.send(t, nil, "POST", "/api/v1/register", `{"group_code":"`+code+`","company_name":"X","name":"Y","email":"y@guess.test","password":"correct horse battery"}`)
+	}
+	accept := func(tok string) answer {
+		return ts.send(t, nil, "POST", "/api/v1/invitations/"+tok+"/accept", `{"password":"correct horse battery"}`)
+	}
+	signup := func(email string) answer {
+		return ts.send(t, nil, "POST", "/api/v1/signup", `{"company_name":"X","name":"Y","email":"`+email+`","password":"correct horse battery"}`)
+	}
+	for i, c := range []struct {
+		what string
+		a    func() answer
+		want int
+	}{
+		{"guess 1", func() answer { return register(group.Name + "-0001") }, 404},
+		{"guess 2", func() answer { return register(strings.ToUpper(group.Name) + "-0002") }, 404},
+		{"guess 3, same name", func() answer { return register(group.Name + "-0003") }, 429},
+		{"the right code is throttled too", func() answer { return register(group.Code) }, 429},
+		{"another name", func() answer { return register("Other-0001") }, 404},
+		{"forged invitation 1", func() answer { return accept(token[:len(token)-4] + "AAAA") }, 404},
+		{"forged invitation 2", func() answer { return accept(token[:len(token)-4] + "BBBB") }, 404},
+		{"forged invitation 3", func() answer { return accept(token[:len(token)-4] + "CCCC") }, 429},
+		{"signup 1, taken address", func() answer { return signup(strings.ToLower("Guarded") + "x@example.test") }, 201},
+		{"signup 2, same address", func() answer { return signup("guardedx@example.test") }, 409},
+		{"signup 3, same address", func() answer { return signup("guardedx@example.test") }, 429},
+	} {
+		a := c.a()
+		if a.status != c.want {
+			t.Fatalf("%d %s: %d %s, want %d", i, c.what, a.status, a.body, c.want)
+		}
+		if a.status == 429 && (a.code() != "too_many_attempts" || a.header.Get("Retry-After") == "") {
+			t.Fatalf("%s: %+v", c.what, a)
+		}
+		if c.want != 201 {
+			expectUnchanged(t, ts, c.what, before)
+		} else {
+			before = countEvents(t, ts)
+		}
+	}
+
+	// Per client address, whatever the target.
+	ts = newTestServer(t, func(c *Config) { c.AddrThrottle = throttle.Config{Burst: 2, Every: time.Hour} }, nil)
+	var got []int
+	for _, code := range []string{"A-0001", "B-0001", "C-0001"} {
+		got = append(got, register(code).status)
+	}
+	if got[0] != 404 || got[1] != 404 || got[2] != 429 {
+		t.Fatalf("per address: %v", got)
+	}
+}
