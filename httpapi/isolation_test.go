@@ -455,7 +455,6 @@ func (p isoProbe) with(secrets ...string) isoProbe {
 var isolationExempt = map[string]string{
 	"GET /healthz":                    "operations: no tenant data",
 	"GET /readyz":                     "operations: no tenant data",
-	"GET /metrics":                    "operations: route-level counters only",
 	"GET /api/v1/openapi.yaml":        "the public contract",
 	"POST /api/v1/signup":             "creates a new company; takes no id",
 	"DELETE /api/v1/sessions/current": "ends the caller's own session; takes no id",

@@ -16,7 +16,8 @@ import (
 //
 // Groups (chi Group: the middleware runs after routing, so route patterns are known
 // to the idempotency hash, logs and metrics):
-//   - operations: no auth, no timeout;
+//   - operations: no auth, no timeout (metrics are not here: they are served on a
+//     listener of their own, see MetricsHandler);
 //   - public API: request timeout, Idempotency-Key;
 //   - authenticated API: request timeout, bearer session, Idempotency-Key;
 //   - link answers (/l/...): link security headers (no-store, no-referrer, noindex);
@@ -29,7 +30,6 @@ import (
 func (s *Server) routes(r chi.Router) {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
 	r.Get("/api/v1/openapi.yaml", s.openapi)
 
 	r.Group(func(r chi.Router) {
