@@ -103,9 +103,10 @@ func (s *Server) routes(r chi.Router) {
 	})
 
 	// Uploads: authenticated and idempotent, but without the JSON request timeout
-	// (the server's read timeout bounds a slow upload).
+	// (uploadBody cuts off a body that stalls; the server's read timeout bounds the
+	// whole upload).
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(s.sessions, s.resolve), s.idem.Middleware)
+		r.Use(s.uploadBody, auth.Require(s.sessions, s.resolve), s.idem.Middleware)
 		r.Post("/api/v1/documents", s.handle(s.addDocument))
 		r.Post("/api/v1/documents/{id}/versions", s.handle(s.addVersion))
 		r.Post("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalUpload))

@@ -82,6 +82,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// MaxConsistencyWait bounds how long a read waits for X-Min-Position (default 3s).
 	MaxConsistencyWait time.Duration
+	// BodyIdleTimeout bounds the pause between bytes of an upload's body (default
+	// 30s); JSON bodies must arrive whole within RequestTimeout (bodydeadline.go).
+	BodyIdleTimeout time.Duration
 
 	// Attempt limits (defaults: 10 then 1 a minute per account and per link; 60
 	// then 1 a second per client address, which may be a whole office behind NAT).
@@ -123,7 +126,8 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("httpapi: App is required"))
 	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
-		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait)} {
+		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
+		"BodyIdleTimeout": int64(c.BodyIdleTimeout)} {
 		if v < 0 {
 			errs = append(errs, fmt.Errorf("httpapi: %s must not be negative", name))
 		}
@@ -168,6 +172,8 @@ type Server struct {
 	requestTimeout time.Duration
 	readyChecks    []ReadyCheck
 
+	bodyIdleTimeout time.Duration
+
 	router *chi.Mux
 }
 
@@ -197,6 +203,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.requestTimeout == 0 {
 		s.requestTimeout = 30 * time.Second
+	}
+	if s.bodyIdleTimeout = cfg.BodyIdleTimeout; s.bodyIdleTimeout == 0 {
+		s.bodyIdleTimeout = 30 * time.Second
 	}
 	var err error
 	if s.sessions, err = auth.NewSessions(auth.SessionsConfig{Pool: cfg.Pool, TTL: cfg.SessionTTL, Clock: s.now}); err != nil {
