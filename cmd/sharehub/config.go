@@ -22,6 +22,7 @@ type Config struct {
 	Signup         string // "open" or "closed"
 	LogLevel       slog.Level
 	SealInterval   time.Duration
+	Limits         LimitsConfig // limits.go
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
@@ -40,6 +41,10 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("SEAL_INTERVAL %q: must be a positive duration like 1m", v)
 		}
 		c.SealInterval = d
+	}
+	var err error
+	if c.Limits, err = limitsFromEnv(getenv); err != nil {
+		return c, err
 	}
 	c.PublicBaseURL = or(getenv("PUBLIC_BASE_URL"), "http://"+c.HTTPAddr)
 	if v := getenv("MAX_UPLOAD_BYTES"); v != "" {
@@ -78,6 +83,7 @@ func (c Config) Validate() error {
 	if c.Signup != "open" && c.Signup != "closed" {
 		errs = append(errs, fmt.Errorf("SIGNUP %q must be open or closed", c.Signup))
 	}
+	errs = append(errs, c.Limits.validate(c.HTTPAddr)...)
 	return errors.Join(errs...)
 }
 
@@ -93,6 +99,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("signup", c.Signup),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("seal_interval", c.SealInterval),
+		slog.Any("limits", c.Limits),
 	)
 }
 
