@@ -317,7 +317,7 @@ func (s *Service) RegisterWithGroupCode(ctx context.Context, call Call, cmd Regi
 		}
 		changes, err := domain.RegisterWithGroupCode(g, provider, domain.GroupRegistration{
 			CompanyID: out.CompanyID, UserID: out.UserID, CustomerID: out.CustomerID, WorkspaceFolderID: folderID,
-			CompanyName: cmd.CompanyName, Name: cmd.Name, Email: email,
+			CompanyName: cmd.CompanyName, Name: cmd.Name, Email: email, Code: cmd.GroupCode,
 		}, u.now)
 		if err != nil {
 			return err
