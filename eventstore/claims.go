@@ -1,0 +1,29 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app"
+)
+
+// ClaimOwner returns who holds the claim on (scope, value). The table keeps a
+// digest of the value (claimDigest), so the lookup digests it the same way; a
+// claim row commits with its batch's events, so its owner exists in the log.
+func (s *Store) ClaimOwner(ctx context.Context, scope, value string) (uuid.UUID, error) {
+	var owner uuid.UUID
+	err := s.pool.QueryRow(ctx, `SELECT owner_id FROM claims WHERE scope = $1 AND value = $2`,
+		scope, claimDigest(app.Claim{Scope: scope, Value: value})).Scan(&owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, fmt.Errorf("claim %s: %w", scope, domain.ErrNotFound)
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("claim %s: %w", scope, err)
+	}
+	return owner, nil
+}
