@@ -319,6 +319,13 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoReq("A's group, B's member", groupMember(w.group.ID, w.bMember.UserID), `{"access":"write"}`),
 			isoReq("B's group, A's staff", groupMember(w.bGroup.ID, w.aStaff.UserID), `{"access":"write"}`),
 		},
+		"PATCH /api/v1/groups/{id}": {
+			isoReq("A's group: rename", "/api/v1/groups/"+id(w.group.ID), `{"name":"Taken Over"}`),
+			isoReq("A's group: close self-registration", "/api/v1/groups/"+id(w.group.ID), `{"self_registration":false}`),
+		},
+		"POST /api/v1/groups/{id}/code": {
+			isoReq("A's group", "/api/v1/groups/"+id(w.group.ID)+"/code", ""),
+		},
 		"DELETE /api/v1/groups/{id}/members/{user_id}": {
 			isoReq("A's group, A's staff", groupMember(w.group.ID, w.aStaff.UserID), ""),
 			isoReq("B's group, A's staff", groupMember(w.bGroup.ID, w.aStaff.UserID), ""),

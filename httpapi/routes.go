@@ -56,6 +56,8 @@ func (s *Server) routes(r chi.Router) {
 		r.Post("/api/v1/customers/{id}/users/invitations", s.handle(s.inviteCustomerUser))
 		r.Put("/api/v1/settings/portal", s.handle(s.setPortalDefault))
 		r.Post("/api/v1/groups", s.handle(s.createGroup))
+		r.Patch("/api/v1/groups/{id}", s.handle(s.updateGroup))
+		r.Post("/api/v1/groups/{id}/code", s.handle(s.rotateGroupCode))
 		r.Put("/api/v1/groups/{id}/members/{user_id}", s.handle(s.putGroupMember))
 		r.Delete("/api/v1/groups/{id}/members/{user_id}", s.handle(s.deleteGroupMember))
 		r.Post("/api/v1/staff/invitations", s.handle(s.inviteStaff))
