@@ -3,11 +3,14 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"runtime"
 	"strings"
+	"time"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/httpapi/auth"
+	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/throttle"
 )
 
@@ -66,3 +69,28 @@ func (s *Server) emailFree(r *http.Request, email string) error {
 	}
 	return &app.ClaimTakenError{Scope: app.EmailClaimScope, Value: normalized}
 }
+
+// credentialGate sheds load on the public credential routes: at most
+// cap(s.credentialSlots) of them are served at once, process-wide; over that a
+// request is answered 503 with Retry-After before its body is read, so a flood of
+// anonymous attempts cannot take the CPU, connections to PostgreSQL and memory
+// that signed-in users need. Throttles (per address, per target) say who may try
+// how often; this says how much of the server all anonymous tries may use.
+func (s *Server) credentialGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.credentialSlots <- struct{}{}:
+			defer func() { <-s.credentialSlots }()
+			next.ServeHTTP(w, r)
+		default:
+			p := problem.New(http.StatusServiceUnavailable, problem.CodeUnavailable,
+				"the server is handling too many sign-ins at once; try again shortly")
+			p.RetryAfter = time.Second
+			problem.Write(w, r, p)
+		}
+	})
+}
+
+// defaultCredentialConcurrency: enough to keep the CPUs busy with credential work
+// (most of which waits on PostgreSQL), few enough to leave room for everyone else.
+func defaultCredentialConcurrency() int { return runtime.GOMAXPROCS(0) }

@@ -33,7 +33,7 @@ func (s *Server) routes(r chi.Router) {
 	r.Get("/api/v1/openapi.yaml", s.openapi)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.timeout, s.idem.Middleware)
+		r.Use(s.credentialGate, s.timeout, s.idem.Middleware)
 		r.Post("/api/v1/sessions", s.handle(s.createSession))
 		r.Post("/api/v1/signup", s.handle(s.signup))
 		r.Post("/api/v1/invitations/{token}/accept", s.handle(s.acceptInvitation))

@@ -13,6 +13,7 @@
 package httpapi
 
 import (
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -94,6 +95,10 @@ type Config struct {
 	// GroupThrottle counts registrations per group name (default 20, then 1 every
 	// 30 s: guessing the 10,000 codes of one name takes days).
 	GroupThrottle throttle.Config
+	// MaxCredentialRequests bounds the public credential routes (sign-in, signup,
+	// registration, invitations) served at once, process-wide; over it they answer
+	// 503 with Retry-After (default one per CPU).
+	MaxCredentialRequests int
 
 	// CursorKey seals pagination cursors; replicas must share it (nil: random per
 	// process, so cursors do not survive a restart).
@@ -127,7 +132,7 @@ func (c Config) Validate() error {
 	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
 		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
-		"BodyIdleTimeout": int64(c.BodyIdleTimeout)} {
+		"BodyIdleTimeout": int64(c.BodyIdleTimeout), "MaxCredentialRequests": int64(c.MaxCredentialRequests)} {
 		if v < 0 {
 			errs = append(errs, fmt.Errorf("httpapi: %s must not be negative", name))
 		}
@@ -173,6 +178,7 @@ type Server struct {
 	readyChecks    []ReadyCheck
 
 	bodyIdleTimeout time.Duration
+	credentialSlots chan struct{}
 
 	router *chi.Mux
 }
@@ -207,6 +213,7 @@ func New(cfg Config) (*Server, error) {
 	if s.bodyIdleTimeout = cfg.BodyIdleTimeout; s.bodyIdleTimeout == 0 {
 		s.bodyIdleTimeout = 30 * time.Second
 	}
+	s.credentialSlots = make(chan struct{}, cmp.Or(cfg.MaxCredentialRequests, defaultCredentialConcurrency()))
 	var err error
 	if s.sessions, err = auth.NewSessions(auth.SessionsConfig{Pool: cfg.Pool, TTL: cfg.SessionTTL, Clock: s.now}); err != nil {
 		return nil, err

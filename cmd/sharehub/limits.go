@@ -21,7 +21,7 @@ type LimitsConfig struct {
 	// 127.0.0.1:9090; "off": nowhere). Never the API address.
 	MetricsAddr string
 	// HashConcurrency bounds concurrent argon2id hashes (HASH_CONCURRENCY; 0: half
-	// the CPUs, 1..8). Each holds 19 MiB; over the bound sign-ins and signups
+	// the CPUs, 1..8). Each holds 7 MiB; over the bound sign-ins and signups
 	// answer 503 with Retry-After.
 	HashConcurrency int
 	// MaxConnsPerAddr caps open connections per client address on the API

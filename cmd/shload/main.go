@@ -179,7 +179,8 @@ func startServer(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*se
 	api, err := httpapi.New(httpapi.Config{
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
 		PublicBaseURL: base, PrincipalResolver: httpapi.NewPrincipalResolver(pool),
-		Registerer: reg, Gatherer: reg,
+		MaxCredentialRequests: 8, // the seed signs up four at a time
+		Registerer:            reg, Gatherer: reg,
 	})
 	if err != nil {
 		return nil, err

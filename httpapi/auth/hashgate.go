@@ -10,7 +10,7 @@ import (
 )
 
 // ErrHashBusy: the process is already computing as many password hashes as it
-// allows. Each argon2id hash holds Argon2Params.Memory (19 MiB by default) while it
+// allows. Each argon2id hash holds Argon2Params.Memory (7 MiB by default) while it
 // runs, so the bound is what keeps a flood of sign-ins, signups or registrations
 // from exhausting memory: over it a request is refused at once (503 with
 // Retry-After) rather than queued, since a queue would hold the flood's requests
@@ -19,7 +19,7 @@ var ErrHashBusy = errors.New("too many password hashes in progress")
 
 // DefaultMaxConcurrentHashes is half the CPUs Go may use, at least one and at most
 // eight: hashes are CPU-bound, so more at once would not finish sooner, and at the
-// default 19 MiB each, the bound keeps their memory small next to the process's.
+// default 7 MiB each, the bound keeps their memory small next to the process's.
 func DefaultMaxConcurrentHashes() int {
 	return min(max(runtime.GOMAXPROCS(0)/2, 1), 8)
 }
