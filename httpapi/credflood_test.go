@@ -26,8 +26,8 @@ const floodMemoryBound = 64 << 20
 // TestForgedCredentialFloodKeepsMemoryBounded is the hostile test of issue 12: 200
 // concurrent, well-formed but forged credential requests (invitation tokens, group
 // codes, sign-ins, signups with a registered address) against the real router,
-// hasher parameters and PostgreSQL. The address throttle is lifted, as for a flood
-// from many addresses. Forged tokens and codes are refused before any hash; what
+// hasher parameters and PostgreSQL. The address throttle and load shedding are
+// lifted, as for a flood from many addresses that all reach the handlers. Forged tokens and codes are refused before any hash; what
 // must hash (sign-ins) is bounded process-wide and refused with 503 Retry-After
 // over the bound. Memory growth stays under 64 MiB, a signed-in read succeeds
 // meanwhile, nothing is appended.
@@ -47,6 +47,10 @@ func TestForgedCredentialFloodKeepsMemoryBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.AddrThrottle = throttle.Config{Burst: 1 << 20, Every: time.Nanosecond}
+		// Load shedding lifted too: every forged request reaches its handler, so
+		// the checks before hashing and the bound on hashes are what is measured
+		// (TestCredentialRoutesShedLoad tests the shedding).
+		c.MaxCredentialRequests = 1000
 	})
 	provider := ts.signupCompany(t, "Flood Target")
 	inv := ts.send(t, &provider, "POST", "/api/v1/staff/invitations", `{"name":"Mel","email":"mel@flood.test","admin":false,"can_share":false,"auditor":false}`)
@@ -243,5 +247,47 @@ func TestCredentialRoutesAreThrottledPerTarget(t *testing.T) {
 	}
 	if got[0] != 404 || got[1] != 404 || got[2] != 429 {
 		t.Fatalf("per address: %v", got)
+	}
+}
+
+// Over MaxCredentialRequests public credential requests in flight, the next one is
+// answered 503 with Retry-After at once (before its body is read), while signed-in
+// requests are served.
+func TestCredentialRoutesShedLoad(t *testing.T) {
+	t.Parallel()
+	ts := newReadServer(t, func(c *Config) {
+		c.MaxCredentialRequests = 1
+		c.RequestTimeout = 2 * time.Second
+	})
+	provider := ts.signupCompany(t, "Shedder")
+	// A sign-in whose body never comes holds the only slot until its deadline.
+	c := dialRaw(t, ts.url)
+	if _, err := c.Write([]byte("POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")); err != nil {
+		t.Fatal(err)
+	}
+	var a answer
+	for range 200 { // until the stalled request has taken the slot
+		a = ts.send(t, nil, "POST", "/api/v1/sessions", `{"email":"ada@example.com","password":"correct horse battery"}`)
+		if a.status == 503 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if a.status != 503 || a.code() != "unavailable" || a.header.Get("Retry-After") == "" {
+		t.Fatalf("a sign-in over the bound: %+v", a)
+	}
+	if r := ts.read(t, &provider, "/api/v1/staff"); r.status != 200 {
+		t.Fatalf("a signed-in read meanwhile: %+v", r)
+	}
+	closedWithin(t, c, 20*time.Second, "the stalled sign-in")
+	for range 200 { // the slot is free again once the stalled request ended
+		a = ts.send(t, nil, "POST", "/api/v1/sessions", `{"email":"ada@example.com","password":"correct horse battery"}`)
+		if a.status != 503 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a.status != 401 {
+		t.Fatalf("a sign-in after the slot was freed: %+v", a)
 	}
 }
