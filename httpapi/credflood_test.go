@@ -258,6 +258,10 @@ func TestCredentialRoutesShedLoad(t *testing.T) {
 	ts := newReadServer(t, func(c *Config) {
 		c.MaxCredentialRequests = 1
 		c.RequestTimeout = 2 * time.Second
+		// The sign-ins sent until the stalled one holds the slot must not be
+		// throttled: this test is about the shedding.
+		c.AccountThrottle = throttle.Config{Burst: 1 << 20, Every: time.Nanosecond}
+		c.AddrThrottle = throttle.Config{Burst: 1 << 20, Every: time.Nanosecond}
 	})
 	provider := ts.signupCompany(t, "Shedder")
 	// A sign-in whose body never comes holds the only slot until its deadline.
