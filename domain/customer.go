@@ -261,6 +261,9 @@ type GroupRegistration struct {
 	CompanyName       string
 	Name              string
 	Email             string
+	// Code is the code the customer typed: it must be the group's current one,
+	// and the group must admit self-registration.
+	Code string
 }
 
 // RegisterWithGroupCode registers a new company with its first admin and connects
@@ -268,6 +271,9 @@ type GroupRegistration struct {
 func RegisterWithGroupCode(g *Group, provider *Company, in GroupRegistration, now time.Time) ([]Change, error) {
 	if !g.Exists() || !provider.Exists() || g.ProviderID != provider.ID {
 		return nil, fmt.Errorf("group code: %w", ErrNotFound)
+	}
+	if err := g.admits(in.Code); err != nil {
+		return nil, err
 	}
 	companyEvents, err := (&Company{}).Register(in.CompanyID, in.CompanyName, ViaGroupCode, now)
 	if err != nil {

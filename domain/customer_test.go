@@ -213,7 +213,7 @@ func TestRegisterWithGroupCode(t *testing.T) {
 			g := s.Group(domain.GroupIDForCode("acme-4821"))
 			return domain.RegisterWithGroupCode(g, s.Company(g.ProviderID), domain.GroupRegistration{
 				CompanyID: newCo, UserID: newUsr, CustomerID: cust2, WorkspaceFolderID: ws2,
-				CompanyName: "Newco", Name: "Nina", Email: email,
+				CompanyName: "Newco", Name: "Nina", Email: email, Code: "ACME-4821",
 			}, at(1))
 		}
 	}

@@ -25,6 +25,8 @@ type Group struct {
 	Name       string
 	Code       string
 	Access     map[uuid.UUID]AccessLevel // staff user -> access
+	// SelfRegistrationOff: registering with the code is turned off (group_settings.go).
+	SelfRegistrationOff bool
 }
 
 // Replay applies the aggregate's stored events in order.
@@ -42,6 +44,8 @@ func (g *Group) apply(e Event) {
 		g.Access[e.UserID] = e.Access
 	case GroupAccessRevoked:
 		delete(g.Access, e.UserID)
+	default:
+		g.applySettings(e)
 	}
 }
 

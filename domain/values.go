@@ -2,6 +2,7 @@ package domain
 
 import (
 	"encoding/hex"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ const (
 	maxNameLen     = 200
 	maxGroupName   = 50
 	maxEmailLen    = 254
-	minPasswordLen = 8
+	minPasswordLen = 10 // accounts and links (API v1.1)
 	maxPasswordLen = 1024
 )
 
@@ -158,7 +159,7 @@ func NormalizeEmail(s string) (string, error) {
 func ValidatePassword(p string) error {
 	switch {
 	case utf8.RuneCountInString(p) < minPasswordLen:
-		return invalid("password", "must be at least 8 characters")
+		return invalid("password", fmt.Sprintf("must be at least %d characters", minPasswordLen))
 	case len(p) > maxPasswordLen:
 		return invalid("password", "is too long")
 	}
@@ -173,6 +174,9 @@ func ValidateLinkPassword(p string) error {
 	}
 	if p != "" && strings.TrimSpace(p) == "" {
 		return invalid("password", "must not be only spaces")
+	}
+	if p != "" && utf8.RuneCountInString(p) < minPasswordLen {
+		return invalid("password", fmt.Sprintf("must be at least %d characters", minPasswordLen))
 	}
 	return nil
 }

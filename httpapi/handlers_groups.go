@@ -19,6 +19,8 @@ type groupResponse struct {
 	ID   uuid.UUID `json:"id"`
 	Name string    `json:"name"`
 	Code string    `json:"code"`
+	// SelfRegistration: the code registers customers (handlers_group_settings.go).
+	SelfRegistration bool `json:"self_registration"`
 }
 
 // createGroup creates a customer group with code Name-NNNN: POST /api/v1/groups.
@@ -31,7 +33,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return written(w, http.StatusCreated, res.Appended, groupResponse{ID: res.GroupID, Name: res.Name, Code: res.Code})
+	return written(w, http.StatusCreated, res.Appended, groupAnswer(res))
 }
 
 type groupMemberRequest struct {

@@ -116,6 +116,7 @@ func TestLinks(t *testing.T) {
 	expectInvalid(t, ts, "expiry in the past", ts.send(t, &w.provider, "POST", links, `{"expires_at":"2001-01-01T00:00:00Z"}`), "expires_at", before)
 	expectInvalid(t, ts, "expiry not a time", ts.send(t, &w.provider, "POST", links, `{"expires_at":"tomorrow"}`), "expires_at", before)
 	expectInvalid(t, ts, "blank password", ts.send(t, &w.provider, "POST", links, `{"password":"   "}`), "password", before)
+	expectInvalid(t, ts, "9-character password", ts.send(t, &w.provider, "POST", links, `{"password":"s3cret-pw"}`), "password", before)
 	expectInvalid(t, ts, "unknown field", ts.send(t, &w.provider, "POST", links, `{"token":"mine"}`), "token", before)
 	expect(t, "intruder links", ts.send(t, &w.intruder, "POST", links, `{}`), 404, "not_found")
 	expect(t, "intruder cancels", ts.send(t, &w.intruder, "POST", "/api/v1/links/"+open.ID.String()+"/cancel", ""), 404, "not_found")

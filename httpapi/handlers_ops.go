@@ -17,6 +17,7 @@ func (s *Server) timeout(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.requestTimeout)
 		defer cancel()
+		setBodyDeadline(w, s.requestTimeout) // bodydeadline.go
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -33,7 +33,11 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err := auth.ValidatePassword("password", in.Password); err != nil {
 		return err
 	}
-	reg, err := s.app.AcceptInvitation(r.Context(), call(r), app.AcceptInvitation{Token: chi.URLParam(r, "token"), Name: in.Name, Password: in.Password})
+	invitation := chi.URLParam(r, "token")
+	if err := s.throttleCredential(r, s.accounts, invitationKey(invitation)); err != nil {
+		return err
+	}
+	reg, err := s.app.AcceptInvitation(r.Context(), call(r), app.AcceptInvitation{Token: invitation, Name: in.Name, Password: in.Password})
 	if err != nil {
 		return err
 	}
@@ -72,6 +76,12 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := auth.ValidatePassword("password", in.Password); err != nil {
+		return err
+	}
+	if err := s.throttleCredential(r, s.groups, groupNameKey(in.GroupCode)); err != nil {
+		return err
+	}
+	if err := s.emailFree(r, in.Email); err != nil {
 		return err
 	}
 	reg, err := s.app.RegisterWithGroupCode(r.Context(), call(r), app.RegisterWithGroupCode{

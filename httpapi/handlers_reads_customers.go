@@ -209,7 +209,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
 	list, err := listOf(s, r, rows, page,
 		func(g projections.GroupRow) any { return projections.NameKey{Name: g.Name, ID: g.ID} },
 		func(g projections.GroupRow) groupItem {
-			out := groupItem{groupResponse: groupResponse{ID: g.ID, Name: g.Name, Code: g.Code}, CreatedAt: g.CreatedAt.UTC(),
+			out := groupItem{groupResponse: groupResponse{ID: g.ID, Name: g.Name, Code: g.Code, SelfRegistration: g.SelfRegistration}, CreatedAt: g.CreatedAt.UTC(),
 				CustomerCount: g.Customers, Members: make([]groupMemberItem, len(g.Members))}
 			for i, m := range g.Members {
 				out.Members[i] = groupMemberItem{UserID: m.UserID, Name: m.Name, Access: string(m.Access), GrantedAt: m.GrantedAt.UTC()}

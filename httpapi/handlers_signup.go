@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/problem"
@@ -35,6 +36,16 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := auth.ValidatePassword("password", in.Password); err != nil {
+		return err
+	}
+	email, err := domain.NormalizeEmail(in.Email)
+	if err != nil {
+		return err
+	}
+	if err := s.throttleCredential(r, s.accounts, "signup:"+email); err != nil {
+		return err
+	}
+	if err := s.emailFree(r, email); err != nil {
 		return err
 	}
 	reg, err := s.app.RegisterCompany(r.Context(), call(r), app.RegisterCompany{

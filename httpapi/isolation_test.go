@@ -333,6 +333,13 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoReq("A's group, B's member", groupMember(w.group.ID, w.bMember.UserID), `{"access":"write"}`),
 			isoReq("B's group, A's staff", groupMember(w.bGroup.ID, w.aStaff.UserID), `{"access":"write"}`),
 		},
+		"PATCH /api/v1/groups/{id}": {
+			isoReq("A's group: rename", "/api/v1/groups/"+id(w.group.ID), `{"name":"Taken Over"}`),
+			isoReq("A's group: close self-registration", "/api/v1/groups/"+id(w.group.ID), `{"self_registration":false}`),
+		},
+		"POST /api/v1/groups/{id}/code": {
+			isoReq("A's group", "/api/v1/groups/"+id(w.group.ID)+"/code", ""),
+		},
 		"DELETE /api/v1/groups/{id}/members/{user_id}": {
 			isoReq("A's group, A's staff", groupMember(w.group.ID, w.aStaff.UserID), ""),
 			isoReq("B's group, A's staff", groupMember(w.bGroup.ID, w.aStaff.UserID), ""),
@@ -473,7 +480,6 @@ func (p isoProbe) with(secrets ...string) isoProbe {
 var isolationExempt = map[string]string{
 	"GET /healthz":                    "operations: no tenant data",
 	"GET /readyz":                     "operations: no tenant data",
-	"GET /metrics":                    "operations: route-level counters only",
 	"GET /api/v1/openapi.yaml":        "the public contract",
 	"POST /api/v1/signup":             "creates a new company; takes no id",
 	"DELETE /api/v1/sessions/current": "ends the caller's own session; takes no id",

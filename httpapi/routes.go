@@ -16,7 +16,8 @@ import (
 //
 // Groups (chi Group: the middleware runs after routing, so route patterns are known
 // to the idempotency hash, logs and metrics):
-//   - operations: no auth, no timeout;
+//   - operations: no auth, no timeout (metrics are not here: they are served on a
+//     listener of their own, see MetricsHandler);
 //   - public API: request timeout, Idempotency-Key;
 //   - authenticated API: request timeout, bearer session, the portal users'
 //     boundary (handlers_me.go), Idempotency-Key;
@@ -30,11 +31,10 @@ import (
 func (s *Server) routes(r chi.Router) {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
 	r.Get("/api/v1/openapi.yaml", s.openapi)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.timeout, s.idem.Middleware)
+		r.Use(s.credentialGate, s.timeout, s.idem.Middleware)
 		r.Post("/api/v1/sessions", s.handle(s.createSession))
 		r.Post("/api/v1/signup", s.handle(s.signup))
 		r.Post("/api/v1/invitations/{token}/accept", s.handle(s.acceptInvitation))
@@ -57,6 +57,8 @@ func (s *Server) routes(r chi.Router) {
 		r.Post("/api/v1/customers/{id}/users/invitations", s.handle(s.inviteCustomerUser))
 		r.Put("/api/v1/settings/portal", s.handle(s.setPortalDefault))
 		r.Post("/api/v1/groups", s.handle(s.createGroup))
+		r.Patch("/api/v1/groups/{id}", s.handle(s.updateGroup))
+		r.Post("/api/v1/groups/{id}/code", s.handle(s.rotateGroupCode))
 		r.Put("/api/v1/groups/{id}/members/{user_id}", s.handle(s.putGroupMember))
 		r.Delete("/api/v1/groups/{id}/members/{user_id}", s.handle(s.deleteGroupMember))
 		r.Post("/api/v1/staff/invitations", s.handle(s.inviteStaff))
@@ -106,9 +108,10 @@ func (s *Server) routes(r chi.Router) {
 	})
 
 	// Uploads: authenticated and idempotent, but without the JSON request timeout
-	// (the server's read timeout bounds a slow upload).
+	// (uploadBody cuts off a body that stalls; the server's read timeout bounds the
+	// whole upload).
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.idem.Middleware)
+		r.Use(s.uploadBody, auth.Require(s.sessions, s.resolve), portalBoundary, s.idem.Middleware)
 		r.Post("/api/v1/documents", s.handle(s.addDocument))
 		r.Post("/api/v1/documents/{id}/versions", s.handle(s.addVersion))
 		r.Post("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalUpload))

@@ -13,6 +13,7 @@
 package httpapi
 
 import (
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -82,12 +83,22 @@ type Config struct {
 	RequestTimeout time.Duration
 	// MaxConsistencyWait bounds how long a read waits for X-Min-Position (default 3s).
 	MaxConsistencyWait time.Duration
+	// BodyIdleTimeout bounds the pause between bytes of an upload's body (default
+	// 30s); JSON bodies must arrive whole within RequestTimeout (bodydeadline.go).
+	BodyIdleTimeout time.Duration
 
 	// Attempt limits (defaults: 10 then 1 a minute per account and per link; 60
 	// then 1 a second per client address, which may be a whole office behind NAT).
 	AccountThrottle throttle.Config
 	LinkThrottle    throttle.Config
 	AddrThrottle    throttle.Config
+	// GroupThrottle counts registrations per group name (default 20, then 1 every
+	// 30 s: guessing the 10,000 codes of one name takes days).
+	GroupThrottle throttle.Config
+	// MaxCredentialRequests bounds the public credential routes (sign-in, signup,
+	// registration, invitations) served at once, process-wide; over it they answer
+	// 503 with Retry-After (default one per CPU).
+	MaxCredentialRequests int
 
 	// CursorKey seals pagination cursors; replicas must share it (nil: random per
 	// process, so cursors do not survive a restart).
@@ -127,7 +138,8 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("httpapi: App is required"))
 	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
-		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait)} {
+		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
+		"BodyIdleTimeout": int64(c.BodyIdleTimeout), "MaxCredentialRequests": int64(c.MaxCredentialRequests)} {
 		if v < 0 {
 			errs = append(errs, fmt.Errorf("httpapi: %s must not be negative", name))
 		}
@@ -168,6 +180,7 @@ type Server struct {
 	addrs        *throttle.Limiter
 	linkOpens    *throttle.Limiter // nil: link opens are not throttled
 	quotaBytes   int64             // 0: unlimited
+	groups       *throttle.Limiter
 	idem         *idempotency.Keys
 	fresh        *consistency.Waiter
 	cursors      *web.Cursors
@@ -178,6 +191,9 @@ type Server struct {
 	maxJSONBytes   int64
 	requestTimeout time.Duration
 	readyChecks    []ReadyCheck
+
+	bodyIdleTimeout time.Duration
+	credentialSlots chan struct{}
 
 	router *chi.Mux
 }
@@ -209,6 +225,10 @@ func New(cfg Config) (*Server, error) {
 	if s.requestTimeout == 0 {
 		s.requestTimeout = 30 * time.Second
 	}
+	if s.bodyIdleTimeout = cfg.BodyIdleTimeout; s.bodyIdleTimeout == 0 {
+		s.bodyIdleTimeout = 30 * time.Second
+	}
+	s.credentialSlots = make(chan struct{}, cmp.Or(cfg.MaxCredentialRequests, defaultCredentialConcurrency()))
 	var err error
 	if s.sessions, err = auth.NewSessions(auth.SessionsConfig{Pool: cfg.Pool, TTL: cfg.SessionTTL, Clock: s.now}); err != nil {
 		return nil, err
@@ -221,6 +241,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.addrs, err = throttle.New(withDefaults(cfg.AddrThrottle, 60, time.Second, s.now)); err != nil {
 		return nil, fmt.Errorf("address throttle: %w", err)
+	}
+	if s.groups, err = throttle.New(withDefaults(cfg.GroupThrottle, 20, 30*time.Second, s.now)); err != nil {
+		return nil, fmt.Errorf("group throttle: %w", err)
 	}
 	if s.idem, err = idempotency.New(idempotency.Config{Pool: cfg.Pool, Logger: s.log,
 		MaxBodyBytes: s.maxUploadBytes + 2<<20}); err != nil {

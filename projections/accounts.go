@@ -50,7 +50,8 @@ CREATE TABLE groups (
     name        text NOT NULL,
     code        text NOT NULL,
     created_at  timestamptz NOT NULL,
-    version     bigint NOT NULL
+    version     bigint NOT NULL,
+    self_registration boolean NOT NULL DEFAULT true
 );
 CREATE INDEX groups_provider ON groups (provider_id, lower(name), id);
 
@@ -110,6 +111,12 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 	case domain.CustomerGroupCreated:
 		q.Exec(`INSERT INTO {groups} (id, provider_id, name, code, created_at, version) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (id) DO NOTHING`, e.GroupID, e.ProviderID, e.Name, e.Code, e.CreatedAt, v)
+	case domain.CustomerGroupRenamed:
+		q.Exec(`UPDATE {groups} SET name = $2, version = $3 WHERE id = $1 AND version < $3`, e.GroupID, e.Name, v)
+	case domain.GroupCodeRotated:
+		q.Exec(`UPDATE {groups} SET code = $2, version = $3 WHERE id = $1 AND version < $3`, e.GroupID, e.Code, v)
+	case domain.GroupSelfRegistrationChanged:
+		q.Exec(`UPDATE {groups} SET self_registration = $2, version = $3 WHERE id = $1 AND version < $3`, e.GroupID, e.Enabled, v)
 	case domain.GroupAccessGranted:
 		q.Exec(`INSERT INTO {group_members} (group_id, user_id, access, granted_at)
 			SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM {groups} WHERE id = $1 AND version < $5)

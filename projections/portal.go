@@ -258,7 +258,8 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 			WHERE id = $1 AND version < $2`, e.LinkID, v)
 
 	case domain.UserRegistered, domain.UserInvited, domain.UserActivated, domain.UserRoleChanged,
-		domain.CustomerGroupCreated, domain.GroupAccessGranted, domain.GroupAccessRevoked:
+		domain.CustomerGroupCreated, domain.GroupAccessGranted, domain.GroupAccessRevoked,
+		domain.CustomerGroupRenamed, domain.GroupCodeRotated, domain.GroupSelfRegistrationChanged:
 		// Accounts projection.
 	default:
 		return unexpected(ev)

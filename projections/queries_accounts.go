@@ -218,13 +218,15 @@ type GroupRow struct {
 	CreatedAt time.Time
 	Customers int // customers of the provider in the group, revoked ones excepted
 	Members   []GroupMember
+	// SelfRegistration: the code registers customers.
+	SelfRegistration bool
 }
 
 // Groups lists provider's customer groups sorted by name; only (non-nil) ids are
 // listed when only is not nil.
 func Groups(ctx context.Context, q eventstore.Querier, provider uuid.UUID, only []uuid.UUID, after *NameKey, limit int) ([]GroupRow, error) {
 	an, aid := nameAfter(after)
-	rows, err := q.Query(ctx, `SELECT g.id, g.name, g.code, g.created_at,
+	rows, err := q.Query(ctx, `SELECT g.id, g.name, g.code, g.created_at, g.self_registration,
 			(SELECT count(*) FROM rm_portal.customers c WHERE c.group_id = g.id AND c.provider_id = g.provider_id
 			   AND c.status <> 'revoked')
 		FROM rm_accounts.groups g
@@ -236,7 +238,7 @@ func Groups(ctx context.Context, q eventstore.Querier, provider uuid.UUID, only 
 	}
 	groups, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (GroupRow, error) {
 		g := GroupRow{Members: []GroupMember{}}
-		err := row.Scan(&g.ID, &g.Name, &g.Code, &g.CreatedAt, &g.Customers)
+		err := row.Scan(&g.ID, &g.Name, &g.Code, &g.CreatedAt, &g.SelfRegistration, &g.Customers)
 		return g, err
 	})
 	if err != nil || len(groups) == 0 {

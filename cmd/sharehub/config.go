@@ -33,8 +33,9 @@ type Config struct {
 	KeyEncryptionKey string
 	DataDir          string
 
-	kek   *eventstore.KeyEncryptionKey // loaded by run
-	Abuse AbuseConfig
+	kek    *eventstore.KeyEncryptionKey // loaded by run
+	Abuse  AbuseConfig
+	Limits LimitsConfig // limits.go
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
@@ -59,6 +60,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	}
 	var err error
 	if c.Abuse, err = abuseFromEnv(getenv); err != nil {
+		return c, err
+	}
+	if c.Limits, err = limitsFromEnv(getenv); err != nil {
 		return c, err
 	}
 	c.PublicBaseURL = or(getenv("PUBLIC_BASE_URL"), "http://"+c.HTTPAddr)
@@ -98,6 +102,7 @@ func (c Config) Validate() error {
 	if c.Signup != "open" && c.Signup != "closed" {
 		errs = append(errs, fmt.Errorf("SIGNUP %q must be open or closed", c.Signup))
 	}
+	errs = append(errs, c.Limits.validate(c.HTTPAddr)...)
 	return errors.Join(errs...)
 }
 
@@ -117,6 +122,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("seal_interval", c.SealInterval),
 		slog.Group("abuse", c.Abuse.logAttrs()...),
+		slog.Any("limits", c.Limits),
 	)
 }
 

@@ -186,7 +186,9 @@ func seedTenant(ctx context.Context, store app.EventStore, opt seedOptions) (see
 	}
 	// Logins hashed with lighter parameters still verify (the parameters travel
 	// in the hash); seeding a thousand customers must not take minutes.
-	light, err := auth.NewArgon2id(auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	// The seeding workers hash in parallel and must wait for a slot, not be refused
+	// as a flood of public requests would be: a bound of its own, one per worker.
+	light, err := auth.NewLimitedArgon2id(auth.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 64)
 	if err != nil {
 		return seedResult{}, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi"
 	"github.com/sharehub/sharehub/httpapi/auth"
+	"github.com/sharehub/sharehub/httpapi/connlimit"
 	"github.com/sharehub/sharehub/projections"
 	"github.com/sharehub/sharehub/projections/mailer"
 )
@@ -56,6 +57,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	go store.WatchForgets(ctx)
 	go sealPeriodically(ctx, store, cfg.SealInterval, log)
 	var sender mailer.Sender = mailer.LogSender{Log: log, Dir: filepath.Join(cfg.DataDir, "mail")}
+	go purgePeriodically(ctx, pool, cfg.Limits.PurgeInterval, log)
 	if cfg.SMTPURL != "" {
 		if sender, err = mailer.NewSMTPSender(cfg.SMTPURL); err != nil {
 			return err
@@ -84,7 +86,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		return err
 	}
 	go blobGCPeriodically(ctx, blobStore, store, cfg.Abuse.BlobGCInterval, cfg.Abuse.BlobGCGrace, log)
-	hasher, err := auth.NewArgon2id(auth.DefaultArgon2Params)
+	hasher, err := auth.NewLimitedArgon2id(auth.DefaultArgon2Params, cfg.Limits.HashConcurrency)
 	if err != nil {
 		return err
 	}
@@ -111,19 +113,39 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
 	}
+	ln = connlimit.Listener(ln, cfg.Limits.MaxConnsPerAddr, func(addr string) {
+		log.Debug("connection refused: too many open from one address", "addr", addr)
+	})
 	log.Info("listening", "addr", ln.Addr().String())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	servers := []*http.Server{srv}
+	if cfg.Limits.MetricsAddr != "off" {
+		mln, err := net.Listen("tcp", cfg.Limits.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen %s (METRICS_ADDR): %w", cfg.Limits.MetricsAddr, err)
+		}
+		msrv := api.MetricsServer(cfg.Limits.MetricsAddr)
+		servers = append(servers, msrv)
+		log.Info("metrics listening", "addr", mln.Addr().String())
+		go func() { errc <- msrv.Serve(mln) }()
+	}
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			_ = s.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	return nil
 }

@@ -29,8 +29,14 @@ func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	ml, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := ml.Addr().String()
+	ml.Close()
 	env := map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "HTTP_ADDR": addr, "BLOB_DIR": t.TempDir(), "LOG_LEVEL": "warn",
-		"SEAL_INTERVAL": "50ms"}
+		"SEAL_INTERVAL": "50ms", "METRICS_ADDR": metricsAddr}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -63,6 +69,24 @@ func TestServeIsReadyAndShutsDownGracefully(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("bad sign-in answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// Metrics are served on METRICS_ADDR, not on the API address.
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/metrics on the API address answered %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "sharehub_http_requests_total") {
+		t.Fatalf("/metrics on METRICS_ADDR answered %d", resp.StatusCode)
 	}
 	var seals int
 	for deadline := time.Now().Add(20 * time.Second); seals == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {

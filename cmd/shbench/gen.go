@@ -472,7 +472,9 @@ func (g *generator) registerWithGroupCode(w *world) (cmd, error) {
 	in := domain.GroupRegistration{CompanyID: g.id(), UserID: g.id(), CustomerID: g.id(), WorkspaceFolderID: g.id(), CompanyName: g.companyName()}
 	p := g.person(in.UserID, in.CompanyID, domain.RoleAdmin, false)
 	in.Name, in.Email = p.Name, p.Email
-	changes, err := domain.RegisterWithGroupCode(w.st.Group(g.pickID(w.groups)), g.global.Company(w.id), in, g.now)
+	grp := w.st.Group(g.pickID(w.groups))
+	in.Code = grp.Code
+	changes, err := domain.RegisterWithGroupCode(grp, g.global.Company(w.id), in, g.now)
 	c, err := g.newCustomer(w, in.CustomerID, changes, err, false)
 	c.kind, c.actor = domain.ActorPublic, in.UserID
 	after := c.after

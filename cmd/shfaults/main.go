@@ -10,6 +10,8 @@
 //	disk full         the blob folder on a 2 MiB tmpfs (needs mount: root)
 //	link-open growth  10,000 opens of one link: last 100 no slower than 1.2 x the first 100
 //	upload flood      5 MiB uploads into another provider's folder: 404, disk unchanged after gc
+//	flood             200 addresses send forged credentials (flood.go): memory and
+//	                  a signed-in read's latency stay bounded
 //
 // The check after each run: every acknowledged write (2xx with X-Position) is in
 // the log at that position with the expected event type; every share acknowledged
@@ -67,7 +69,7 @@ func main() {
 
 func run(ctx context.Context, args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("shfaults", flag.ContinueOnError)
-	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads")
+	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads, flood")
 	duration := fs.Duration("duration", 16*time.Second, "load time of each run")
 	verbose := fs.Bool("v", false, "narrate each run")
 	poolMax := fs.Int("pool-max-conns", 0, "pool_max_conns for the servers (0: their default, max(4, CPUs))")
@@ -122,6 +124,7 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"disk", func() result { return h.runDiskFull(ctx) }},
 		{"linkopens", func() result { return h.runLinkOpenGrowth(ctx, *linkOpens) }},
 		{"uploads", func() result { return h.runUploadFlood(ctx, *floodUploads) }},
+		{"flood", func() result { return h.runCredentialFlood(ctx, *duration) }},
 	}
 	var results []result
 	for _, rn := range runs {

@@ -116,7 +116,8 @@ func (h *harness) start(ctx context.Context, dbURL, blobDir, addr string, env ..
 	}
 	cmd := exec.Command(h.bin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "HTTP_ADDR="+addr, "BLOB_DIR="+blobDir,
-		"LOG_LEVEL=warn", "SIGNUP=open", "PUBLIC_BASE_URL=http://"+addr, "SMTP_URL=")
+		"LOG_LEVEL=warn", "SIGNUP=open", "PUBLIC_BASE_URL=http://"+addr, "SMTP_URL=",
+		"METRICS_ADDR=127.0.0.1:0") // several servers run at once: no fixed metrics port
 	cmd.Env = append(cmd.Env, env...) // a run's own settings win (the last of a name counts)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	if err := cmd.Start(); err != nil {

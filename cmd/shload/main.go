@@ -159,7 +159,9 @@ func startServer(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*se
 	if err != nil {
 		return nil, err
 	}
-	hasher, err := auth.NewArgon2id(auth.DefaultArgon2Params)
+	// The seed signs customers up four at a time: the bound on concurrent hashes
+	// must admit them (a real server would answer 503 and the client retry).
+	hasher, err := auth.NewLimitedArgon2id(auth.DefaultArgon2Params, 4)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +179,8 @@ func startServer(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*se
 	api, err := httpapi.New(httpapi.Config{
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
 		PublicBaseURL: base, PrincipalResolver: httpapi.NewPrincipalResolver(pool),
-		Registerer: reg, Gatherer: reg,
+		MaxCredentialRequests: 8, // the seed signs up four at a time
+		Registerer:            reg, Gatherer: reg,
 	})
 	if err != nil {
 		return nil, err

@@ -26,19 +26,24 @@ type Registration struct {
 	Appended   AppendResult
 }
 
-// credentials validates and hashes a new login (before exec: hashing is slow and
-// need not be repeated on a retry).
-func (s *Service) credentials(email, password string) (normalized, hash string, err error) {
-	if normalized, err = domain.NormalizeEmail(email); err != nil {
-		return "", "", err
+// withNewPassword runs a command that stores a new login. decide runs once first
+// against fresh state without appending (with an empty hash), so that a forged
+// token, an unknown or closed group code or invalid input fail before the
+// deliberately slow, memory-hard hash is computed: an anonymous flood of forged
+// requests costs reads, not argon2id. Then the password is hashed once (not again
+// on a retry) and the command runs for real.
+func (s *Service) withNewPassword(ctx context.Context, call Call, password string, decide func(u *unit, hash string) error) (AppendResult, error) {
+	if err := domain.ValidatePassword(password); err != nil {
+		return AppendResult{}, err
 	}
-	if err = domain.ValidatePassword(password); err != nil {
-		return "", "", err
+	if err := decide(s.dryUnit(ctx, call), ""); err != nil {
+		return AppendResult{}, err
 	}
-	if hash, err = s.hasher.Hash(password); err != nil {
-		return "", "", fmt.Errorf("hash password: %w", err)
+	hash, err := s.hasher.Hash(password)
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("hash password: %w", err)
 	}
-	return normalized, hash, nil
+	return s.exec(ctx, call, func(u *unit) error { return decide(u, hash) })
 }
 
 // login records the claim on the e-mail and the credential, with the events.
@@ -50,12 +55,12 @@ func (u *unit) login(userID, companyID uuid.UUID, email, hash string) {
 
 // RegisterCompany signs a company up. A taken e-mail fails with *ClaimTakenError.
 func (s *Service) RegisterCompany(ctx context.Context, call Call, cmd RegisterCompany) (Registration, error) {
-	email, hash, err := s.credentials(cmd.Email, cmd.Password)
+	email, err := domain.NormalizeEmail(cmd.Email)
 	if err != nil {
 		return Registration{}, err
 	}
 	var out Registration
-	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+	out.Appended, err = s.withNewPassword(ctx, call, cmd.Password, func(u *unit, hash string) error {
 		var err error
 		if out.CompanyID, err = u.id(); err != nil {
 			return err
@@ -169,15 +174,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, call Call, cmd AcceptInv
 }
 
 func (s *Service) acceptUserInvitation(ctx context.Context, call Call, userID uuid.UUID, cmd AcceptInvitation) (Registration, error) {
-	if err := domain.ValidatePassword(cmd.Password); err != nil {
-		return Registration{}, err
-	}
-	hash, err := s.hasher.Hash(cmd.Password)
-	if err != nil {
-		return Registration{}, fmt.Errorf("hash password: %w", err)
-	}
 	out := Registration{UserID: userID}
-	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+	var err error
+	out.Appended, err = s.withNewPassword(ctx, call, cmd.Password, func(u *unit, hash string) error {
 		user, err := u.user(userID)
 		if err != nil {
 			return err
@@ -200,15 +199,8 @@ func (s *Service) AcceptCustomerInvitation(ctx context.Context, call Call, cmd A
 	if err != nil || kind != tokenCustomerInvitation {
 		return Registration{}, fmt.Errorf("token: %w", domain.ErrNotFound)
 	}
-	if err := domain.ValidatePassword(cmd.Password); err != nil {
-		return Registration{}, err
-	}
-	hash, err := s.hasher.Hash(cmd.Password)
-	if err != nil {
-		return Registration{}, fmt.Errorf("hash password: %w", err)
-	}
 	out := Registration{CustomerID: customerID}
-	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
+	out.Appended, err = s.withNewPassword(ctx, call, cmd.Password, func(u *unit, hash string) error {
 		c, err := u.customer(customerID)
 		if err != nil {
 			return err

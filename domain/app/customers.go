@@ -21,6 +21,8 @@ type GroupResult struct {
 	Name     string
 	Code     string
 	Appended AppendResult
+	// SelfRegistration: the code registers customers (groups start with it on).
+	SelfRegistration bool
 }
 
 // suffixTries bounds how many random suffixes one attempt tries against groups
@@ -63,8 +65,8 @@ func (s *Service) CreateGroup(ctx context.Context, call Call, cmd CreateGroup) (
 				if err != nil {
 					return err
 				}
-				out.GroupID, out.Code = domain.GroupIDForCode(code), code
-				out.Name = after(g, same[domain.Group], events).Name
+				out.GroupID = domain.GroupIDForCode(code)
+				out.setFrom(after(g, same[domain.Group], events))
 				u.records = append(u.records, Claim{Scope: domain.GroupCodeClaimScope, Value: domain.NormalizeGroupCode(code), Owner: out.GroupID})
 				return u.recordNew(events)
 			}
@@ -145,7 +147,7 @@ func (s *Service) groupAccess(ctx context.Context, call Call, groupID uuid.UUID,
 		if err := u.authorize(p, domain.ActionManageGroups, domain.LibraryScope(g.ProviderID)); err != nil {
 			return err
 		}
-		out.Name, out.Code = g.Name, g.Code
+		out.setFrom(*g)
 		events, err := decide(u, g)
 		if err != nil {
 			return err
@@ -292,13 +294,13 @@ type RegisterWithGroupCode struct {
 // RegisterWithGroupCode registers a company with its first admin as an active
 // customer of the group's provider. Unknown code: domain.ErrNotFound.
 func (s *Service) RegisterWithGroupCode(ctx context.Context, call Call, cmd RegisterWithGroupCode) (Registration, error) {
-	email, hash, err := s.credentials(cmd.Email, cmd.Password)
+	email, err := domain.NormalizeEmail(cmd.Email)
 	if err != nil {
 		return Registration{}, err
 	}
 	var out Registration
-	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
-		g, err := u.group(domain.GroupIDForCode(cmd.GroupCode))
+	out.Appended, err = s.withNewPassword(ctx, call, cmd.Password, func(u *unit, hash string) error {
+		g, err := u.groupForCode(cmd.GroupCode)
 		if err != nil {
 			return err
 		}
@@ -317,7 +319,7 @@ func (s *Service) RegisterWithGroupCode(ctx context.Context, call Call, cmd Regi
 		}
 		changes, err := domain.RegisterWithGroupCode(g, provider, domain.GroupRegistration{
 			CompanyID: out.CompanyID, UserID: out.UserID, CustomerID: out.CustomerID, WorkspaceFolderID: folderID,
-			CompanyName: cmd.CompanyName, Name: cmd.Name, Email: email,
+			CompanyName: cmd.CompanyName, Name: cmd.Name, Email: email, Code: cmd.GroupCode,
 		}, u.now)
 		if err != nil {
 			return err

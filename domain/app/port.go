@@ -31,6 +31,10 @@ type EventStore interface {
 	// *ClaimTakenError; an Idempotency record whose key exists fails with
 	// ErrDuplicateRequest.
 	Append(ctx context.Context, b Batch) (AppendResult, error)
+	// ClaimOwner returns the owner of the claim on (scope, value), compared exactly
+	// as Claim compares them; domain.ErrNotFound when nobody holds it. Claims commit
+	// with their batch, so an owner returned has committed events.
+	ClaimOwner(ctx context.Context, scope, value string) (uuid.UUID, error)
 }
 
 // StreamAppend is the events to append to one stream. ExpectedVersion is the

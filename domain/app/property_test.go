@@ -96,7 +96,7 @@ func TestPropertyServiceCommands(t *testing.T) {
 					name = "create link"
 					cmd := app.CreateLink{DocumentID: d}
 					if rng.IntN(2) == 0 {
-						cmd.Password = "pw-" + fmt.Sprint(rng.IntN(2))
+						cmd.Password = "password-" + fmt.Sprint(rng.IntN(2))
 					}
 					if rng.IntN(2) == 0 {
 						cmd.ExpiresAt = w.clock.Now().Add(time.Duration(1+rng.IntN(3)) * time.Hour)

@@ -191,6 +191,13 @@ func (s *Service) execN(ctx context.Context, call Call, attempts int, decide fun
 	return AppendResult{}, fmt.Errorf("gave up after %d attempts: %w", attempts, conflict)
 }
 
+// dryUnit is a unit whose decisions are never appended (see withNewPassword): its
+// ids are random, so a dry run does not consume the Service's id sequence.
+func (s *Service) dryUnit(ctx context.Context, call Call) *unit {
+	return &unit{ctx: ctx, s: s, call: call, now: s.clock().UTC().Truncate(time.Microsecond),
+		loaded: map[string]domain.Aggregate{}, index: map[string]int{}, dry: true}
+}
+
 // unit is one attempt of one command: the streams it read (at which versions),
 // the events and records it decided on.
 type unit struct {
@@ -207,6 +214,7 @@ type unit struct {
 	// password): returned to the caller after the append succeeds.
 	failure error
 	actor   *domain.User
+	dry     bool // a check before the real run: nothing is appended
 }
 
 func (u *unit) batch() Batch {
@@ -327,6 +335,9 @@ func (u *unit) recordNew(events []domain.Event) error {
 }
 
 func (u *unit) id() (uuid.UUID, error) {
+	if u.dry {
+		return uuid.New(), nil
+	}
 	id, err := u.s.newID()
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("new id: %w", err)

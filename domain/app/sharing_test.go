@@ -59,7 +59,7 @@ func TestLinks(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	plain := must[app.LinkResult](t)(w.svc.CreateLink(w.ctx, as(w.admin), app.CreateLink{DocumentID: w.doc}))
-	protected := must[app.LinkResult](t)(w.svc.CreateLink(w.ctx, as(w.admin), app.CreateLink{DocumentID: w.doc, Password: "s3cret", ExpiresAt: t0.Add(48 * time.Hour)}))
+	protected := must[app.LinkResult](t)(w.svc.CreateLink(w.ctx, as(w.admin), app.CreateLink{DocumentID: w.doc, Password: "s3cret-harbour", ExpiresAt: t0.Add(48 * time.Hour)}))
 	if !protected.PasswordRequired || protected.ExpiresAt != t0.Add(48*time.Hour) || plain.PasswordRequired {
 		t.Fatalf("links %+v %+v", plain, protected)
 	}
@@ -67,7 +67,7 @@ func TestLinks(t *testing.T) {
 	if len(plain.Token) < 43 || plain.Token == protected.Token {
 		t.Fatalf("tokens %q %q", plain.Token, protected.Token)
 	}
-	w.secretsAbsent(plain.Token, protected.Token, "s3cret")
+	w.secretsAbsent(plain.Token, protected.Token, "s3cret-harbour")
 	if l := w.state().Link(plain.LinkID); l.TokenHash != app.TokenHash(plain.Token) {
 		t.Fatalf("stored hash %q", l.TokenHash)
 	}
@@ -92,7 +92,7 @@ func TestLinks(t *testing.T) {
 	if got := w.typesAfter(before); len(got) != 1 || got[0] != "LinkPasswordRejected" {
 		t.Fatalf("a wrong password is recorded: %v", got)
 	}
-	must[app.LinkAccess](t)(w.svc.OpenLink(w.ctx, public, app.OpenLink{Token: protected.Token, Password: "s3cret"}))
+	must[app.LinkAccess](t)(w.svc.OpenLink(w.ctx, public, app.OpenLink{Token: protected.Token, Password: "s3cret-harbour"}))
 
 	_, err = w.svc.OpenLink(w.ctx, public, app.OpenLink{Token: plain.Token[:len(plain.Token)-2] + "xx"})
 	wantErr(t, err, domain.ErrNotFound)
@@ -101,7 +101,7 @@ func TestLinks(t *testing.T) {
 
 	// CommTrak: an expired link answers like a cancelled one.
 	w.clock.Advance(48 * time.Hour)
-	_, err = w.svc.OpenLink(w.ctx, public, app.OpenLink{Token: protected.Token, Password: "s3cret"})
+	_, err = w.svc.OpenLink(w.ctx, public, app.OpenLink{Token: protected.Token, Password: "s3cret-harbour"})
 	wantErr(t, err, domain.ErrLinkGone)
 
 	must[app.LinkResult](t)(w.svc.CancelLink(w.ctx, as(w.admin), app.LinkRef{LinkID: plain.LinkID}))

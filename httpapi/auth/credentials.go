@@ -45,17 +45,24 @@ func (c *Credentials) Lookup(ctx context.Context, email string) (Login, error) {
 
 // CheckLogin returns the login when email and password match. An unknown address
 // still costs one hash verification, so response times do not tell which addresses
-// have accounts; both failures are ErrBadCredentials.
+// have accounts; both failures are ErrBadCredentials. It never queues for the
+// hasher: over the bound on concurrent hashes it fails with ErrHashBusy (503).
 func CheckLogin(ctx context.Context, creds *Credentials, hasher *Argon2id, email, password string) (Login, error) {
 	l, err := creds.Lookup(ctx, email)
 	switch {
 	case errors.Is(err, ErrNoLogin):
-		hasher.Verify(hasher.dummyHash(), password)
+		if _, err := hasher.VerifyNow(hasher.dummyHash(), password); err != nil {
+			return Login{}, err
+		}
 		return Login{}, ErrBadCredentials
 	case err != nil:
 		return Login{}, err
 	}
-	if !hasher.Verify(l.PasswordHash, password) {
+	ok, err := hasher.VerifyNow(l.PasswordHash, password)
+	if err != nil {
+		return Login{}, err
+	}
+	if !ok {
 		return Login{}, ErrBadCredentials
 	}
 	return l, nil

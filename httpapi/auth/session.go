@@ -156,10 +156,10 @@ func (s *Sessions) RevokeUser(ctx context.Context, userID uuid.UUID) (int64, err
 	return tag.RowsAffected(), nil
 }
 
-// PurgeExpired deletes sessions that expired more than keep ago (kept that long for
-// incident investigation) and returns how many.
+// PurgeExpired deletes sessions that expired or were revoked more than keep ago
+// (kept that long for incident investigation) and returns how many.
 func (s *Sessions) PurgeExpired(ctx context.Context, keep time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, s.now().Add(-keep).UTC())
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1`, s.now().Add(-keep).UTC())
 	if err != nil {
 		return 0, fmt.Errorf("purge sessions: %w", err)
 	}

@@ -191,15 +191,26 @@ func TestPurgeExpired(t *testing.T) {
 	t.Parallel()
 	s, pool, c := newSessions(t)
 	ctx := ctxFor(t)
-	create(t, s, pool, uuid.New(), uuid.New())
-	c.Add(2 * time.Hour)
+	create(t, s, pool, uuid.New(), uuid.New()) // 9:00, expires 10:00
+	c.Add(80 * time.Minute)
+	_, revoked := create(t, s, pool, uuid.New(), uuid.New()) // 10:20, would expire 11:20
+	if err := s.Revoke(ctx, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(40 * time.Minute) // 11:00
 	live, _ := create(t, s, pool, uuid.New(), uuid.New())
-	if n, err := s.PurgeExpired(ctx, 30*time.Minute); err != nil || n != 1 {
+	_, justRevoked := create(t, s, pool, uuid.New(), uuid.New())
+	if err := s.Revoke(ctx, justRevoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Expired, and revoked, more than 30 minutes ago: gone. The live one and the
+	// one revoked just now stay.
+	if n, err := s.PurgeExpired(ctx, 30*time.Minute); err != nil || n != 2 {
 		t.Fatalf("purged %d, %v", n, err)
 	}
 	var left int
 	_ = pool.QueryRow(ctx, `SELECT count(*) FROM sessions`).Scan(&left)
-	if _, err := s.Authenticate(ctx, live); err != nil || left != 1 {
+	if _, err := s.Authenticate(ctx, live); err != nil || left != 2 {
 		t.Fatalf("left %d, %v", left, err)
 	}
 }

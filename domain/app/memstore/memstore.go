@@ -75,6 +75,20 @@ func (s *Store) ReadStream(ctx context.Context, streamID string) ([]domain.Recor
 	return decode(rows)
 }
 
+// ClaimOwner returns who holds the claim on (scope, value).
+func (s *Store) ClaimOwner(ctx context.Context, scope, value string) (uuid.UUID, error) {
+	if err := ctx.Err(); err != nil {
+		return uuid.Nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	owner, ok := s.claims[claimKey{scope, value}]
+	if !ok {
+		return uuid.Nil, fmt.Errorf("claim %s: %w", scope, domain.ErrNotFound)
+	}
+	return owner, nil
+}
+
 // ReadAll returns up to limit events with a position greater than after.
 func (s *Store) ReadAll(ctx context.Context, after int64, limit int) ([]domain.Recorded, error) {
 	if err := ctx.Err(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) app.EventStore) {
 		{"RoundTripMetadataAndTime", testRoundTrip},
 		{"PositionsIncreaseWithinBatch", testPositions},
 		{"ClaimsAreUnique", testClaims},
+		{"ClaimOwnerIsTheHolder", testClaimOwner},
 		{"CredentialEmailsAreUnique", testCredentials},
 		{"IdempotencyKeyAppendsOnce", testIdempotency},
 		{"RejectsEmptyBatches", testEmpty},
@@ -492,4 +494,24 @@ func testGuard(t *testing.T, s app.EventStore) {
 	mustAppend(t, s, b)
 	versions(t, s, own, 1)
 	versions(t, s, dep, 2)
+}
+
+func testClaimOwner(t *testing.T, s app.EventStore) {
+	value := "Acme-" + uuid.NewString()
+	owner := uuid.New()
+	if _, err := s.ClaimOwner(ctxFor(t), "storetest", value); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("unclaimed: got %v, want domain.ErrNotFound", err)
+	}
+	b := batch(stream(domain.KindLink), 0, 1)
+	b.Records = []app.Record{app.Claim{Scope: "storetest", Value: value, Owner: owner}}
+	mustAppend(t, s, b)
+	if got, err := s.ClaimOwner(ctxFor(t), "storetest", value); err != nil || got != owner {
+		t.Fatalf("owner %v, %v; want %v", got, err, owner)
+	}
+	// Exactly as claimed: another scope or another spelling is another claim.
+	for _, c := range [][2]string{{"storetest-other", value}, {"storetest", strings.ToLower(value)}} {
+		if _, err := s.ClaimOwner(ctxFor(t), c[0], c[1]); !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("%v: got %v, want domain.ErrNotFound", c, err)
+		}
+	}
 }
