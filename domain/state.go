@@ -113,6 +113,8 @@ func NewAggregate(kind string) Aggregate {
 		return &Link{}
 	case KindDownload:
 		return &Download{}
+	case KindProjection:
+		return &ProjectionOps{}
 	}
 	return nil
 }

@@ -18,6 +18,8 @@ const (
 	KindShare    = "share"
 	KindLink     = "link"
 	KindDownload = "download"
+	// KindProjection streams hold operations on a read model (events_ops.go).
+	KindProjection = "projection"
 )
 
 // CompanyStream and its siblings name the stream of one aggregate.
@@ -42,7 +44,8 @@ func ParseStream(stream string) (kind string, id uuid.UUID, err error) {
 		return "", uuid.Nil, fmt.Errorf("stream %q: %w", stream, err)
 	}
 	switch kind {
-	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink, KindDownload:
+	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink, KindDownload,
+		KindProjection:
 		return kind, id, nil
 	}
 	return "", uuid.Nil, fmt.Errorf("stream %q: unknown kind %q", stream, kind)

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -291,8 +290,12 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 		}
 		failures.Inc()
 		var broken *ConsumerBrokenError
-		if errors.As(err, &broken) || ConnectionLost(err) {
-			log.Warn("consumer lost its connection; it stops and may be subscribed again", "err", err)
+		if errors.As(err, &broken) || ConnectionLost(err) || dberr.Transient(err) {
+			// Not the event's fault (a lost connection, a deadlock, a serialization
+			// failure, a statement timeout, a full disk): the same snapshot would
+			// fail the same way, so the whole transaction is given up and the
+			// consumer starts over in a new one; this never counts as an attempt.
+			log.Warn("consumer transaction cannot go on; it stops and may be subscribed again", "err", err)
 			cancel()
 			msg.Nack()
 			if broken == nil {
@@ -347,13 +350,14 @@ type backoff struct{ poll, retry time.Duration }
 
 func (b backoff) HandleError(log watermill.LoggerAdapter, noMsg bool, err error) time.Duration {
 	if err != nil {
-		msg := strings.ToLower(err.Error())
-		if strings.Contains(msg, "could not serialize") || strings.Contains(msg, "concurrent update") ||
-			strings.Contains(msg, "deadlock") {
-			return b.poll
-		}
 		if errors.Is(err, context.Canceled) {
 			return 0
+		}
+		if dberr.Transient(err) && !ConnectionLost(err) {
+			// Another process's poll or a swap held the checkpoint row
+			// (serialization failure), a deadlock, a cancelled statement: poll
+			// again soon, in a new transaction.
+			return b.poll
 		}
 		log.Error("consumer query failed", err, watermill.LogFields{"retry_in": b.retry})
 		return b.retry
@@ -421,11 +425,13 @@ func (s *Store) handleStatements(msg *message.Message, h Statements) error {
 }
 
 // ConsumerBrokenError ends a subscription whose connection or transaction died
-// under it (the database restarted, the network broke): not the event's fault, so
-// it does not count towards the poison limit. Subscribe again after a pause.
+// under it (the database restarted, the network broke) or failed for a transient
+// reason (dberr.Transient: deadlock, serialization failure, statement timeout,
+// full disk): not the event's fault, so it does not count towards the poison
+// limit. Subscribe again after a pause: a new transaction takes a new snapshot.
 type ConsumerBrokenError struct{ Err error }
 
-func (e *ConsumerBrokenError) Error() string { return "consumer connection lost: " + e.Err.Error() }
+func (e *ConsumerBrokenError) Error() string { return "consumer transaction given up: " + e.Err.Error() }
 func (e *ConsumerBrokenError) Unwrap() error { return e.Err }
 
 // brokenOr wraps err as a ConsumerBrokenError when tx's connection is gone.

@@ -111,6 +111,8 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 		domain.PortalShareGranted, domain.SharePermissionChanged, domain.ShareCancelled,
 		domain.LinkCreated, domain.LinkCancelled, domain.LinkOpened, domain.LinkPasswordRejected:
 		// Portal projection.
+	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
+		// Operations on the read models, not facts they hold.
 	default:
 		return unexpected(ev)
 	}

@@ -256,6 +256,8 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 	case domain.UserRegistered, domain.UserInvited, domain.UserActivated, domain.UserRoleChanged,
 		domain.CustomerGroupCreated, domain.GroupAccessGranted, domain.GroupAccessRevoked:
 		// Accounts projection.
+	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
+		// Operations on the read models, not facts they hold.
 	default:
 		return unexpected(ev)
 	}

@@ -38,6 +38,12 @@ type Runner struct {
 	PollInterval time.Duration
 	// BatchSize is how many events one consumer transaction applies.
 	BatchSize int
+	// MinPause is the first pause before a consumer stopped by a transient
+	// error subscribes again (default 100ms); it doubles up to 30s.
+	MinPause time.Duration
+	// ResumeInterval is how often a projection stopped at a parked event looks
+	// whether an operator resolved it (default 2s).
+	ResumeInterval time.Duration
 
 	mu     sync.Mutex
 	failed map[string]error
@@ -108,8 +114,13 @@ func (r *Runner) Failed() map[string]error {
 
 func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 	failedGauge.WithLabelValues(p.Name).Set(0)
-	pause := time.Second
+	minPause := r.MinPause
+	if minPause <= 0 {
+		minPause = defaultMinPause
+	}
+	pause := minPause
 	for {
+		started := time.Now()
 		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
 			ConsumerGroup: p.Name,
 			PollInterval:  r.PollInterval,
@@ -121,14 +132,25 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 		case err == nil || ctx.Err() != nil:
 			return
 		case errors.As(err, &poison):
-			log.Error("projection stopped: an event cannot be applied; fix the code and restart, or rebuild",
-				"position", poison.Position, "stream_id", poison.StreamID, "event_type", poison.Type, "err", poison.Err)
-			r.markFailed(ctx, p, err, poison.Position)
-			return
+			log.Error("projection stopped: an event cannot be applied; it is parked until an operator runs "+
+				"`sharehub projections retry|skip`", "position", poison.Position, "stream_id", poison.StreamID,
+				"event_type", poison.Type, "err", poison.Err)
+			r.markFailed(ctx, p, poison)
+			if !r.waitForOperator(ctx, p) {
+				return
+			}
+			log.Info("parked event resolved; projection resumes")
+			r.clearFailed(p)
+			pause = minPause
 		default:
-			// The database went away (restart, network): not the events' fault.
-			// Subscribe again once it is back; nothing applied is lost, since
-			// the checkpoint commits with the effects.
+			// Not the events' fault: the database went away (restart, network)
+			// or refused for the moment (deadlock, serialization failure,
+			// statement timeout, full disk). Subscribe again, in a new
+			// transaction, with backoff and without limit; nothing applied is
+			// lost, since the checkpoint commits with the effects.
+			if time.Since(started) > 30*time.Second {
+				pause = minPause // it had been making progress
+			}
 			log.Warn("projection consumer interrupted; resubscribing", "err", err, "in", pause)
 			select {
 			case <-ctx.Done():
@@ -140,21 +162,52 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 	}
 }
 
-func (r *Runner) markFailed(ctx context.Context, p Projection, err error, position int64) {
+// defaultMinPause is the first pause before a consumer that stopped for a
+// transient reason subscribes again.
+const defaultMinPause = 100 * time.Millisecond
+
+func (r *Runner) markFailed(ctx context.Context, p Projection, poison *eventstore.PoisonEventError) {
 	r.mu.Lock()
 	if r.failed == nil {
 		r.failed = map[string]error{}
 	}
-	r.failed[p.Name] = err
+	r.failed[p.Name] = poison
 	r.mu.Unlock()
 	failedGauge.WithLabelValues(p.Name).Set(1)
-	var pos any
-	if position > 0 {
-		pos = position
+	if err := park(context.WithoutCancel(ctx), r.Store.Pool(), p.Name, poison); err != nil && r.Log != nil {
+		r.Log.Error("parking the event failed", "projection", p.Name, "position", poison.Position, "err", err)
 	}
-	_, _ = r.Store.Pool().Exec(context.WithoutCancel(ctx), `UPDATE projection_state
-		SET state = 'failed', error = $2, error_position = $3, updated_at = now() WHERE name = $1`,
-		p.Name, err.Error(), pos)
+}
+
+func (r *Runner) clearFailed(p Projection) {
+	r.mu.Lock()
+	delete(r.failed, p.Name)
+	r.mu.Unlock()
+	failedGauge.WithLabelValues(p.Name).Set(0)
+}
+
+// waitForOperator waits until p's state is no longer failed (an operator retried
+// or skipped the parked event, or another process restarted it); false when ctx
+// ended first.
+func (r *Runner) waitForOperator(ctx context.Context, p Projection) bool {
+	every := r.ResumeInterval
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+		var state string
+		err := r.Store.Pool().QueryRow(ctx, `SELECT state FROM projection_state WHERE name = $1`, p.Name).Scan(&state)
+		if err == nil && state != "failed" {
+			return true
+		}
+	}
 }
 
 func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger) {

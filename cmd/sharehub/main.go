@@ -40,6 +40,10 @@ commands:
              each projection's position, lag, state, and what holds it back
   projections rebuild NAME|--all [--force]
              build fresh tables from the log beside the live ones, compare, swap
+  projections retry NAME [--position N]
+             try again the event a projection stopped at (recorded in the log)
+  projections skip NAME --position N --reason TEXT
+             move a projection past the event it stopped at (recorded in the log)
   audit verify [--provider ID] [--seals FILE]
              recompute hash chains and seals; exit 1 on any break
   audit export --provider ID [--since T] [--until T] [--format ndjson|csv] [--out FILE]

@@ -23,7 +23,7 @@ import (
 // projectionsCmd runs `sharehub projections status|rebuild`.
 func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) == 0 {
-		return errors.New("usage: sharehub projections status | rebuild NAME|--all [--force]")
+		return errors.New("usage: sharehub projections status | rebuild NAME|--all [--force] | retry NAME [--position N] | skip NAME --position N --reason TEXT")
 	}
 	pool, err := openPool(ctx, cfg)
 	if err != nil {
@@ -41,7 +41,18 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 			return err
 		}
 		printStatus(stdout, st)
+		var names []string
+		for _, p := range projections.Served() {
+			names = append(names, p.Name)
+		}
+		parked, err := projections.DeadLetters(ctx, pool, names)
+		if err != nil {
+			return err
+		}
+		printParked(stdout, parked)
 		return nil
+	case "retry", "skip":
+		return resolveParked(ctx, store, args[0], args[1:], stdout)
 	case "rebuild":
 		fs := flag.NewFlagSet("projections rebuild", flag.ContinueOnError)
 		all := fs.Bool("all", false, "rebuild every projection")
