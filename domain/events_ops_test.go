@@ -23,7 +23,9 @@ func TestProjectionOpsDecisions(t *testing.T) {
 	}{
 		{
 			name: "retry a parked event",
-			when: func(x *domain.ProjectionOps) ([]domain.Event, error) { return x.RetryParkedEvent(parked, "ops@host", t0) },
+			when: func(x *domain.ProjectionOps) ([]domain.Event, error) {
+				return x.RetryParkedEvent(parked, "ops@host", t0)
+			},
 			then: evs(domain.ProjectionEventRetried{Projection: "portal", Position: 42, EventID: n(42), Operator: "ops@host", RetriedAt: t0}),
 		},
 		{
@@ -36,18 +38,24 @@ func TestProjectionOpsDecisions(t *testing.T) {
 				Error: "boom", Reason: "bug 17: fixed by rebuild", Operator: "ops@host", SkippedAt: at(1)}),
 		},
 		{
-			name:    "skip without a reason",
-			when:    func(x *domain.ProjectionOps) ([]domain.Event, error) { return x.SkipParkedEvent(parked, "ops@host", "  ", t0) },
+			name: "skip without a reason",
+			when: func(x *domain.ProjectionOps) ([]domain.Event, error) {
+				return x.SkipParkedEvent(parked, "ops@host", "  ", t0)
+			},
 			wantErr: domain.ErrReasonRequired,
 		},
 		{
-			name:    "retry what was resolved already",
-			when:    func(x *domain.ProjectionOps) ([]domain.Event, error) { return x.RetryParkedEvent(resolved, "ops@host", t0) },
+			name: "retry what was resolved already",
+			when: func(x *domain.ProjectionOps) ([]domain.Event, error) {
+				return x.RetryParkedEvent(resolved, "ops@host", t0)
+			},
 			wantErr: domain.ErrNotParked,
 		},
 		{
-			name:    "skip what was resolved already",
-			when:    func(x *domain.ProjectionOps) ([]domain.Event, error) { return x.SkipParkedEvent(resolved, "ops@host", "why", t0) },
+			name: "skip what was resolved already",
+			when: func(x *domain.ProjectionOps) ([]domain.Event, error) {
+				return x.SkipParkedEvent(resolved, "ops@host", "why", t0)
+			},
 			wantErr: domain.ErrNotParked,
 		},
 	} {

@@ -431,7 +431,9 @@ func (s *Store) handleStatements(msg *message.Message, h Statements) error {
 // limit. Subscribe again after a pause: a new transaction takes a new snapshot.
 type ConsumerBrokenError struct{ Err error }
 
-func (e *ConsumerBrokenError) Error() string { return "consumer transaction given up: " + e.Err.Error() }
+func (e *ConsumerBrokenError) Error() string {
+	return "consumer transaction given up: " + e.Err.Error()
+}
 func (e *ConsumerBrokenError) Unwrap() error { return e.Err }
 
 // brokenOr wraps err as a ConsumerBrokenError when tx's connection is gone.
