@@ -61,7 +61,7 @@ func (s eventsSchema) SelectQuery(p wsql.SelectQueryParams) (wsql.Query, error) 
 		SELECT position FROM events
 		 WHERE (transaction_id, position) > ((SELECT last_processed_transaction_id FROM last_processed),
 		                                     (SELECT coalesce(offset_acked, 0) FROM last_processed))
-		   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		   AND transaction_id < events_horizon()
 		 ORDER BY transaction_id, position
 		 LIMIT ` + strconv.Itoa(s.batchSize) + `)
 	SELECT e.position, e.transaction_id, e.event_id, e.stream_id, e.stream_version, e.event_type,

@@ -42,6 +42,9 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if _, err := migrations.Up(ctx, pool, log); err != nil {
 		return err
 	}
+	if _, err := alignAfterRestore(ctx, pool, log); err != nil {
+		return err
+	}
 	store := eventstore.New(pool, log)
 	go sealPeriodically(ctx, store, cfg.SealInterval, log)
 	var sender mailer.Sender = mailer.LogSender{Log: log}
