@@ -9,6 +9,7 @@
 //	3 replicas        three serve processes on one database, load round robin
 //	disk full         the blob folder on a 2 MiB tmpfs (needs mount: root)
 //	rebuild           20 `projections rebuild --all` in a row under a steady load
+//	restore           pg_dump mid-history, restore into a new cluster, go on writing
 //
 // The check after each run: every acknowledged write (2xx with X-Position) is in
 // the log at that position with the expected event type; every share acknowledged
@@ -66,7 +67,7 @@ func main() {
 
 func run(ctx context.Context, args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("shfaults", flag.ContinueOnError)
-	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, rebuild")
+	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, rebuild, restore")
 	duration := fs.Duration("duration", 16*time.Second, "load time of each run")
 	verbose := fs.Bool("v", false, "narrate each run")
 	poolMax := fs.Int("pool-max-conns", 0, "pool_max_conns for the servers (0: their default, max(4, CPUs))")
@@ -118,6 +119,7 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"replicas", func() result { return h.runReplicas(ctx, *duration) }},
 		{"disk", func() result { return h.runDiskFull(ctx) }},
 		{"rebuild", func() result { return h.runRebuildUnderLoad(ctx, *duration) }},
+		{"restore", func() result { return h.runRestore(ctx, *duration) }},
 	}
 	var results []result
 	for _, rn := range runs {
