@@ -10,6 +10,7 @@
 //	disk full         the blob folder on a 2 MiB tmpfs (needs mount: root)
 //	rebuild           20 `projections rebuild --all` in a row under a steady load
 //	restore           pg_dump mid-history, restore into a new cluster, go on writing
+//	idem              kill -9 again and again under writes with Idempotency-Key; retry each
 //
 // The check after each run: every acknowledged write (2xx with X-Position) is in
 // the log at that position with the expected event type; every share acknowledged
@@ -67,7 +68,7 @@ func main() {
 
 func run(ctx context.Context, args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("shfaults", flag.ContinueOnError)
-	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, rebuild, restore")
+	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, rebuild, restore, idem")
 	duration := fs.Duration("duration", 16*time.Second, "load time of each run")
 	verbose := fs.Bool("v", false, "narrate each run")
 	poolMax := fs.Int("pool-max-conns", 0, "pool_max_conns for the servers (0: their default, max(4, CPUs))")
@@ -120,6 +121,7 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"disk", func() result { return h.runDiskFull(ctx) }},
 		{"rebuild", func() result { return h.runRebuildUnderLoad(ctx, *duration) }},
 		{"restore", func() result { return h.runRestore(ctx, *duration) }},
+		{"idem", func() result { return h.runKillIdempotent(ctx, *duration) }},
 	}
 	var results []result
 	for _, rn := range runs {
