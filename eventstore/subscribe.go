@@ -30,6 +30,7 @@ const Topic = "events"
 // the only writer), so the log is never written twice.
 type eventsSchema struct {
 	batchSize int
+	guard     string // SubscriptionConfig.Guard
 }
 
 var _ wsql.SchemaAdapter = eventsSchema{}
@@ -56,12 +57,16 @@ func (s eventsSchema) SelectQuery(p wsql.SelectQueryParams) (wsql.Query, error) 
 	// index-only scan in commit order), then their rows fetched by position. Asked
 	// for whole rows at once, PostgreSQL's generic plan for this prepared statement
 	// misjudged the range and sorted a sequential scan of the table on every poll.
+	guard := ""
+	if s.guard != "" {
+		guard = "\n\t\t   AND (" + s.guard + ")"
+	}
 	q := `WITH last_processed AS (` + next.Query + `),
 	     batch AS (
 		SELECT position FROM events
 		 WHERE (transaction_id, position) > ((SELECT last_processed_transaction_id FROM last_processed),
 		                                     (SELECT coalesce(offset_acked, 0) FROM last_processed))
-		   AND transaction_id < events_horizon()
+		   AND transaction_id < events_horizon()` + guard + `
 		 ORDER BY transaction_id, position
 		 LIMIT ` + strconv.Itoa(s.batchSize) + `)
 	SELECT e.position, e.transaction_id, e.event_id, e.stream_id, e.stream_version, e.event_type,
@@ -177,6 +182,11 @@ type SubscriptionConfig struct {
 	// RetryDelay is the pause before an event that failed is handled again
 	// (default 200ms).
 	RetryDelay time.Duration
+	// Guard, when set, is an SQL condition (no parameters) every poll checks in
+	// its own snapshot, under the checkpoint row's lock: while it is false the
+	// consumer reads nothing. Projections use it so that a process never applies
+	// events to tables of a definition it does not know (a rolling deploy).
+	Guard string
 	Logger     *slog.Logger
 }
 
@@ -245,7 +255,7 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 		ResendInterval: cfg.RetryDelay,
 		RetryInterval:  time.Second,
 		BackoffManager: backoff{poll: cfg.PollInterval, retry: time.Second},
-		SchemaAdapter:  eventsSchema{batchSize: cfg.BatchSize},
+		SchemaAdapter:  eventsSchema{batchSize: cfg.BatchSize, guard: cfg.Guard},
 		OffsetsAdapter: offsetsAdapter(),
 	}, watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
 	if err != nil {

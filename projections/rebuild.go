@@ -108,7 +108,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		return res, err
 	}
 	if !locked {
-		return res, fmt.Errorf("rebuild %s: another rebuild of it is running", p.Name)
+		return res, fmt.Errorf("rebuild %s: %w", p.Name, errRebuildRunning)
 	}
 	defer func() {
 		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sharehub rebuild ' || $1))`, p.Name)
@@ -221,6 +221,19 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 			return err
 		}
 		res.DefinitionChanged = !liveExists || hash != p.DDLHash()
+		if res.DefinitionChanged && hash != "" {
+			retired, liveNewer, err := definitionStatus(ctx, tx, p, hash)
+			switch {
+			case err != nil:
+				return err
+			case retired:
+				return ErrDefinitionRetired
+			case liveNewer:
+				return fmt.Errorf("%w (live %s, this version's %s): not rebuilt back", ErrNewerDefinitionLive, hash, p.DDLHash())
+			}
+		} else if _, _, err := definitionStatus(ctx, tx, p, p.DDLHash()); err != nil {
+			return err
+		}
 		// Bring both sides to the same position: the fresh tables up to the live
 		// checkpoint, or the live ones (exactly as their consumer would, and
 		// moving its checkpoint) up to where the build got when no consumer ran.

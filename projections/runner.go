@@ -123,6 +123,7 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 		started := time.Now()
 		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
 			ConsumerGroup: p.Name,
+			Guard:         p.guard(),
 			PollInterval:  r.PollInterval,
 			BatchSize:     r.BatchSize,
 			Logger:        log,
@@ -236,6 +237,23 @@ func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger
 // from the beginning of the log), and rebuilds it when the table definitions in
 // the code differ from the live ones. Safe to call from several processes at once.
 func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slog.Logger) error {
+	for {
+		err := ensure(ctx, store, p, log)
+		if !errors.Is(err, errRebuildRunning) {
+			return err
+		}
+		// Another process (of the same new version) rebuilds it: wait for it,
+		// then look again (its definition will usually be live by then).
+		log.Info("another process rebuilds the projection; waiting", "projection", p.Name)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slog.Logger) error {
 	pool := store.Pool()
 	var rebuild bool
 	err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
@@ -250,6 +268,9 @@ func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 		}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.SideEffects):
+			if _, _, err := definitionStatus(ctx, tx, p, p.DDLHash()); err != nil {
+				return err
+			}
 			log.Info("creating projection", "projection", p.Name, "schema", p.Schema())
 			if err := createSchema(ctx, tx, p.Schema(), p.DDL); err != nil {
 				return err
@@ -272,8 +293,24 @@ func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 		case err != nil:
 			return err
 		case hash != p.DDLHash():
+			retired, liveNewer, err := definitionStatus(ctx, tx, p, hash)
+			switch {
+			case err != nil:
+				return err
+			case retired:
+				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
+			case liveNewer:
+				log.Warn("a newer definition of the projection is live: this process reads its tables and leaves applying events to processes of that version",
+					"projection", p.Name, "mine", p.DDLHash(), "live", hash)
+				return nil
+			}
 			rebuild = true
 		default:
+			if retired, _, err := definitionStatus(ctx, tx, p, hash); err != nil {
+				return err
+			} else if retired {
+				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
+			}
 			_, err := tx.Exec(ctx, `UPDATE projection_state SET state = 'running', error = NULL, error_position = NULL,
 				updated_at = now() WHERE name = $1`, p.Name)
 			return err

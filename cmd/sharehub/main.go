@@ -44,6 +44,8 @@ commands:
              try again the event a projection stopped at (recorded in the log)
   projections skip NAME --position N --reason TEXT
              move a projection past the event it stopped at (recorded in the log)
+  projections retire NAME HASH
+             retire an old definition of a projection's tables (rolling deploys)
   restore-check
              after a logical restore (pg_dump) into a new cluster: keep new events
              after every checkpoint and seal (serve and migrate also run it at start)

@@ -62,3 +62,24 @@ func printParked(w io.Writer, parked []projections.DeadLetter) {
 			d.Projection, d.Projection, d.At.Position)
 	}
 }
+
+// printDefinitions lists the definitions of projections that have more than one
+// not retired (a rolling deploy in progress, or an old one to retire).
+func printDefinitions(w io.Writer, defs []projections.Definition) {
+	active := map[string]int{}
+	for _, d := range defs {
+		if d.Retired == nil {
+			active[d.Name]++
+		}
+	}
+	for _, d := range defs {
+		if active[d.Name] < 2 || d.Retired != nil {
+			continue
+		}
+		state := "old: retire with `sharehub projections retire " + d.Name + " " + d.Hash + "` once no process runs it"
+		if d.Live {
+			state = "live"
+		}
+		fmt.Fprintf(w, "\n%s definition %s (first seen %s): %s\n", d.Name, d.Hash, d.FirstSeen.UTC().Format(time.RFC3339), state)
+	}
+}
