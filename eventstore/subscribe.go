@@ -186,8 +186,8 @@ type SubscriptionConfig struct {
 	// its own snapshot, under the checkpoint row's lock: while it is false the
 	// consumer reads nothing. Projections use it so that a process never applies
 	// events to tables of a definition it does not know (a rolling deploy).
-	Guard string
-	Logger     *slog.Logger
+	Guard  string
+	Logger *slog.Logger
 }
 
 // PoisonEventError stops a consumer group: one event kept failing.
