@@ -41,7 +41,7 @@ func AlignTransactionIDs(ctx context.Context, pool *pgxpool.Pool) (RestoreCheck,
 			return err
 		}
 		var shift, next, highest string
-		if err := tx.QueryRow(ctx, `SELECT shift::text FROM txid_shift FOR UPDATE`).Scan(&shift); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT shift::text FROM txid_shift`).Scan(&shift); err != nil {
 			return fmt.Errorf("txid shift: %w", err)
 		}
 		err := tx.QueryRow(ctx, `SELECT e.transaction_id::text FROM events e ORDER BY e.transaction_id DESC LIMIT 1`).Scan(&highest)
@@ -69,12 +69,51 @@ func AlignTransactionIDs(ctx context.Context, pool *pgxpool.Pool) (RestoreCheck,
 			return nil
 		}
 		c.ShiftAfter = c.ShiftBefore + (c.HighestLogged - c.Next) + 1
-		_, err = tx.Exec(ctx, `UPDATE txid_shift SET shift = $1::text::numeric, changed_at = now()`,
-			strconv.FormatUint(c.ShiftAfter, 10))
-		return err
+		return setShift(ctx, tx, c.ShiftAfter)
 	})
 	if err != nil {
 		return c, fmt.Errorf("restore check: %w", err)
 	}
 	return c, nil
+}
+
+// SetTransactionIDShift sets the shift added to the cluster's transaction ids
+// outright. Lowering it below what the log holds would hide new events from every
+// consumer: only tests use it (to stand for a log restored from a cluster that
+// counted further); operators run AlignTransactionIDs.
+func SetTransactionIDShift(ctx context.Context, pool *pgxpool.Pool, shift uint64) error {
+	return WithTx(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('sharehub restore-check'))`); err != nil {
+			return err
+		}
+		return setShift(ctx, tx, shift)
+	})
+}
+
+// setShift makes shift a constant of the column default and of the two functions
+// (DDL, so it needs the owner's rights: the role that migrates), which PostgreSQL
+// inlines: nothing is looked up per appended row.
+func setShift(ctx context.Context, tx pgx.Tx, shift uint64) error {
+	shifted := func(expr string) string {
+		if shift == 0 {
+			return expr
+		}
+		return "(" + expr + "::text::numeric + " + strconv.FormatUint(shift, 10) + ")::text::xid8"
+	}
+	for _, stmt := range []string{
+		`ALTER TABLE events ALTER COLUMN transaction_id SET DEFAULT ` + shifted("pg_current_xact_id()"),
+		`CREATE OR REPLACE FUNCTION events_current_txid() RETURNS xid8 LANGUAGE sql STABLE
+			AS 'SELECT ` + shifted("pg_current_xact_id()") + `'`,
+		`CREATE OR REPLACE FUNCTION events_horizon() RETURNS xid8 LANGUAGE sql STABLE
+			AS 'SELECT ` + shifted("pg_snapshot_xmin(pg_current_snapshot())") + `'`,
+	} {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("shift transaction ids: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE txid_shift SET shift = $1::text::numeric, changed_at = now()`,
+		strconv.FormatUint(shift, 10)); err != nil {
+		return fmt.Errorf("shift transaction ids: %w", err)
+	}
+	return nil
 }

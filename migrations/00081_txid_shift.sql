@@ -4,34 +4,26 @@
 -- transaction), and seals. pg_dump keeps the stored ids, but a fresh cluster's
 -- transaction counter starts low: new events would sort below every checkpoint and
 -- never be delivered. So the ids the log records are the cluster's plus a shift,
--- raised after a restore (`sharehub restore-check`, also run by `serve` and
--- `migrate` at start) just past the highest id the log holds. Every comparison of
--- transaction_id with the snapshot horizon uses events_horizon(), shifted the same.
+-- 0 until a restore check (`sharehub restore-check`, also run by `serve` and
+-- `migrate` at start) finds ids in the log at or above the cluster's; it then
+-- raises the shift just past them, recorded here, and rewrites the column default
+-- and the two functions below with the new shift as a constant (they stay plain
+-- expressions PostgreSQL inlines: no per-row lookup on the append path). Every
+-- comparison of transaction_id with the snapshot horizon uses events_horizon().
 CREATE TABLE txid_shift (
     only_row   boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     shift      numeric NOT NULL DEFAULT 0 CHECK (shift >= 0 AND shift = trunc(shift)),
     changed_at timestamptz NOT NULL DEFAULT now()
 );
 INSERT INTO txid_shift DEFAULT VALUES;
-GRANT SELECT, UPDATE ON txid_shift TO sharehub_app;
+GRANT SELECT ON txid_shift TO sharehub_app;
 
--- +goose StatementBegin
-CREATE FUNCTION events_current_txid() RETURNS xid8 LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN s.shift = 0 THEN pg_current_xact_id()
-                ELSE (pg_current_xact_id()::text::numeric + s.shift)::text::xid8 END
-      FROM txid_shift s
-$$;
--- +goose StatementEnd
-
--- +goose StatementBegin
-CREATE FUNCTION events_horizon() RETURNS xid8 LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN s.shift = 0 THEN pg_snapshot_xmin(pg_current_snapshot())
-                ELSE (pg_snapshot_xmin(pg_current_snapshot())::text::numeric + s.shift)::text::xid8 END
-      FROM txid_shift s
-$$;
--- +goose StatementEnd
-
-ALTER TABLE events ALTER COLUMN transaction_id SET DEFAULT events_current_txid();
+-- The id this transaction records in the log.
+CREATE FUNCTION events_current_txid() RETURNS xid8 LANGUAGE sql STABLE
+    AS 'SELECT pg_current_xact_id()';
+-- The horizon in the log's ids: every id below it belongs to a finished transaction.
+CREATE FUNCTION events_horizon() RETURNS xid8 LANGUAGE sql STABLE
+    AS 'SELECT pg_snapshot_xmin(pg_current_snapshot())';
 
 -- +goose Down
 ALTER TABLE events ALTER COLUMN transaction_id SET DEFAULT pg_current_xact_id();

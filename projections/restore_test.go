@@ -21,7 +21,7 @@ func TestRestoredLogKeepsDeliveryAndSeals(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	// The old cluster counted a billion transactions ahead.
-	if _, err := w.pool.Exec(w.ctx, `UPDATE txid_shift SET shift = 1000000000`); err != nil {
+	if err := eventstore.SetTransactionIDShift(w.ctx, w.pool, 1000000000); err != nil {
 		t.Fatal(err)
 	}
 	w.run(projections.Portal)
@@ -34,7 +34,7 @@ func TestRestoredLogKeepsDeliveryAndSeals(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Restored into a new cluster: its own counter, far below the log's ids.
-	if _, err := w.pool.Exec(w.ctx, `UPDATE txid_shift SET shift = 0`); err != nil {
+	if err := eventstore.SetTransactionIDShift(w.ctx, w.pool, 0); err != nil {
 		t.Fatal(err)
 	}
 	check, err := eventstore.AlignTransactionIDs(w.ctx, w.pool)

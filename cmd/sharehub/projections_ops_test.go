@@ -36,7 +36,7 @@ func TestRestoreCheckAndParkedEventCommands(t *testing.T) {
 	}
 	// The old cluster counted far ahead; then the log is "restored" into one
 	// whose counter is low.
-	if _, err := pool.Exec(ctx, `UPDATE txid_shift SET shift = 500000000`); err != nil {
+	if err := eventstore.SetTransactionIDShift(ctx, pool, 500000000); err != nil {
 		t.Fatal(err)
 	}
 	reg, err := svc.RegisterCompany(ctx, app.Call{}, app.RegisterCompany{CompanyName: "Provider", Name: "Admin",
@@ -47,7 +47,7 @@ func TestRestoreCheckAndParkedEventCommands(t *testing.T) {
 	if out, err := cli("restore-check"); err != nil || !strings.HasPrefix(out, "ok:") {
 		t.Fatalf("restore-check on an intact log: %v\n%s", err, out)
 	}
-	if _, err := pool.Exec(ctx, `UPDATE txid_shift SET shift = 0`); err != nil {
+	if err := eventstore.SetTransactionIDShift(ctx, pool, 0); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := cli("restore-check"); err != nil || !strings.Contains(out, "restored log detected") {
