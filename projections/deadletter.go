@@ -29,10 +29,28 @@ type DeadLetter struct {
 }
 
 // park records the event a consumer stopped at and marks its projection failed,
-// in one transaction. Several processes may park the same event: the row is
-// refreshed, not duplicated.
-func park(ctx context.Context, pool *pgxpool.Pool, name string, poison *eventstore.PoisonEventError) error {
-	return eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+// in one transaction holding the checkpoint row. Several processes may park the
+// same event: the row is refreshed, not duplicated. A failure seen in a snapshot
+// older than the news is not parked (parked false, and the consumer tries again
+// at once): another process applied the event meanwhile (the checkpoint is past
+// it), or an operator resolved its parking after since, the moment the failing
+// consumer subscribed (database clock).
+func park(ctx context.Context, pool *pgxpool.Pool, name string, poison *eventstore.PoisonEventError, since time.Time) (parked bool, err error) {
+	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+		cur, _, err := eventstore.Checkpoint(ctx, tx, name, true)
+		if err != nil {
+			return err
+		}
+		var stale bool
+		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM events e WHERE e.position = $2
+				AND (e.transaction_id, e.position) > ($3::text::xid8, $4))
+			OR EXISTS (SELECT 1 FROM projection_dead_letters WHERE projection = $1 AND position = $2 AND resolved_at >= $5)`,
+			name, poison.Position, strconv.FormatUint(cur.TxID, 10), cur.Position, since).Scan(&stale); err != nil {
+			return err
+		}
+		if stale {
+			return nil
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO projection_dead_letters
 				(projection, position, transaction_id, event_id, stream_id, event_type, error)
 			SELECT $1, position, transaction_id, event_id, stream_id, event_type, $3 FROM events WHERE position = $2
@@ -40,10 +58,12 @@ func park(ctx context.Context, pool *pgxpool.Pool, name string, poison *eventsto
 				resolution = NULL, resolved_at = NULL`, name, poison.Position, poison.Err.Error()); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE projection_state SET state = 'failed', error = $2, error_position = $3,
+		_, err = tx.Exec(ctx, `UPDATE projection_state SET state = 'failed', error = $2, error_position = $3,
 			updated_at = now() WHERE name = $1`, name, poison.Error(), poison.Position)
+		parked = err == nil
 		return err
 	})
+	return parked, err
 }
 
 // DeadLetters lists, per projection named, the parked events it has not got past:

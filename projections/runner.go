@@ -121,6 +121,8 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 	pause := minPause
 	for {
 		started := time.Now()
+		var since time.Time // database clock, for park
+		_ = r.Store.Pool().QueryRow(ctx, `SELECT now()`).Scan(&since)
 		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
 			ConsumerGroup: p.Name,
 			Guard:         p.guard(),
@@ -136,7 +138,11 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 			log.Error("projection stopped: an event cannot be applied; it is parked until an operator runs "+
 				"`sharehub projections retry|skip`", "position", poison.Position, "stream_id", poison.StreamID,
 				"event_type", poison.Type, "err", poison.Err)
-			r.markFailed(ctx, p, poison)
+			if !r.markFailed(ctx, p, poison, since) {
+				log.Info("the failure predates news of the event (applied elsewhere, or resolved): trying again")
+				pause = minPause
+				continue
+			}
 			if !r.waitForOperator(ctx, p) {
 				return
 			}
@@ -167,7 +173,16 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 // transient reason subscribes again.
 const defaultMinPause = 100 * time.Millisecond
 
-func (r *Runner) markFailed(ctx context.Context, p Projection, poison *eventstore.PoisonEventError) {
+// markFailed parks the event and reports p failed; false when the failure was
+// stale (see park) and nothing was parked.
+func (r *Runner) markFailed(ctx context.Context, p Projection, poison *eventstore.PoisonEventError, since time.Time) bool {
+	parked, err := park(context.WithoutCancel(ctx), r.Store.Pool(), p.Name, poison, since)
+	if err != nil && r.Log != nil {
+		r.Log.Error("parking the event failed", "projection", p.Name, "position", poison.Position, "err", err)
+	}
+	if err == nil && !parked {
+		return false
+	}
 	r.mu.Lock()
 	if r.failed == nil {
 		r.failed = map[string]error{}
@@ -175,9 +190,7 @@ func (r *Runner) markFailed(ctx context.Context, p Projection, poison *eventstor
 	r.failed[p.Name] = poison
 	r.mu.Unlock()
 	failedGauge.WithLabelValues(p.Name).Set(1)
-	if err := park(context.WithoutCancel(ctx), r.Store.Pool(), p.Name, poison); err != nil && r.Log != nil {
-		r.Log.Error("parking the event failed", "projection", p.Name, "position", poison.Position, "err", err)
-	}
+	return true
 }
 
 func (r *Runner) clearFailed(p Projection) {
@@ -268,8 +281,20 @@ func ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 		}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.SideEffects):
-			if _, _, err := definitionStatus(ctx, tx, p, p.DDLHash()); err != nil {
-				return err
+			live := p.DDLHash()
+			if err == nil && exists {
+				live = hash // a consumer with side effects whose definition changed
+			}
+			retired, liveNewer, derr := definitionStatus(ctx, tx, p, live)
+			switch {
+			case derr != nil:
+				return derr
+			case retired:
+				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
+			case liveNewer:
+				log.Warn("a newer definition of the projection is live: this process leaves it to processes of that version",
+					"projection", p.Name, "mine", p.DDLHash(), "live", hash)
+				return nil
 			}
 			log.Info("creating projection", "projection", p.Name, "schema", p.Schema())
 			if err := createSchema(ctx, tx, p.Schema(), p.DDL); err != nil {
