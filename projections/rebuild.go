@@ -30,7 +30,7 @@ type RebuildOptions struct {
 	Progress func(Progress)
 	Log      *slog.Logger
 
-	// Test hooks (export_test.go): built runs once the fresh tables are loaded and
+	// Test hooks (hooks_test.go): built runs once the fresh tables are loaded and
 	// indexed, before the swap; locked runs inside the swap transaction, once it
 	// holds the live checkpoint row and brought the fresh tables up to it.
 	built, locked func(context.Context) error
