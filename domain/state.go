@@ -115,6 +115,8 @@ func NewAggregate(kind string) Aggregate {
 		return &Download{}
 	case KindLinkOpen:
 		return &LinkOpen{}
+	case KindProjection:
+		return &ProjectionOps{}
 	}
 	return nil
 }

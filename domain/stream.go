@@ -19,6 +19,8 @@ const (
 	KindLink     = "link"
 	KindDownload = "download"
 	KindLinkOpen = "linkopen"
+	// KindProjection streams hold operations on a read model (events_ops.go).
+	KindProjection = "projection"
 )
 
 // CompanyStream and its siblings name the stream of one aggregate.
@@ -44,7 +46,8 @@ func ParseStream(stream string) (kind string, id uuid.UUID, err error) {
 		return "", uuid.Nil, fmt.Errorf("stream %q: %w", stream, err)
 	}
 	switch kind {
-	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink, KindDownload, KindLinkOpen:
+	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink, KindDownload, KindLinkOpen,
+		KindProjection:
 		return kind, id, nil
 	}
 	return "", uuid.Nil, fmt.Errorf("stream %q: unknown kind %q", stream, kind)

@@ -1,10 +1,14 @@
 package eventstore
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/domain/app"
@@ -22,6 +26,11 @@ type groupCommit struct {
 	queue    chan *pendingAppend
 	workers  atomic.Int32
 	inflight atomic.Int32 // appends queued or running, not yet answered
+
+	// lostReply, when set (tests), runs after each statement that committed; an
+	// error it returns is what the caller sees instead, as when the connection
+	// breaks between the commit and its answer.
+	lostReply func() error
 }
 
 const (
@@ -137,8 +146,11 @@ drain:
 	for _, p := range group {
 		combined.add(p.rows)
 	}
-	positions, err := insertRows(ctx, g.pool, combined)
+	positions, err := g.insert(ctx, combined)
 	if err != nil {
+		// One append's conflict fails the statement whole, and so does a
+		// connection lost at commit, which leaves the outcome unknown: each is
+		// retried alone, and alone recognises rows that did commit.
 		for _, p := range group {
 			g.alone(ctx, p)
 		}
@@ -150,10 +162,75 @@ drain:
 }
 
 func (g *groupCommit) alone(ctx context.Context, p *pendingAppend) {
-	positions, err := insertRows(ctx, g.pool, p.rows)
+	positions, err := g.insert(ctx, p.rows)
+	// A connection lost mid-statement leaves the outcome unknown: try again (on
+	// another connection), a few times.
+	for pause := 50 * time.Millisecond; err != nil && ConnectionLost(err) && pause <= 400*time.Millisecond; pause *= 4 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
+		positions, err = g.insert(ctx, p.rows)
+	}
 	if err != nil {
+		// A retry whose rows are in the log already (an earlier attempt
+		// committed, its answer was lost) conflicts on their event ids or
+		// stream versions: that is success, with the positions they got.
+		if found, ok := committedAlready(ctx, g.pool, p.rows, err); ok {
+			p.done <- appendOutcome{res: p.rows.result(found)}
+			return
+		}
 		p.done <- appendOutcome{err: mapError(err, p.batch)}
 		return
 	}
 	p.done <- appendOutcome{res: p.rows.result(positions)}
+}
+
+func (g *groupCommit) insert(ctx context.Context, rs *rowSet) (map[uuid.UUID]int64, error) {
+	positions, err := insertRows(ctx, g.pool, rs)
+	if err == nil && g.lostReply != nil {
+		if lost := g.lostReply(); lost != nil {
+			return nil, lost
+		}
+	}
+	return positions, err
+}
+
+// committedAlready reports whether err is the conflict a retry of rows meets
+// when an earlier attempt of exactly these rows committed: every one of their
+// event ids is in the log, with the hash this attempt computed (so the same
+// event, chained to the same predecessor). It returns their positions.
+func committedAlready(ctx context.Context, pool *pgxpool.Pool, rs *rowSet, err error) (map[uuid.UUID]int64, bool) {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" ||
+		(pgErr.ConstraintName != "events_event_id_key" && pgErr.ConstraintName != "events_stream_version_key" &&
+			pgErr.ConstraintName != "events_chain_key") {
+		return nil, false
+	}
+	rows, qerr := pool.Query(ctx, `SELECT event_id, position, hash FROM events WHERE event_id = ANY($1)`, rs.ids)
+	if qerr != nil {
+		return nil, false
+	}
+	hashes := make(map[uuid.UUID][]byte, len(rs.ids))
+	for i, id := range rs.ids {
+		hashes[id] = rs.hashes[i]
+	}
+	found := map[uuid.UUID]int64{}
+	for rows.Next() {
+		var (
+			id   uuid.UUID
+			pos  int64
+			hash []byte
+		)
+		if rows.Scan(&id, &pos, &hash) != nil || !bytes.Equal(hash, hashes[id]) {
+			rows.Close()
+			return nil, false
+		}
+		found[id] = pos
+	}
+	rows.Close()
+	if rows.Err() != nil || len(found) != len(rs.ids) {
+		return nil, false
+	}
+	return found, true
 }

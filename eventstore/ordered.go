@@ -72,7 +72,7 @@ func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]
 	if f.Through != nil {
 		where = append(where, "(transaction_id, position) <= ("+arg(strconv.FormatUint(f.Through.TxID, 10))+"::text::xid8, "+arg(f.Through.Position)+")")
 	} else if !f.Visible {
-		where = append(where, "transaction_id < pg_snapshot_xmin(pg_current_snapshot())")
+		where = append(where, "transaction_id < events_horizon()")
 	}
 	if f.Tenant != nil {
 		where = append(where, "tenant_id = "+arg(*f.Tenant))

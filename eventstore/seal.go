@@ -45,7 +45,7 @@ func (s *Store) SealLog(ctx context.Context) (*Seal, error) {
 		}
 		rows, err := tx.Query(ctx, `SELECT transaction_id::text::bigint AS txid, position, hash FROM events
 			 WHERE (transaction_id, position) > ($1::text::xid8, $2)
-			   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+			   AND transaction_id < events_horizon()
 			 ORDER BY transaction_id, position`, fmt.Sprint(fromTx), fromPos)
 		if err != nil {
 			return err

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -31,6 +30,7 @@ const Topic = "events"
 // the only writer), so the log is never written twice.
 type eventsSchema struct {
 	batchSize int
+	guard     string // SubscriptionConfig.Guard
 }
 
 var _ wsql.SchemaAdapter = eventsSchema{}
@@ -57,12 +57,16 @@ func (s eventsSchema) SelectQuery(p wsql.SelectQueryParams) (wsql.Query, error) 
 	// index-only scan in commit order), then their rows fetched by position. Asked
 	// for whole rows at once, PostgreSQL's generic plan for this prepared statement
 	// misjudged the range and sorted a sequential scan of the table on every poll.
+	guard := ""
+	if s.guard != "" {
+		guard = "\n\t\t   AND (" + s.guard + ")"
+	}
 	q := `WITH last_processed AS (` + next.Query + `),
 	     batch AS (
 		SELECT position FROM events
 		 WHERE (transaction_id, position) > ((SELECT last_processed_transaction_id FROM last_processed),
 		                                     (SELECT coalesce(offset_acked, 0) FROM last_processed))
-		   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		   AND transaction_id < events_horizon()` + guard + `
 		 ORDER BY transaction_id, position
 		 LIMIT ` + strconv.Itoa(s.batchSize) + `)
 	SELECT e.position, e.transaction_id, e.event_id, e.stream_id, e.stream_version, e.event_type,
@@ -178,7 +182,12 @@ type SubscriptionConfig struct {
 	// RetryDelay is the pause before an event that failed is handled again
 	// (default 200ms).
 	RetryDelay time.Duration
-	Logger     *slog.Logger
+	// Guard, when set, is an SQL condition (no parameters) every poll checks in
+	// its own snapshot, under the checkpoint row's lock: while it is false the
+	// consumer reads nothing. Projections use it so that a process never applies
+	// events to tables of a definition it does not know (a rolling deploy).
+	Guard  string
+	Logger *slog.Logger
 }
 
 // PoisonEventError stops a consumer group: one event kept failing.
@@ -246,7 +255,7 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 		ResendInterval: cfg.RetryDelay,
 		RetryInterval:  time.Second,
 		BackoffManager: backoff{poll: cfg.PollInterval, retry: time.Second},
-		SchemaAdapter:  eventsSchema{batchSize: cfg.BatchSize},
+		SchemaAdapter:  eventsSchema{batchSize: cfg.BatchSize, guard: cfg.Guard},
 		OffsetsAdapter: offsetsAdapter(),
 	}, watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
 	if err != nil {
@@ -291,8 +300,12 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 		}
 		failures.Inc()
 		var broken *ConsumerBrokenError
-		if errors.As(err, &broken) || ConnectionLost(err) {
-			log.Warn("consumer lost its connection; it stops and may be subscribed again", "err", err)
+		if errors.As(err, &broken) || ConnectionLost(err) || dberr.Transient(err) {
+			// Not the event's fault (a lost connection, a deadlock, a serialization
+			// failure, a statement timeout, a full disk): the same snapshot would
+			// fail the same way, so the whole transaction is given up and the
+			// consumer starts over in a new one; this never counts as an attempt.
+			log.Warn("consumer transaction cannot go on; it stops and may be subscribed again", "err", err)
 			cancel()
 			msg.Nack()
 			if broken == nil {
@@ -347,13 +360,14 @@ type backoff struct{ poll, retry time.Duration }
 
 func (b backoff) HandleError(log watermill.LoggerAdapter, noMsg bool, err error) time.Duration {
 	if err != nil {
-		msg := strings.ToLower(err.Error())
-		if strings.Contains(msg, "could not serialize") || strings.Contains(msg, "concurrent update") ||
-			strings.Contains(msg, "deadlock") {
-			return b.poll
-		}
 		if errors.Is(err, context.Canceled) {
 			return 0
+		}
+		if dberr.Transient(err) && !ConnectionLost(err) {
+			// Another process's poll or a swap held the checkpoint row
+			// (serialization failure), a deadlock, a cancelled statement: poll
+			// again soon, in a new transaction.
+			return b.poll
 		}
 		log.Error("consumer query failed", err, watermill.LogFields{"retry_in": b.retry})
 		return b.retry
@@ -421,11 +435,15 @@ func (s *Store) handleStatements(msg *message.Message, h Statements) error {
 }
 
 // ConsumerBrokenError ends a subscription whose connection or transaction died
-// under it (the database restarted, the network broke): not the event's fault, so
-// it does not count towards the poison limit. Subscribe again after a pause.
+// under it (the database restarted, the network broke) or failed for a transient
+// reason (dberr.Transient: deadlock, serialization failure, statement timeout,
+// full disk): not the event's fault, so it does not count towards the poison
+// limit. Subscribe again after a pause: a new transaction takes a new snapshot.
 type ConsumerBrokenError struct{ Err error }
 
-func (e *ConsumerBrokenError) Error() string { return "consumer connection lost: " + e.Err.Error() }
+func (e *ConsumerBrokenError) Error() string {
+	return "consumer transaction given up: " + e.Err.Error()
+}
 func (e *ConsumerBrokenError) Unwrap() error { return e.Err }
 
 // brokenOr wraps err as a ConsumerBrokenError when tx's connection is gone.

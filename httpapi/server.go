@@ -44,7 +44,7 @@ var openapiSpec []byte
 // OpenAPISpec returns the embedded OpenAPI document (for tests and tools).
 func OpenAPISpec() []byte { return append([]byte(nil), openapiSpec...) }
 
-// ReadyCheck is one condition of readiness (database, projection lag, ...). Its
+// ReadyCheck is one condition of readiness (database, read models not failed). Its
 // error is logged; the answer names only the check.
 type ReadyCheck struct {
 	Name  string

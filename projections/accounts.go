@@ -139,6 +139,8 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 		// Portal projection.
 	case domain.CustomerLinkAdded:
 		// Portal projection (the customer's bookkeeping of its workspace links).
+	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
+		// Operations on the read models, not facts they hold.
 	default:
 		return unexpected(ev)
 	}

@@ -261,6 +261,8 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 		domain.CustomerGroupCreated, domain.GroupAccessGranted, domain.GroupAccessRevoked,
 		domain.CustomerGroupRenamed, domain.GroupCodeRotated, domain.GroupSelfRegistrationChanged:
 		// Accounts projection.
+	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
+		// Operations on the read models, not facts they hold.
 	default:
 		return unexpected(ev)
 	}

@@ -29,6 +29,11 @@ type RebuildOptions struct {
 	// Progress, when set, is called after every chunk.
 	Progress func(Progress)
 	Log      *slog.Logger
+
+	// Test hooks (hooks_test.go): built runs once the fresh tables are loaded and
+	// indexed, before the swap; locked runs inside the swap transaction, once it
+	// holds the live checkpoint row and brought the fresh tables up to it.
+	built, locked func(context.Context) error
 }
 
 // Progress of a rebuild.
@@ -103,7 +108,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		return res, err
 	}
 	if !locked {
-		return res, fmt.Errorf("rebuild %s: another rebuild of it is running", p.Name)
+		return res, fmt.Errorf("rebuild %s: %w", p.Name, errRebuildRunning)
 	}
 	defer func() {
 		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sharehub rebuild ' || $1))`, p.Name)
@@ -188,6 +193,13 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 	}
 
+	if opt.built != nil {
+		if err := opt.built(ctx); err != nil {
+			dropFresh()
+			return res, err
+		}
+	}
+
 	// Catch up under the checkpoint's lock, compare, swap.
 	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO event_offsets (consumer_group, offset_acked, last_processed_transaction_id)
@@ -209,6 +221,19 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 			return err
 		}
 		res.DefinitionChanged = !liveExists || hash != p.DDLHash()
+		if res.DefinitionChanged && hash != "" {
+			retired, liveNewer, err := definitionStatus(ctx, tx, p, hash)
+			switch {
+			case err != nil:
+				return err
+			case retired:
+				return ErrDefinitionRetired
+			case liveNewer:
+				return fmt.Errorf("%w (live %s, this version's %s): not rebuilt back", ErrNewerDefinitionLive, hash, p.DDLHash())
+			}
+		} else if _, _, err := definitionStatus(ctx, tx, p, p.DDLHash()); err != nil {
+			return err
+		}
 		// Bring both sides to the same position: the fresh tables up to the live
 		// checkpoint, or the live ones (exactly as their consumer would, and
 		// moving its checkpoint) up to where the build got when no consumer ran.
@@ -236,12 +261,26 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 					}
 				}
 			}
-			if err := eventstore.SetCheckpoint(ctx, tx, p.Name, cursor); err != nil {
-				return err
-			}
 			live = cursor
 		}
 		res.At = live
+		if opt.locked != nil {
+			if err := opt.locked(ctx); err != nil {
+				return err
+			}
+		}
+		// The checkpoint row is written even when it does not move. A consumer that
+		// began its poll while this transaction held the row took its snapshot
+		// before the swap (REPEATABLE READ: at its first statement, which then
+		// waited for the lock). Had the row only been locked, that consumer would
+		// go on with its old snapshot, in which the rows this transaction wrote into
+		// the fresh tables do not exist: its UPDATEs would touch nothing and its
+		// checkpoint would move past them (a cancelled share staying visible). A
+		// written row makes it fail with a serialization error instead, and it
+		// polls again with a snapshot that sees the swapped-in tables.
+		if err := eventstore.SetCheckpoint(ctx, tx, p.Name, live); err != nil {
+			return err
+		}
 		if !res.DefinitionChanged {
 			if res.Differences, err = diffSchemas(ctx, tx, p.Schema(), fresh); err != nil {
 				return err

@@ -38,6 +38,12 @@ type Runner struct {
 	PollInterval time.Duration
 	// BatchSize is how many events one consumer transaction applies.
 	BatchSize int
+	// MinPause is the first pause before a consumer stopped by a transient
+	// error subscribes again (default 100ms); it doubles up to 30s.
+	MinPause time.Duration
+	// ResumeInterval is how often a projection stopped at a parked event looks
+	// whether an operator resolved it (default 2s).
+	ResumeInterval time.Duration
 
 	mu     sync.Mutex
 	failed map[string]error
@@ -108,10 +114,18 @@ func (r *Runner) Failed() map[string]error {
 
 func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 	failedGauge.WithLabelValues(p.Name).Set(0)
-	pause := time.Second
+	minPause := r.MinPause
+	if minPause <= 0 {
+		minPause = defaultMinPause
+	}
+	pause := minPause
 	for {
+		started := time.Now()
+		var since time.Time // database clock, for park
+		_ = r.Store.Pool().QueryRow(ctx, `SELECT now()`).Scan(&since)
 		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
 			ConsumerGroup: p.Name,
+			Guard:         p.guard(),
 			PollInterval:  r.PollInterval,
 			BatchSize:     r.BatchSize,
 			Logger:        log,
@@ -121,14 +135,29 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 		case err == nil || ctx.Err() != nil:
 			return
 		case errors.As(err, &poison):
-			log.Error("projection stopped: an event cannot be applied; fix the code and restart, or rebuild",
-				"position", poison.Position, "stream_id", poison.StreamID, "event_type", poison.Type, "err", poison.Err)
-			r.markFailed(ctx, p, err, poison.Position)
-			return
+			log.Error("projection stopped: an event cannot be applied; it is parked until an operator runs "+
+				"`sharehub projections retry|skip`", "position", poison.Position, "stream_id", poison.StreamID,
+				"event_type", poison.Type, "err", poison.Err)
+			if !r.markFailed(ctx, p, poison, since) {
+				log.Info("the failure predates news of the event (applied elsewhere, or resolved): trying again")
+				pause = minPause
+				continue
+			}
+			if !r.waitForOperator(ctx, p) {
+				return
+			}
+			log.Info("parked event resolved; projection resumes")
+			r.clearFailed(p)
+			pause = minPause
 		default:
-			// The database went away (restart, network): not the events' fault.
-			// Subscribe again once it is back; nothing applied is lost, since
-			// the checkpoint commits with the effects.
+			// Not the events' fault: the database went away (restart, network)
+			// or refused for the moment (deadlock, serialization failure,
+			// statement timeout, full disk). Subscribe again, in a new
+			// transaction, with backoff and without limit; nothing applied is
+			// lost, since the checkpoint commits with the effects.
+			if time.Since(started) > 30*time.Second {
+				pause = minPause // it had been making progress
+			}
 			log.Warn("projection consumer interrupted; resubscribing", "err", err, "in", pause)
 			select {
 			case <-ctx.Done():
@@ -140,21 +169,59 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 	}
 }
 
-func (r *Runner) markFailed(ctx context.Context, p Projection, err error, position int64) {
+// defaultMinPause is the first pause before a consumer that stopped for a
+// transient reason subscribes again.
+const defaultMinPause = 100 * time.Millisecond
+
+// markFailed parks the event and reports p failed; false when the failure was
+// stale (see park) and nothing was parked.
+func (r *Runner) markFailed(ctx context.Context, p Projection, poison *eventstore.PoisonEventError, since time.Time) bool {
+	parked, err := park(context.WithoutCancel(ctx), r.Store.Pool(), p.Name, poison, since)
+	if err != nil && r.Log != nil {
+		r.Log.Error("parking the event failed", "projection", p.Name, "position", poison.Position, "err", err)
+	}
+	if err == nil && !parked {
+		return false
+	}
 	r.mu.Lock()
 	if r.failed == nil {
 		r.failed = map[string]error{}
 	}
-	r.failed[p.Name] = err
+	r.failed[p.Name] = poison
 	r.mu.Unlock()
 	failedGauge.WithLabelValues(p.Name).Set(1)
-	var pos any
-	if position > 0 {
-		pos = position
+	return true
+}
+
+func (r *Runner) clearFailed(p Projection) {
+	r.mu.Lock()
+	delete(r.failed, p.Name)
+	r.mu.Unlock()
+	failedGauge.WithLabelValues(p.Name).Set(0)
+}
+
+// waitForOperator waits until p's state is no longer failed (an operator retried
+// or skipped the parked event, or another process restarted it); false when ctx
+// ended first.
+func (r *Runner) waitForOperator(ctx context.Context, p Projection) bool {
+	every := r.ResumeInterval
+	if every <= 0 {
+		every = 2 * time.Second
 	}
-	_, _ = r.Store.Pool().Exec(context.WithoutCancel(ctx), `UPDATE projection_state
-		SET state = 'failed', error = $2, error_position = $3, updated_at = now() WHERE name = $1`,
-		p.Name, err.Error(), pos)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+		var state string
+		err := r.Store.Pool().QueryRow(ctx, `SELECT state FROM projection_state WHERE name = $1`, p.Name).Scan(&state)
+		if err == nil && state != "failed" {
+			return true
+		}
+	}
 }
 
 func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger) {
@@ -183,6 +250,23 @@ func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger
 // from the beginning of the log), and rebuilds it when the table definitions in
 // the code differ from the live ones. Safe to call from several processes at once.
 func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slog.Logger) error {
+	for {
+		err := ensure(ctx, store, p, log)
+		if !errors.Is(err, errRebuildRunning) {
+			return err
+		}
+		// Another process (of the same new version) rebuilds it: wait for it,
+		// then look again (its definition will usually be live by then).
+		log.Info("another process rebuilds the projection; waiting", "projection", p.Name)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slog.Logger) error {
 	pool := store.Pool()
 	var rebuild bool
 	err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
@@ -197,6 +281,21 @@ func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 		}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.SideEffects):
+			live := p.DDLHash()
+			if err == nil && exists {
+				live = hash // a consumer with side effects whose definition changed
+			}
+			retired, liveNewer, derr := definitionStatus(ctx, tx, p, live)
+			switch {
+			case derr != nil:
+				return derr
+			case retired:
+				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
+			case liveNewer:
+				log.Warn("a newer definition of the projection is live: this process leaves it to processes of that version",
+					"projection", p.Name, "mine", p.DDLHash(), "live", hash)
+				return nil
+			}
 			log.Info("creating projection", "projection", p.Name, "schema", p.Schema())
 			if err := createSchema(ctx, tx, p.Schema(), p.DDL); err != nil {
 				return err
@@ -219,8 +318,24 @@ func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 		case err != nil:
 			return err
 		case hash != p.DDLHash():
+			retired, liveNewer, err := definitionStatus(ctx, tx, p, hash)
+			switch {
+			case err != nil:
+				return err
+			case retired:
+				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
+			case liveNewer:
+				log.Warn("a newer definition of the projection is live: this process reads its tables and leaves applying events to processes of that version",
+					"projection", p.Name, "mine", p.DDLHash(), "live", hash)
+				return nil
+			}
 			rebuild = true
 		default:
+			if retired, _, err := definitionStatus(ctx, tx, p, hash); err != nil {
+				return err
+			} else if retired {
+				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
+			}
 			_, err := tx.Exec(ctx, `UPDATE projection_state SET state = 'running', error = NULL, error_position = NULL,
 				updated_at = now() WHERE name = $1`, p.Name)
 			return err

@@ -62,7 +62,7 @@ func Status(ctx context.Context, pool *pgxpool.Pool, ps []Projection) ([]Project
 		st.Position = cur.Position
 		var oldest *time.Time
 		err = pool.QueryRow(ctx, `SELECT count(*), min(recorded_at),
-				count(*) FILTER (WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot()))
+				count(*) FILTER (WHERE transaction_id >= events_horizon())
 			FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)`,
 			fmt.Sprint(cur.TxID), cur.Position).Scan(&st.LagEvents, &oldest, &st.HeldBack)
 		if err != nil {

@@ -38,6 +38,15 @@ commands:
              each projection's position, lag, state, and what holds it back
   projections rebuild NAME|--all [--force]
              build fresh tables from the log beside the live ones, compare, swap
+  projections retry NAME [--position N]
+             try again the event a projection stopped at (recorded in the log)
+  projections skip NAME --position N --reason TEXT
+             move a projection past the event it stopped at (recorded in the log)
+  projections retire NAME HASH
+             retire an old definition of a projection's tables (rolling deploys)
+  restore-check
+             after a logical restore (pg_dump) into a new cluster: keep new events
+             after every checkpoint and seal (serve and migrate also run it at start)
   audit verify [--provider ID] [--seals FILE]
              recompute hash chains and seals; exit 1 on any break
   audit export --provider ID [--since T] [--until T] [--format ndjson|csv] [--out FILE]
@@ -89,8 +98,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
+		if _, err := alignAfterRestore(ctx, pool, log); err != nil {
+			return err
+		}
 		fmt.Fprintf(stdout, "schema at version %d\n", v)
 		return nil
+	case "restore-check":
+		return restoreCheck(ctx, cfg, stdout, log)
 	case "projections":
 		return projectionsCmd(ctx, cfg, args[1:], stdout, log)
 	case "audit":

@@ -22,7 +22,7 @@ import (
 // projectionsCmd runs `sharehub projections status|rebuild`.
 func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) == 0 {
-		return errors.New("usage: sharehub projections status | rebuild NAME|--all [--force]")
+		return errors.New("usage: sharehub projections status | rebuild NAME|--all [--force] | retry NAME [--position N] | skip NAME --position N --reason TEXT | retire NAME HASH")
 	}
 	pool, err := openPool(ctx, cfg)
 	if err != nil {
@@ -40,6 +40,31 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 			return err
 		}
 		printStatus(stdout, st)
+		var names []string
+		for _, p := range projections.Served() {
+			names = append(names, p.Name)
+		}
+		parked, err := projections.DeadLetters(ctx, pool, names)
+		if err != nil {
+			return err
+		}
+		printParked(stdout, parked)
+		defs, err := projections.Definitions(ctx, pool, names)
+		if err != nil {
+			return err
+		}
+		printDefinitions(stdout, defs)
+		return nil
+	case "retry", "skip":
+		return resolveParked(ctx, store, args[0], args[1:], stdout)
+	case "retire":
+		if len(args) != 3 {
+			return errors.New("usage: sharehub projections retire NAME HASH (an old definition, see `sharehub projections status`)")
+		}
+		if err := projections.Retire(ctx, pool, args[1], args[2]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: definition %s retired; processes of that version may no longer start\n", args[1], args[2])
 		return nil
 	case "rebuild":
 		fs := flag.NewFlagSet("projections rebuild", flag.ContinueOnError)

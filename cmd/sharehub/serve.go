@@ -42,6 +42,11 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		return err
 	}
 	_, err = migrate(ctx, owner, cfg, log)
+	if err == nil {
+		// Before anything writes: after a logical restore, new events must still
+		// sort after every checkpoint and seal (DDL, hence the owner).
+		_, err = alignAfterRestore(ctx, owner, log)
+	}
 	owner.Close()
 	if err != nil {
 		return err
@@ -150,26 +155,18 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	return nil
 }
 
-// maxReadyLag is the projection lag beyond which this process reports itself not
-// ready (reads would answer stale data or 503 projection_lagging).
-const maxReadyLag = 30 * time.Second
-
-// projectionsReady fails when a projection stopped on an event it cannot apply or
-// lags by more than maxReadyLag.
+// projectionsReady fails when a read model the API reads (portal, accounts)
+// stopped at an event it cannot apply: answers from it would be wrong, not merely
+// late. Lag never takes a process out of service (a long transaction anywhere on
+// the server holds every consumer back, and every replica would leave at once);
+// it is the metric sharehub_projection_lag_seconds, with an alert (README). The
+// notifications consumer is not read by the API: its failure is a metric too.
 func projectionsReady(ctx context.Context, pool *pgxpool.Pool) error {
-	st, err := projections.Status(ctx, pool, projections.Served())
-	if err != nil {
-		return err
+	var names []string
+	for _, p := range projections.All() {
+		names = append(names, p.Name)
 	}
-	for _, s := range st {
-		switch {
-		case s.State == "failed":
-			return fmt.Errorf("projection %s failed: %s", s.Name, s.Error)
-		case s.LagSeconds > maxReadyLag.Seconds():
-			return fmt.Errorf("projection %s lags %.0fs behind", s.Name, s.LagSeconds)
-		}
-	}
-	return nil
+	return projections.Ready(ctx, pool, names)
 }
 
 // sealPeriodically seals the log so that a dropped tail becomes detectable within one

@@ -12,6 +12,9 @@
 //	upload flood      5 MiB uploads into another provider's folder: 404, disk unchanged after gc
 //	flood             200 addresses send forged credentials (flood.go): memory and
 //	                  a signed-in read's latency stay bounded
+//	rebuild           20 `projections rebuild --all` in a row under a steady load
+//	restore           pg_dump mid-history, restore into a new cluster, go on writing
+//	idem              kill -9 again and again under writes with Idempotency-Key; retry each
 //
 // The check after each run: every acknowledged write (2xx with X-Position) is in
 // the log at that position with the expected event type; every share acknowledged
@@ -69,7 +72,7 @@ func main() {
 
 func run(ctx context.Context, args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("shfaults", flag.ContinueOnError)
-	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads, flood")
+	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads, flood, rebuild, restore, idem")
 	duration := fs.Duration("duration", 16*time.Second, "load time of each run")
 	verbose := fs.Bool("v", false, "narrate each run")
 	poolMax := fs.Int("pool-max-conns", 0, "pool_max_conns for the servers (0: their default, max(4, CPUs))")
@@ -125,6 +128,9 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"linkopens", func() result { return h.runLinkOpenGrowth(ctx, *linkOpens) }},
 		{"uploads", func() result { return h.runUploadFlood(ctx, *floodUploads) }},
 		{"flood", func() result { return h.runCredentialFlood(ctx, *duration) }},
+		{"rebuild", func() result { return h.runRebuildUnderLoad(ctx, *duration) }},
+		{"restore", func() result { return h.runRestore(ctx, *duration) }},
+		{"idem", func() result { return h.runKillIdempotent(ctx, *duration) }},
 	}
 	var results []result
 	for _, rn := range runs {
