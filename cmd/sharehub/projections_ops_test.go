@@ -22,7 +22,7 @@ func TestRestoreCheckAndParkedEventCommands(t *testing.T) {
 	pool, url := pgtest.NewDatabase(t)
 	ctx := context.Background()
 	env := func(k string) string {
-		return map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "error"}[k]
+		return map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "LOG_LEVEL": "error"}[k]
 	}
 	cli := func(args ...string) (string, error) {
 		var out bytes.Buffer

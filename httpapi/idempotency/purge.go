@@ -14,11 +14,13 @@ const Retention = 24 * time.Hour
 
 // PurgeBefore deletes the idempotency records created before cutoff (normally
 // now - Retention) and returns how many. Only the records go: the events a request
-// appended keep the key's digest in their metadata.
+// appended keep the key's digest in their metadata. The service's role may not
+// delete these rows itself: the database function it calls (migration 00101)
+// never deletes a record younger than a day, whatever cutoff it is given.
 func PurgeBefore(ctx context.Context, pool *pgxpool.Pool, cutoff time.Time) (int64, error) {
-	tag, err := pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, cutoff.UTC())
-	if err != nil {
+	var n int64
+	if err := pool.QueryRow(ctx, `SELECT purge_idempotency_keys($1)`, cutoff.UTC()).Scan(&n); err != nil {
 		return 0, fmt.Errorf("purge idempotency keys: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
