@@ -96,6 +96,16 @@ type Config struct {
 	// ReadyChecks are consulted by /readyz besides the database ping.
 	ReadyChecks []ReadyCheck
 
+	// ExportStore reads audit exports and histories through a pool of its own,
+	// so that exports never take the connections interactive requests need
+	// (nil: Store). ExportsPerTenant (default 2) and ExportsMax (default 8)
+	// bound the NDJSON streams running at once; ExportWriteIdle (default 30s)
+	// ends a stream whose client stopped reading.
+	ExportStore      *eventstore.Store
+	ExportsPerTenant int
+	ExportsMax       int
+	ExportWriteIdle  time.Duration
+
 	// Registerer and Gatherer hold the HTTP metrics (nil: Prometheus' defaults).
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
@@ -120,7 +130,8 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("httpapi: App is required"))
 	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
-		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait)} {
+		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
+		"ExportsPerTenant": int64(c.ExportsPerTenant), "ExportsMax": int64(c.ExportsMax), "ExportWriteIdle": int64(c.ExportWriteIdle)} {
 		if v < 0 {
 			errs = append(errs, fmt.Errorf("httpapi: %s must not be negative", name))
 		}
@@ -157,6 +168,9 @@ type Server struct {
 	fresh        *consistency.Waiter
 	cursors      *web.Cursors
 	metrics      *obs.Metrics
+	exports      *eventstore.Store
+	exportSlots  *exportSlots
+	exportIdle   time.Duration
 
 	publicBaseURL  string
 	maxUploadBytes int64
@@ -219,6 +233,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.metrics, err = obs.NewMetrics(cfg.Registerer, cfg.Gatherer, s.now); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	s.exports, s.exportIdle = cfg.ExportStore, cfg.ExportWriteIdle
+	if s.exports == nil {
+		s.exports = cfg.Store
+	}
+	if s.exportIdle == 0 {
+		s.exportIdle = 30 * time.Second
+	}
+	s.exportSlots = &exportSlots{perTenant: cfg.ExportsPerTenant, max: cfg.ExportsMax}
+	if s.exportSlots.perTenant == 0 {
+		s.exportSlots.perTenant = 2
+	}
+	if s.exportSlots.max == 0 {
+		s.exportSlots.max = 8
 	}
 	s.router = s.newRouter()
 	return s, nil
