@@ -36,13 +36,13 @@ type ExportFilter struct {
 	// position, which can miss an event that committed after a later position
 	// was exported; From cannot.
 	After    int64
-	Stream   string     // only this stream
-	Streams  []string   // only these streams (with Stream: only Stream, if listed)
-	Types    []string   // only these event types
-	Since    time.Time  // only events recorded at or after this instant (zero: no bound)
-	Until    time.Time  // only events recorded before this instant (zero: no bound)
-	Limit    int        // at most this many events (0: no limit)
-	PageSize int        // rows fetched per round trip (0: DefaultExportPageSize)
+	Stream   string    // only this stream
+	Streams  []string  // only these streams (with Stream: only Stream, if listed)
+	Types    []string  // only these event types
+	Since    time.Time // only events recorded at or after this instant (zero: no bound)
+	Until    time.Time // only events recorded before this instant (zero: no bound)
+	Limit    int       // at most this many events (0: no limit)
+	PageSize int       // rows fetched per round trip (0: DefaultExportPageSize)
 	// Horizon: only events of transactions below this id (0: the snapshot horizon
 	// taken when the export starts, see exportHorizon).
 	Horizon uint64
