@@ -60,7 +60,7 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := eventstore.ExportFilter{Tenant: &tenant}
+	f := eventstore.ExportFilter{Tenant: &tenant, HorizonWait: s.horizonWait}
 	if err := s.auditAfter(r, tenant, &f); err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func (s *Server) auditDocumentAccess(w http.ResponseWriter, r *http.Request) err
 	// One export of every stream at once, in commit order: one horizon, one
 	// statement per page, on the exports' pool.
 	items := []json.RawMessage{}
-	err = s.exportItems(r.Context(), eventstore.ExportFilter{Tenant: &tenant, Streams: streams}, func(_ eventstore.Cursor, row json.RawMessage) {
+	err = s.exportItems(r.Context(), eventstore.ExportFilter{Tenant: &tenant, Streams: streams, HorizonWait: s.horizonWait}, func(_ eventstore.Cursor, row json.RawMessage) {
 		items = append(items, row)
 	})
 	if err != nil {

@@ -100,11 +100,14 @@ type Config struct {
 	// so that exports never take the connections interactive requests need
 	// (nil: Store). ExportsPerTenant (default 2) and ExportsMax (default 8)
 	// bound the NDJSON streams running at once; ExportWriteIdle (default 30s)
-	// ends a stream whose client stopped reading.
-	ExportStore      *eventstore.Store
-	ExportsPerTenant int
-	ExportsMax       int
-	ExportWriteIdle  time.Duration
+	// ends a stream whose client stopped reading. ExportHorizonWait bounds how
+	// long an export waits for the transactions running when it starts
+	// (eventstore.DefaultHorizonWait when 0).
+	ExportStore       *eventstore.Store
+	ExportsPerTenant  int
+	ExportsMax        int
+	ExportWriteIdle   time.Duration
+	ExportHorizonWait time.Duration
 
 	// Registerer and Gatherer hold the HTTP metrics (nil: Prometheus' defaults).
 	Registerer prometheus.Registerer
@@ -131,7 +134,8 @@ func (c Config) Validate() error {
 	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
 		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
-		"ExportsPerTenant": int64(c.ExportsPerTenant), "ExportsMax": int64(c.ExportsMax), "ExportWriteIdle": int64(c.ExportWriteIdle)} {
+		"ExportsPerTenant": int64(c.ExportsPerTenant), "ExportsMax": int64(c.ExportsMax), "ExportWriteIdle": int64(c.ExportWriteIdle),
+		"ExportHorizonWait": int64(c.ExportHorizonWait)} {
 		if v < 0 {
 			errs = append(errs, fmt.Errorf("httpapi: %s must not be negative", name))
 		}
@@ -171,6 +175,7 @@ type Server struct {
 	exports      *eventstore.Store
 	exportSlots  *exportSlots
 	exportIdle   time.Duration
+	horizonWait  time.Duration
 
 	publicBaseURL  string
 	maxUploadBytes int64
@@ -234,7 +239,7 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics, err = obs.NewMetrics(cfg.Registerer, cfg.Gatherer, s.now); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	s.exports, s.exportIdle = cfg.ExportStore, cfg.ExportWriteIdle
+	s.exports, s.exportIdle, s.horizonWait = cfg.ExportStore, cfg.ExportWriteIdle, cfg.ExportHorizonWait
 	if s.exports == nil {
 		s.exports = cfg.Store
 	}
