@@ -11,14 +11,19 @@ import (
 const Redacted = "[redacted]"
 
 // secretField says whether a payload field holds a secret or a value derived
-// from one (a password's argon2 hash, a token's hash or ciphertext): such a
-// field never leaves the server in an export. The rule goes by name, so that a
-// field added later (a sealed token, a reset token's hash) is covered without
-// a list to keep up to date; the two names below are flags about a secret,
-// not secrets.
+// from one that could serve to recover it (a password's argon2 hash, a token
+// or its ciphertext): such a field never leaves the server in an export. The
+// rule goes by name, so that a field added later (a sealed token, a reset
+// secret) is covered without a list to keep up to date.
+//
+// token_hash is not such a value and stays: it is the SHA-256 of a token of
+// at least 128 random bits, which no search can invert, and presenting it opens
+// nothing (lookups hash what is presented). Keeping it keeps LinkCreated and
+// invitations checkable offline. A password hash is different: passwords are
+// guessable, and the hash lets anyone holding it test guesses offline.
 func secretField(name string) bool {
 	switch name {
-	case "token_hash_alg", "password_required":
+	case "token_hash", "token_hash_alg", "password_required":
 		return false
 	}
 	return strings.HasSuffix(name, "_hash") || strings.Contains(name, "password") ||
@@ -28,8 +33,9 @@ func secretField(name string) bool {
 // mayHoldSecret is a cheap first test: a payload without any of these bytes has
 // no secret field.
 func mayHoldSecret(payload []byte) bool {
-	return bytes.Contains(payload, []byte(`_hash"`)) || bytes.Contains(payload, []byte("password")) ||
-		bytes.Contains(payload, []byte("token")) || bytes.Contains(payload, []byte("secret"))
+	return bytes.Contains(payload, []byte("password")) || bytes.Contains(payload, []byte("secret")) ||
+		bytes.Contains(bytes.ReplaceAll(payload, []byte(`"token_hash"`), nil), []byte("token")) ||
+		bytes.Contains(bytes.ReplaceAll(payload, []byte(`"token_hash"`), nil), []byte(`_hash"`))
 }
 
 // RedactSecrets returns payload with the value of every non-empty string field

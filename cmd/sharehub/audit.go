@@ -34,6 +34,7 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 	fs := flag.NewFlagSet("audit "+args[0], flag.ContinueOnError)
 	provider := fs.String("provider", "", "only this provider's streams (verify) or events (export, required)")
 	sealsFile := fs.String("seals", "", "verify against seals exported earlier to this file (NDJSON from `audit seals`)")
+	exportFile := fs.String("export", "", "verify: check this NDJSON export offline (reads no database)")
 	var exp exportFlags
 	if args[0] == "export" {
 		exp.register(fs)
@@ -46,6 +47,9 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 		if err := exp.parse(*provider); err != nil {
 			return err
 		}
+	}
+	if args[0] == "verify" && *exportFile != "" {
+		return verifyExportFile(*exportFile, stdout)
 	}
 	pool, err := openPool(ctx, cfg)
 	if err != nil {
@@ -204,6 +208,27 @@ func (e *exportFlags) run(ctx context.Context, store *eventstore.Store, stdout i
 	if e.out != "" {
 		return json.NewEncoder(stdout).Encode(map[string]any{"file": e.out, "format": e.format,
 			"events": stats.Events, "last_position": stats.LastPosition})
+	}
+	return nil
+}
+
+// verifyExportFile checks an NDJSON export with nothing but the file
+// (eventstore.VerifyExport) and prints the report; exit 1 when it is broken.
+func verifyExportFile(path string, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rep, err := eventstore.VerifyExport(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := json.NewEncoder(stdout).Encode(rep); err != nil {
+		return err
+	}
+	if !rep.OK {
+		return errVerifyFailed
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ commands:
              each projection's position, lag, state, and what holds it back
   projections rebuild NAME|--all [--force]
              build fresh tables from the log beside the live ones, compare, swap
-  audit verify [--provider ID] [--seals FILE]
+  audit verify [--provider ID] [--seals FILE] | --export FILE (offline, no database)
              recompute hash chains and seals; exit 1 on any break
   audit export --provider ID [--since T] [--until T] [--format ndjson|csv] [--out FILE]
              stream a provider's log (flat memory, any size)
