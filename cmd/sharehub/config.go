@@ -22,6 +22,11 @@ type Config struct {
 	Signup         string // "open" or "closed"
 	LogLevel       slog.Level
 	SealInterval   time.Duration
+	// ExportConns sizes the pool of its own that audit exports read through
+	// (EXPORT_MAX_CONNS, default 4); ExportsPerTenant bounds a company's
+	// concurrent NDJSON streams (EXPORTS_PER_TENANT, default 2).
+	ExportConns      int
+	ExportsPerTenant int
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
@@ -33,6 +38,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		SMTPURL:        getenv("SMTP_URL"),
 		Signup:         or(getenv("SIGNUP"), "open"),
 		SealInterval:   time.Minute,
+	}
+	if err := exportsFromEnv(&c, getenv); err != nil {
+		return c, err
 	}
 	if v := getenv("SEAL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -81,8 +81,14 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	exportPool, err := openExportPool(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer exportPool.Close()
 	api, err := httpapi.New(httpapi.Config{
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
+		ExportStore: eventstore.New(exportPool, log), ExportsPerTenant: cfg.ExportsPerTenant,
 		SignupClosed:  cfg.Signup == "closed",
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		PrincipalResolver: httpapi.NewPrincipalResolver(pool),
