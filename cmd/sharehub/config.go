@@ -24,9 +24,12 @@ type Config struct {
 	SealInterval   time.Duration
 	// ExportConns sizes the pool of its own that audit exports read through
 	// (EXPORT_MAX_CONNS, default 4); ExportsPerTenant bounds a company's
-	// concurrent NDJSON streams (EXPORTS_PER_TENANT, default 2).
+	// concurrent NDJSON streams (EXPORTS_PER_TENANT, default 2), ExportsMax the
+	// process's (EXPORTS_MAX, default 32; a stalled stream holds no connection,
+	// only its two pages in memory).
 	ExportConns      int
 	ExportsPerTenant int
+	ExportsMax       int
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {

@@ -8,10 +8,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// exportsFromEnv reads EXPORT_MAX_CONNS and EXPORTS_PER_TENANT.
+// exportsFromEnv reads EXPORT_MAX_CONNS, EXPORTS_PER_TENANT and EXPORTS_MAX.
 func exportsFromEnv(c *Config, getenv func(string) string) error {
-	c.ExportConns, c.ExportsPerTenant = 4, 2
-	for name, dst := range map[string]*int{"EXPORT_MAX_CONNS": &c.ExportConns, "EXPORTS_PER_TENANT": &c.ExportsPerTenant} {
+	c.ExportConns, c.ExportsPerTenant, c.ExportsMax = 4, 2, 32
+	for name, dst := range map[string]*int{"EXPORT_MAX_CONNS": &c.ExportConns, "EXPORTS_PER_TENANT": &c.ExportsPerTenant,
+		"EXPORTS_MAX": &c.ExportsMax} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 1000 {

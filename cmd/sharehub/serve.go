@@ -88,7 +88,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	defer exportPool.Close()
 	api, err := httpapi.New(httpapi.Config{
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
-		ExportStore: eventstore.New(exportPool, log), ExportsPerTenant: cfg.ExportsPerTenant,
+		ExportStore: eventstore.New(exportPool, log), ExportsPerTenant: cfg.ExportsPerTenant, ExportsMax: cfg.ExportsMax,
 		SignupClosed:  cfg.Signup == "closed",
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		PrincipalResolver: httpapi.NewPrincipalResolver(pool),

@@ -8,6 +8,9 @@
 //	postgres restart  stop and start a dedicated cluster (.data/pg-faults) mid-load
 //	3 replicas        three serve processes on one database, load round robin
 //	disk full         the blob folder on a 2 MiB tmpfs (needs mount: root)
+//	stalled exporters 50 audit streams whose clients stop reading; interactive
+//	                  reads meanwhile (p99 < 100 ms), no session idle in a
+//	                  transaction for more than 5 s
 //
 // The check after each run: every acknowledged write (2xx with X-Position) is in
 // the log at that position with the expected event type; every share acknowledged
@@ -65,7 +68,7 @@ func main() {
 
 func run(ctx context.Context, args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("shfaults", flag.ContinueOnError)
-	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk")
+	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, exporters")
 	duration := fs.Duration("duration", 16*time.Second, "load time of each run")
 	verbose := fs.Bool("v", false, "narrate each run")
 	poolMax := fs.Int("pool-max-conns", 0, "pool_max_conns for the servers (0: their default, max(4, CPUs))")
@@ -116,6 +119,7 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"pg", func() result { return h.runPGRestart(ctx, *duration) }},
 		{"replicas", func() result { return h.runReplicas(ctx, *duration) }},
 		{"disk", func() result { return h.runDiskFull(ctx) }},
+		{"exporters", func() result { return h.runStalledExporters(ctx, *duration) }},
 	}
 	var results []result
 	for _, rn := range runs {
