@@ -132,7 +132,7 @@ func (e *exportFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&e.out, "out", "", "write to this file (complete or not at all) instead of stdout")
 	fs.StringVar(&e.types, "type", "", "only these event types (comma-separated)")
 	fs.StringVar(&e.stream, "stream", "", "only this stream")
-	fs.Int64Var(&e.after, "after", 0, "only events after this position (resume an export)")
+	fs.Int64Var(&e.after, "after", 0, "only events after the event at this position, in commit order (resume an export)")
 	fs.IntVar(&e.limit, "limit", 0, "at most this many events (0: all)")
 }
 
@@ -199,6 +199,16 @@ func (e *exportFlags) run(ctx context.Context, store *eventstore.Store, stdout i
 	w, err := eventstore.NewExportWriter(dst, e.format)
 	if err != nil {
 		return err
+	}
+	if e.filter.After > 0 {
+		// Resume after that very event in commit order, as the API does.
+		c, ok, err := store.CursorAt(ctx, e.filter.After, e.filter.Tenant)
+		if err != nil {
+			return err
+		}
+		if ok {
+			e.filter.From, e.filter.After = c, 0
+		}
 	}
 	stats, err := store.ExportTo(ctx, e.filter, w)
 	if err != nil {
