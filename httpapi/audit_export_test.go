@@ -96,10 +96,13 @@ func TestAuditStalledReadersHoldNoTransactionAndStarveNobody(t *testing.T) {
 		}
 		t.Cleanup(exportPool.Close)
 		c.ExportStore = eventstore.New(exportPool, nil)
-		c.ExportWriteIdle = 2 * time.Second
+		// Streams stay stalled while the checks below run, and only a
+		// starved request (not a slow machine) exceeds the request timeout.
+		c.ExportWriteIdle = 15 * time.Second
+		c.RequestTimeout = 2 * time.Minute
 	})
 	fx := newAuditFixture(t, ts)
-	seedDownloads(t, ts, fx.a.CompanyID, 20_000)
+	seedDownloads(t, ts, fx.a.CompanyID, 12_000)
 
 	for i := range 2 {
 		if status, _ := stalledReader(t, ts, fx.a); !strings.Contains(status, " 200 ") {
@@ -124,7 +127,7 @@ func TestAuditStalledReadersHoldNoTransactionAndStarveNobody(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	// The write deadline ends the stalled streams; their slots free up.
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		a := ts.do(t, auditClient, "GET", "/api/v1/audit/events?limit=10", h, "")
 		if a.status == 200 {
@@ -187,6 +190,9 @@ func TestAuditPollingNeverMissesLateCommits(t *testing.T) {
 	ts := newReadServer(t, func(c *Config) { c.ExportHorizonWait = time.Millisecond })
 	a := ts.signupCompany(t, "Polled")
 	pool := ts.store.Pool()
+	// The poller reads without X-Min-Position: wait until the read models know
+	// the new admin.
+	expect(t, "first read", ts.read(t, &a, "/api/v1/audit/events?limit=1"), 200, "")
 
 	var (
 		mu   sync.Mutex

@@ -97,7 +97,7 @@ func seqScans(t *testing.T, pool *pgxpool.Pool, q loggedQuery) []string {
 // Issue 13 §6: at scale these read the whole log (or a whole read-model
 // table) for a handful of rows. Each is now a range scan of an index: the
 // test records the statements the real handlers run, over a log where the
-// tenant is a small part (30,000 events of other tenants, analyzed), and
+// tenant is a small part (10,000 events of other tenants, analyzed), and
 // fails on any sequential scan of events or of a table larger than a page.
 func TestReadsOfTheLogAreIndexRangeScans(t *testing.T) {
 	t.Parallel()
@@ -115,7 +115,7 @@ func TestReadsOfTheLogAreIndexRangeScans(t *testing.T) {
 		c.Pool, c.Store, c.ExportStore = p, eventstore.New(p, nil), eventstore.New(p, nil)
 	})
 	fx := newAuditFixture(t, ts)
-	for range 30 {
+	for range 10 {
 		seedDownloads(t, ts, uuid.New(), 1000)
 	}
 	pool := ts.store.Pool()
@@ -123,7 +123,7 @@ func TestReadsOfTheLogAreIndexRangeScans(t *testing.T) {
 	if _, err := pool.Exec(ctxFor(t), `INSERT INTO rm_portal.shares (id, provider_id, customer_id, document_id, permission,
 			granted_by, granted_at, version)
 		SELECT gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'view', gen_random_uuid(), now(), 1
-		FROM generate_series(1, 5000)`); err != nil {
+		FROM generate_series(1, 3000)`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctxFor(t), `ANALYZE events; ANALYZE rm_portal.shares; ANALYZE rm_portal.customers`); err != nil {
