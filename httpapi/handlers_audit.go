@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -51,7 +52,7 @@ type auditEventsCursor struct {
 	Pos   int64  `json:"pos,omitempty"`
 }
 
-// auditEvents streams the provider's log in position order:
+// auditEvents streams the provider's log in commit order:
 // GET /api/v1/audit/events?after=&limit=&stream=&type=&since=&until=.
 // With Accept: application/x-ndjson the answer is one event per line, streamed for
 // any size (no limit unless one is given); otherwise JSON pages.
@@ -170,7 +171,7 @@ func (s *Server) streamAuditEvents(w http.ResponseWriter, r *http.Request, tenan
 	}
 	defer release()
 	rc := http.NewResponseController(w)
-	if err := rc.SetWriteDeadline(time.Now().Add(s.exportIdle)); err != nil {
+	if err := rc.SetWriteDeadline(time.Now().Add(s.exportIdle)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
 	w.Header().Set("Content-Type", ndjson)

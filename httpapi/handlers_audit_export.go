@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -82,14 +83,17 @@ type idleDeadlineWriter struct {
 }
 
 func (d *idleDeadlineWriter) Write(p []byte) (int, error) {
-	if err := d.rc.SetWriteDeadline(time.Now().Add(d.idle)); err != nil {
+	if err := d.rc.SetWriteDeadline(time.Now().Add(d.idle)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return 0, err
 	}
 	n, err := d.w.Write(p)
 	if err != nil {
 		return n, err
 	}
-	return n, d.rc.Flush()
+	if err := d.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return n, err
+	}
+	return n, nil
 }
 
 // auditAfter reads the after= parameter: a cursor token from an export, or, as
