@@ -18,6 +18,11 @@ import (
 // bound more tightly.
 const AsOfTimeout = 30 * time.Second
 
+// asOfPage is the events a replay reads per statement. Large: each statement
+// sorts what remains of the tenant's events in commit order, so few pages keep
+// the cost linear in the tenant; memory stays bounded by the page.
+const asOfPage = 50_000
+
 // PortalViewAsOf answers what customerID's users could see at instant at, by
 // replaying the provider's log up to that instant through the pure domain rule:
 // the events are applied to a domain.State in memory and its PortalView (the
@@ -49,7 +54,7 @@ func PortalViewAsOf(ctx context.Context, store *eventstore.Store, customerID uui
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	for cursor := (eventstore.Cursor{}); ; {
 		evs, next, err := store.ReadOrdered(ctx, tx, eventstore.OrderedFilter{After: cursor, Tenant: &provider,
-			Until: at, Visible: true, Types: viewTypes(), NoMetadata: true, Limit: 5000})
+			Until: at, Visible: true, Types: viewTypes(), NoMetadata: true, Limit: asOfPage})
 		if err != nil {
 			return domain.PortalView{}, fmt.Errorf("as-of view: %w", err)
 		}
