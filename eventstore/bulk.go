@@ -307,7 +307,7 @@ func encodeChunks(k int, in <-chan *bulkChunk) {
 			typ, schema, payload, err := domain.EncodeEvent(it.event)
 			var hash []byte
 			if err == nil {
-				hash, err = EventHash(prev, it.id, it.stream, it.version, typ, schema, payload, it.meta, it.at)
+				hash, err = EventHashV2(prev, uuid.UUID(it.tenant.Bytes), it.id, it.stream, it.version, typ, schema, payload, it.meta, it.at)
 			}
 			if err != nil {
 				failed = fmt.Errorf("%s version %d: %w", it.stream, it.version, err)

@@ -27,15 +27,36 @@ import (
 // ExportFilter selects the events Export streams; its zero value selects the whole
 // log.
 type ExportFilter struct {
-	Tenant   *uuid.UUID // only events of this tenant (the provider company); nil: all
-	After    int64      // only positions greater than this (resume after the last one seen)
-	Stream   string     // only this stream
-	Types    []string   // only these event types
-	Since    time.Time  // only events recorded at or after this instant (zero: no bound)
-	Until    time.Time  // only events recorded before this instant (zero: no bound)
-	Limit    int        // at most this many events (0: no limit)
-	PageSize int        // rows fetched per round trip (0: DefaultExportPageSize)
+	Tenant *uuid.UUID // only events of this tenant (the provider company); nil: all
+	// From: only events past this place in commit order (resume after the cursor
+	// of the last event seen; zero: from the start). It never misses an event that
+	// took a position early and committed late.
+	From Cursor
+	// After: only positions greater than this. Kept for clients that resume by
+	// position, which can miss an event that committed after a later position
+	// was exported; From cannot.
+	After    int64
+	Stream   string    // only this stream
+	Streams  []string  // only these streams (with Stream: only Stream, if listed)
+	Types    []string  // only these event types
+	Since    time.Time // only events recorded at or after this instant (zero: no bound)
+	Until    time.Time // only events recorded before this instant (zero: no bound)
+	Limit    int       // at most this many events (0: no limit)
+	PageSize int       // rows fetched per round trip (0: DefaultExportPageSize)
+	// Horizon: only events of transactions below this id (0: the snapshot horizon
+	// taken when the export starts, see exportHorizon).
+	Horizon uint64
+	// HorizonWait bounds how long the start of an export waits for transactions
+	// running at that moment to end, so that what committed just before the
+	// request is included (0: DefaultHorizonWait; negative: no wait).
+	HorizonWait time.Duration
 }
+
+// DefaultHorizonWait is how long an export waits, at most, for the transactions
+// running when it starts. A transaction still running after it (a long one
+// anywhere on the server) holds the horizon back: the export ends below it, and
+// a client resuming from the last cursor gets the rest later.
+const DefaultHorizonWait = 2 * time.Second
 
 // DefaultExportPageSize bounds the rows an export holds in memory at once.
 const DefaultExportPageSize = 1000
@@ -43,6 +64,7 @@ const DefaultExportPageSize = 1000
 // RawEvent is what the log stores of an event beyond its decoded form: the bytes
 // the hash chain covers, which an auditor needs to check it independently.
 type RawEvent struct {
+	TxID     uint64          // the writing transaction: Cursor() places the event in commit order
 	TenantID uuid.UUID       // uuid.Nil: the event has no tenant
 	Payload  json.RawMessage // as stored: personal data still encrypted, not upcast
 	Metadata json.RawMessage // as stored
@@ -51,6 +73,9 @@ type RawEvent struct {
 
 	asDecoded bool // Payload means exactly what the decoded event means
 }
+
+// Cursor is the event's place in commit order (resume an export with From).
+func (r RawEvent) Cursor(position int64) Cursor { return Cursor{TxID: r.TxID, Position: position} }
 
 // schemas caches the current schema version of each event type.
 var schemas sync.Map // type -> int
@@ -71,17 +96,21 @@ func currentSchema(typ string) int {
 
 // ExportStats says what an export did.
 type ExportStats struct {
-	Events       int64 // events passed to the callback
-	Pages        int   // pages handed over (the reader runs at most two ahead)
-	LastPosition int64 // position of the last event passed (resume with After)
+	Events       int64  // events passed to the callback
+	Pages        int    // pages handed over (the reader runs at most two ahead)
+	LastPosition int64  // position of the last event passed
+	Last         Cursor // cursor of the last event passed (resume with From)
+	Horizon      uint64 // the export read only transactions below this id
 }
 
-// Export streams the events f selects, in position order, to fn, one page of
-// f.PageSize rows at a time: memory stays bounded however large the log. Pages are
-// read in one REPEATABLE READ READ ONLY transaction, so the export is one consistent
-// snapshot of the log (an event committed while it runs is not half-included, and a
-// late commit below a position already passed cannot slip in between pages). While
-// fn handles one page, the next is read and decoded: at most two pages ahead.
+// Export streams the events f selects, in commit order (transaction id, then
+// position), to fn, one page of f.PageSize rows at a time: memory stays bounded
+// however large the log. The export is consistent without holding a transaction:
+// it reads only transactions below the snapshot horizon taken when it starts
+// (every one of them has ended, so that set of events never changes), and each
+// page is one short statement continuing after the cursor of the page before.
+// A client that stops reading holds no connection and no snapshot, only the
+// pages already read (at most two ahead of fn).
 //
 // Each event is decoded as ReadStream decodes it (upcast, personal data decrypted;
 // a forgotten company's fields read domain.Forgotten). An event of a type this
@@ -116,35 +145,77 @@ func (s *Store) export(ctx context.Context, f ExportFilter, decodeAll bool, fn f
 	if f.PageSize == 0 {
 		f.PageSize = DefaultExportPageSize
 	}
-	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {
-			return fmt.Errorf("export: %w", err)
+	if f.Horizon == 0 {
+		h, err := s.exportHorizon(ctx, f.HorizonWait)
+		if err != nil {
+			return st, fmt.Errorf("export: %w", err)
 		}
-		pages := make(chan exportPage, 1)
-		stop := make(chan struct{})
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			s.readPages(ctx, tx, f, decodeAll, pages, stop)
-		}()
-		// The reader must be finished with tx before WithTx ends it.
-		defer func() { close(stop); <-done }()
-		for p := range pages {
-			st.Pages++
-			if p.err != nil {
-				return p.err
-			}
-			for i := range p.recs {
-				if err := fn(p.recs[i], p.raws[i]); err != nil {
-					return err
-				}
-				st.Events++
-				st.LastPosition = p.recs[i].Position
-			}
+		f.Horizon = h
+	}
+	st.Horizon = f.Horizon
+	pages := make(chan exportPage, 1)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.readPages(ctx, f, decodeAll, pages, stop)
+	}()
+	defer func() { close(stop); <-done }()
+	for p := range pages {
+		st.Pages++
+		if p.err != nil {
+			return st, p.err
 		}
-		return nil
-	})
-	return st, err
+		for i := range p.recs {
+			if err := fn(p.recs[i], p.raws[i]); err != nil {
+				return st, err
+			}
+			st.Events++
+			st.LastPosition = p.recs[i].Position
+			st.Last = p.raws[i].Cursor(p.recs[i].Position)
+		}
+	}
+	return st, nil
+}
+
+// exportHorizon returns the oldest transaction id still running anywhere on the
+// server (pg_snapshot_xmin, in the log's ids: events_horizon() and the restore
+// shift, see eventstore/restore.go): every transaction below it has committed or
+// aborted, so the events below it are a fixed set. It first waits, at most
+// wait, for the transactions running now to end, so that a write acknowledged
+// just before the export started is part of it.
+func (s *Store) exportHorizon(ctx context.Context, wait time.Duration) (uint64, error) {
+	if wait == 0 {
+		wait = DefaultHorizonWait
+	}
+	var xmin, xmax string
+	if err := s.pool.QueryRow(ctx, `SELECT events_horizon()::text,
+		(pg_snapshot_xmax(pg_current_snapshot())::text::numeric + (SELECT shift FROM txid_shift))::text`).Scan(&xmin, &xmax); err != nil {
+		return 0, fmt.Errorf("horizon: %w", err)
+	}
+	h, err := strconv.ParseUint(xmin, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("horizon %q: %w", xmin, err)
+	}
+	target, err := strconv.ParseUint(xmax, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("horizon %q: %w", xmax, err)
+	}
+	deadline := time.Now().Add(wait)
+	for h < target && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		if err := s.pool.QueryRow(ctx, `SELECT events_horizon()::text`).Scan(&xmin); err != nil {
+			return 0, fmt.Errorf("horizon: %w", err)
+		}
+		if h, err = strconv.ParseUint(xmin, 10, 64); err != nil {
+			return 0, fmt.Errorf("horizon %q: %w", xmin, err)
+		}
+	}
+	return h, nil
 }
 
 // exportPage is one page, decoded, or the error that ended the export.
@@ -156,10 +227,10 @@ type exportPage struct {
 
 // readPages reads and decodes the pages of f into pages, until the last one, an
 // error, or stop; it closes pages when it ends.
-func (s *Store) readPages(ctx context.Context, tx pgx.Tx, f ExportFilter, decodeAll bool, pages chan<- exportPage, stop <-chan struct{}) {
+func (s *Store) readPages(ctx context.Context, f ExportFilter, decodeAll bool, pages chan<- exportPage, stop <-chan struct{}) {
 	defer close(pages)
 	query, args := f.query()
-	after, total := f.After, 0
+	after, total := f.From, 0
 	var rows []exportRow
 	for {
 		n := f.PageSize
@@ -173,9 +244,10 @@ func (s *Store) readPages(ctx context.Context, tx pgx.Tx, f ExportFilter, decode
 			p   exportPage
 			err error
 		)
-		rows, err = fetchPage(ctx, tx, query, append(args, after, n), rows[:0])
+		rows, err = fetchPage(ctx, s.pool, query,
+			append(args, strconv.FormatUint(after.TxID, 10), after.Position, n), rows[:0])
 		if err != nil {
-			p.err = fmt.Errorf("export after %d: %w", after, err)
+			p.err = fmt.Errorf("export after %s: %w", after, err)
 		} else {
 			p.recs, p.raws, p.err = s.decodePage(ctx, rows, decodeAll)
 		}
@@ -188,7 +260,8 @@ func (s *Store) readPages(ctx context.Context, tx pgx.Tx, f ExportFilter, decode
 			return
 		}
 		total += len(rows)
-		after = rows[len(rows)-1].position
+		last := rows[len(rows)-1]
+		after = Cursor{TxID: last.txid, Position: last.position}
 	}
 }
 
@@ -314,8 +387,11 @@ type metaCache struct {
 	meta domain.Metadata
 }
 
-// query builds the page statement: the filter's arguments, then the position to
-// continue after and the page size as the last two.
+// query builds the page statement: the filter's arguments, then the cursor to
+// continue after (transaction id as text, position) and the page size as the
+// last three. Each page is a range scan of an index ending in (transaction_id,
+// position) (migrations 00060), started after the cursor and bounded by the
+// horizon.
 func (f ExportFilter) query() (string, []any) {
 	var (
 		where []string
@@ -331,6 +407,9 @@ func (f ExportFilter) query() (string, []any) {
 	if f.Stream != "" {
 		arg("stream_id = $?", f.Stream)
 	}
+	if f.Streams != nil {
+		arg("stream_id = ANY($?::text[])", f.Streams)
+	}
 	if len(f.Types) > 0 {
 		arg("event_type = ANY($?::text[])", f.Types)
 	}
@@ -340,18 +419,23 @@ func (f ExportFilter) query() (string, []any) {
 	if !f.Until.IsZero() {
 		arg("recorded_at < $?", f.Until)
 	}
-	where = append(where, fmt.Sprintf("position > $%d", len(args)+1))
-	q := `SELECT position, event_id, stream_id, stream_version, event_type, schema_version,
+	if f.After > 0 {
+		arg("position > $?", f.After)
+	}
+	arg("transaction_id < $?::text::xid8", strconv.FormatUint(f.Horizon, 10))
+	where = append(where, fmt.Sprintf("(transaction_id, position) > ($%d::text::xid8, $%d)", len(args)+1, len(args)+2))
+	q := `SELECT transaction_id::text, position, event_id, stream_id, stream_version, event_type, schema_version,
 	             payload, metadata, tenant_id, recorded_at, prev_hash, hash
 	        FROM events
 	       WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(`
-	       ORDER BY position
-	       LIMIT $%d`, len(args)+2)
+	       ORDER BY transaction_id, position
+	       LIMIT $%d`, len(args)+3)
 	return q, args
 }
 
 // exportRow is one row of a page as read, before decoding.
 type exportRow struct {
+	txid              uint64
 	position, version int64
 	id                uuid.UUID
 	stream, typ       string
@@ -362,17 +446,24 @@ type exportRow struct {
 	prev, hash        []byte
 }
 
-func fetchPage(ctx context.Context, tx pgx.Tx, query string, args []any, page []exportRow) ([]exportRow, error) {
-	rows, err := tx.Query(ctx, query, args...)
+// fetchPage reads one page whole, in one statement outside any explicit
+// transaction: the connection goes back to the pool before anyone waits for
+// the page's reader.
+func fetchPage(ctx context.Context, q Querier, query string, args []any, page []exportRow) ([]exportRow, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return page, err
 	}
 	defer rows.Close()
+	var txt string
 	for rows.Next() {
 		var r exportRow
-		if err := rows.Scan(&r.position, &r.id, &r.stream, &r.version, &r.typ, &r.schema,
+		if err := rows.Scan(&txt, &r.position, &r.id, &r.stream, &r.version, &r.typ, &r.schema,
 			&r.payload, &r.metadata, &r.tenant, &r.at, &r.prev, &r.hash); err != nil {
 			return page, err
+		}
+		if r.txid, err = strconv.ParseUint(txt, 10, 64); err != nil {
+			return page, fmt.Errorf("transaction id %q: %w", txt, err)
 		}
 		page = append(page, r)
 	}
@@ -388,7 +479,7 @@ func (s *Store) exported(row *exportRow, mc *metaCache, decodeAll bool) (domain.
 		EventID: row.id, Position: row.position, StreamID: row.stream, Version: row.version,
 		Type: row.typ, SchemaVersion: int(row.schema), RecordedAt: row.at.UTC(),
 	}
-	raw := RawEvent{Payload: row.payload, Metadata: row.metadata, PrevHash: row.prev, Hash: row.hash}
+	raw := RawEvent{TxID: row.txid, Payload: row.payload, Metadata: row.metadata, PrevHash: row.prev, Hash: row.hash}
 	if row.tenant.Valid {
 		raw.TenantID = row.tenant.Bytes
 	}
@@ -426,15 +517,22 @@ var ExportFormats = []string{"ndjson", "csv"}
 
 // ExportColumns are the fields of an exported event, in CSV column order.
 var ExportColumns = []string{"position", "event_id", "stream_id", "stream_version", "type", "schema_version",
-	"recorded_at", "payload", "metadata", "hash", "prev_hash"}
+	"recorded_at", "payload", "metadata", "hash", "prev_hash", "tenant_id", "cursor", "stored_payload", "redacted"}
 
 // ExportWriter writes exported events in one format. Write buffers; Flush must be
 // called once at the end.
 //
 // payload is the event as the code reads it today (upcast to the current schema,
-// personal data decrypted or domain.Forgotten); schema_version, metadata, hash and
-// prev_hash are as stored (the hash covers the stored payload, which `sharehub
-// audit verify` recomputes). recorded_at is RFC 3339 in UTC; hashes are hex.
+// personal data decrypted or domain.Forgotten); schema_version, metadata, hash,
+// prev_hash and tenant_id are as stored. stored_payload is the payload the hash
+// covers, as stored (personal data still encrypted, not upcast), written only
+// when it differs from payload: with it an auditor recomputes every hash
+// offline (`sharehub audit verify --export FILE`, VerifyExport). No secret
+// leaves in an export: a field holding one (RedactSecrets) reads "[redacted]"
+// in payload, and such an event has redacted true and no stored_payload (its
+// hash cannot be recomputed from the export; its place in the chain still can).
+// cursor places the event in commit order (resume with it). recorded_at is RFC
+// 3339 in UTC; hashes are hex.
 type ExportWriter interface {
 	Write(r domain.Recorded, raw RawEvent) error
 	Flush() error
@@ -460,6 +558,30 @@ func exportPayload(r domain.Recorded, raw RawEvent) ([]byte, error) {
 	return json.Marshal(r.Event)
 }
 
+// exportForms are an event's payload columns: the decoded payload, the stored
+// bytes when they differ from it (nil otherwise), and whether a secret was
+// redacted (then the stored bytes are withheld: they hold the secret too).
+func exportForms(r domain.Recorded, raw RawEvent) (payload, stored []byte, redacted bool, err error) {
+	if payload, err = exportPayload(r, raw); err != nil {
+		return nil, nil, false, err
+	}
+	if payload, redacted, err = RedactSecrets(payload); err != nil {
+		return nil, nil, false, err
+	}
+	if r.Event == nil || raw.asDecoded {
+		return payload, nil, redacted, nil
+	}
+	if !redacted && mayHoldSecret(raw.Payload) {
+		if _, redacted, err = RedactSecrets(raw.Payload); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	if redacted {
+		return payload, nil, true, nil
+	}
+	return payload, raw.Payload, false, nil
+}
+
 // ndjsonWriter writes one JSON object per line, built by hand: the envelope's
 // fields are few and fixed, and encoding/json reflection on every line would
 // dominate an export's cost.
@@ -469,7 +591,7 @@ type ndjsonWriter struct {
 }
 
 func (n *ndjsonWriter) Write(r domain.Recorded, raw RawEvent) error {
-	payload, err := exportPayload(r, raw)
+	payload, stored, redacted, err := exportForms(r, raw)
 	if err != nil {
 		return fmt.Errorf("export position %d: %w", r.Position, err)
 	}
@@ -500,7 +622,25 @@ func (n *ndjsonWriter) Write(r domain.Recorded, raw RawEvent) error {
 	b = hex.AppendEncode(b, raw.Hash)
 	b = append(b, `","prev_hash":"`...)
 	b = hex.AppendEncode(b, raw.PrevHash)
-	b = append(b, "\"}\n"...)
+	b = append(b, `","tenant_id":`...)
+	if raw.TenantID == uuid.Nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = append(b, raw.TenantID.String()...)
+		b = append(b, '"')
+	}
+	b = append(b, `,"cursor":"`...)
+	b = append(b, raw.Cursor(r.Position).Token()...)
+	b = append(b, '"')
+	if stored != nil {
+		b = append(b, `,"stored_payload":`...)
+		b = append(b, stored...)
+	}
+	if redacted {
+		b = append(b, `,"redacted":true`...)
+	}
+	b = append(b, "}\n"...)
 	n.buf = b
 	if len(b) >= 60<<10 {
 		return n.Flush()
@@ -522,7 +662,7 @@ func (n *ndjsonWriter) Flush() error {
 type csvWriter struct {
 	w      *csv.Writer
 	header bool
-	rec    [11]string
+	rec    [15]string
 }
 
 func (c *csvWriter) Write(r domain.Recorded, raw RawEvent) error {
@@ -532,14 +672,19 @@ func (c *csvWriter) Write(r domain.Recorded, raw RawEvent) error {
 			return err
 		}
 	}
-	payload, err := exportPayload(r, raw)
+	payload, stored, redacted, err := exportForms(r, raw)
 	if err != nil {
 		return fmt.Errorf("export position %d: %w", r.Position, err)
 	}
-	c.rec = [11]string{
+	tenant := ""
+	if raw.TenantID != uuid.Nil {
+		tenant = raw.TenantID.String()
+	}
+	c.rec = [15]string{
 		strconv.FormatInt(r.Position, 10), r.EventID.String(), r.StreamID, strconv.FormatInt(r.Version, 10), r.Type,
 		strconv.Itoa(r.SchemaVersion), r.RecordedAt.UTC().Format(time.RFC3339Nano), string(payload), string(raw.Metadata),
-		hex.EncodeToString(raw.Hash), hex.EncodeToString(raw.PrevHash),
+		hex.EncodeToString(raw.Hash), hex.EncodeToString(raw.PrevHash), tenant, raw.Cursor(r.Position).Token(),
+		string(stored), strconv.FormatBool(redacted),
 	}
 	return c.w.Write(c.rec[:])
 }

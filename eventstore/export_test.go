@@ -296,6 +296,8 @@ func TestExportWriters(t *testing.T) {
 			Metadata      domain.Metadata `json:"metadata"`
 			Hash          string          `json:"hash"`
 			PrevHash      string          `json:"prev_hash"`
+			TenantID      uuid.UUID       `json:"tenant_id"`
+			Cursor        string          `json:"cursor"`
 		}
 		dec := json.NewDecoder(strings.NewReader(line))
 		dec.DisallowUnknownFields()
@@ -306,7 +308,8 @@ func TestExportWriters(t *testing.T) {
 		if got.Position != r.Position || got.EventID != r.EventID || got.StreamID != "w-1" || got.StreamVersion != int64(i+1) ||
 			got.Type != "test.Noted" || got.SchemaVersion != 1 || !got.RecordedAt.Equal(r.RecordedAt) ||
 			got.Payload != r.Event.(noted) || got.Metadata.TenantID != tenant ||
-			got.Hash != hex.EncodeToString(raws[i].Hash) || got.PrevHash != hex.EncodeToString(raws[i].PrevHash) {
+			got.Hash != hex.EncodeToString(raws[i].Hash) || got.PrevHash != hex.EncodeToString(raws[i].PrevHash) ||
+			got.TenantID != tenant || got.Cursor != raws[i].Cursor(r.Position).Token() {
 			t.Fatalf("ndjson line %d: %+v", i, got)
 		}
 	}

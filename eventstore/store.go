@@ -334,7 +334,7 @@ func (s *Store) rowsOf(ctx context.Context, q Querier, b app.Batch) (*rowSet, er
 				return nil, err
 			}
 			version := sa.ExpectedVersion + int64(i) + 1
-			hash, err := EventHash(prev, id, sa.StreamID, version, typ, schema, payload, meta, at)
+			hash, err := EventHashV2(prev, b.Meta.TenantID, id, sa.StreamID, version, typ, schema, payload, meta, at)
 			if err != nil {
 				return nil, fmt.Errorf("append %s: hash: %w", sa.StreamID, err)
 			}

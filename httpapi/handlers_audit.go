@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,11 +47,15 @@ func (s *Server) auditor(r *http.Request) (uuid.UUID, error) {
 
 const ndjson = "application/x-ndjson"
 
+// auditEventsCursor is a page's next_cursor: the commit-order cursor of its
+// last event (After: a position, from cursors sealed before commit order).
 type auditEventsCursor struct {
-	After int64 `json:"after"`
+	After int64  `json:"after,omitempty"`
+	TxID  uint64 `json:"tx,omitempty"`
+	Pos   int64  `json:"pos,omitempty"`
 }
 
-// auditEvents streams the provider's log in position order:
+// auditEvents streams the provider's log in commit order:
 // GET /api/v1/audit/events?after=&limit=&stream=&type=&since=&until=.
 // With Accept: application/x-ndjson the answer is one event per line, streamed for
 // any size (no limit unless one is given); otherwise JSON pages.
@@ -59,11 +64,9 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := eventstore.ExportFilter{Tenant: &tenant}
-	if v, ok, err := web.QueryInt64(r, "after", 0, 1<<62); err != nil {
+	f := eventstore.ExportFilter{Tenant: &tenant, HorizonWait: s.horizonWait}
+	if err := s.auditAfter(r, tenant, &f); err != nil {
 		return err
-	} else if ok {
-		f.After = v
 	}
 	if f.Stream, err = web.QueryText(r, "stream", 200); err != nil {
 		return err
@@ -99,7 +102,7 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 		} else if ok {
 			f.Limit = int(v)
 		}
-		return s.streamAuditEvents(w, r, f)
+		return s.streamAuditEvents(w, r, tenant, f)
 	}
 
 	page, err := web.ParsePage(r)
@@ -110,21 +113,26 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := s.cursors.Open("audit/events", page.Cursor, &cur); err != nil {
 		return err
 	} else if ok {
-		f.After = max(f.After, cur.After)
+		if cur.TxID != 0 {
+			f.From, f.After = eventstore.Cursor{TxID: cur.TxID, Position: cur.Pos}, 0
+		} else {
+			f.After = max(f.After, cur.After)
+		}
 	}
 	f.Limit = page.Limit + 1
 	var (
 		items []json.RawMessage
-		last  []int64
+		last  []eventstore.Cursor
 	)
-	err = s.exportItems(r.Context(), f, func(pos int64, item json.RawMessage) {
-		items, last = append(items, item), append(last, pos)
+	err = s.exportItems(r.Context(), f, func(c eventstore.Cursor, item json.RawMessage) {
+		items, last = append(items, item), append(last, c)
 	})
 	if err != nil {
 		return err
 	}
 	list, err := web.PageOf(s.cursors, "audit/events", items, page.Limit, func(json.RawMessage) any {
-		return auditEventsCursor{After: last[page.Limit-1]}
+		c := last[page.Limit-1]
+		return auditEventsCursor{TxID: c.TxID, Pos: c.Position}
 	})
 	if err != nil {
 		return err
@@ -134,20 +142,20 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 
 // exportItems hands each event f selects to add as the JSON object an NDJSON
 // export writes for it (the same shape a client streaming the log reads).
-func (s *Server) exportItems(ctx context.Context, f eventstore.ExportFilter, add func(position int64, item json.RawMessage)) error {
+func (s *Server) exportItems(ctx context.Context, f eventstore.ExportFilter, add func(c eventstore.Cursor, item json.RawMessage)) error {
 	var buf bytes.Buffer
 	ew, err := eventstore.NewExportWriter(&buf, "ndjson")
 	if err != nil {
 		return err
 	}
-	_, err = s.store.Export(ctx, f, func(ev domain.Recorded, raw eventstore.RawEvent) error {
+	_, err = s.exports.Export(ctx, f, func(ev domain.Recorded, raw eventstore.RawEvent) error {
 		if err := ew.Write(ev, raw); err != nil {
 			return err
 		}
 		if err := ew.Flush(); err != nil {
 			return err
 		}
-		add(ev.Position, json.RawMessage(bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))))
+		add(raw.Cursor(ev.Position), json.RawMessage(bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))))
 		buf.Reset()
 		return nil
 	})
@@ -157,20 +165,28 @@ func (s *Server) exportItems(ctx context.Context, f eventstore.ExportFilter, add
 // streamAuditEvents writes NDJSON as the export reads it: memory stays flat
 // whatever the size. An error after the first line can no longer become a
 // problem answer; the stream then ends early with the error logged (the client
-// sees a body shorter than the log and resumes with after=).
-func (s *Server) streamAuditEvents(w http.ResponseWriter, r *http.Request, f eventstore.ExportFilter) error {
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // the stream may take longer than a request
-	w.Header().Set("Content-Type", ndjson)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	ew, err := eventstore.NewExportWriter(w, "ndjson")
+// sees a body shorter than the log and resumes with after= the cursor of the
+// last line). handlers_audit_export.go says what bounds a slow reader.
+func (s *Server) streamAuditEvents(w http.ResponseWriter, r *http.Request, tenant uuid.UUID, f eventstore.ExportFilter) error {
+	release, err := s.exportSlots.acquire(tenant)
 	if err != nil {
 		return err
 	}
-	stats, err := s.store.ExportTo(r.Context(), f, ew)
+	defer release()
+	rc := http.NewResponseController(w)
+	if err := rc.SetWriteDeadline(time.Now().Add(s.exportIdle)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	w.Header().Set("Content-Type", ndjson)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	ew, err := eventstore.NewExportWriter(&idleDeadlineWriter{w: w, rc: rc, idle: s.exportIdle}, "ndjson")
 	if err != nil {
-		s.log.Warn("audit event stream ended early", "after", stats.LastPosition, "err", err)
+		return err
+	}
+	stats, err := s.exports.ExportTo(r.Context(), f, ew)
+	if err != nil {
+		s.log.Warn("audit event stream ended early", "after", stats.Last.Token(), "err", err)
 	}
 	return nil
 }
@@ -306,17 +322,23 @@ func (s *Server) documentAccessStreams(ctx context.Context, tenant, doc uuid.UUI
 	if err != nil {
 		return nil, problem.From(fmt.Errorf("document: %w", domain.ErrNotFound))
 	}
+	// Each branch is a range scan of a partial index of migration 00060 (the
+	// first event of a share, link or download stream names what it is about);
+	// the folders above are found by the unique (stream_id, stream_version)
+	// index.
 	rows, err := s.pool.Query(ctx, `
 		WITH RECURSIVE above(id) AS (
 			SELECT $3::uuid
 			UNION
 			SELECT (e.payload->>'parent_id')::uuid FROM events e JOIN above a ON e.stream_id = 'folder-' || a.id
 			 WHERE e.stream_version = 1 AND e.payload->>'parent_id' IS NOT NULL)
-		SELECT DISTINCT stream_id FROM events
-		 WHERE tenant_id = $2 AND stream_version = 1 AND (
-		       (event_type = 'PortalShareGranted' AND (payload->>'document_id' = $1::text
-		            OR (payload->>'folder_id')::uuid IN (SELECT id FROM above)))
-		    OR (event_type IN ('LinkCreated', 'DocumentDownloaded', 'LinkOpened') AND payload->>'document_id' = $1::text))`,
+		SELECT stream_id FROM events
+		 WHERE payload->>'document_id' = $1::text AND tenant_id = $2
+		   AND stream_version = 1 AND event_type IN ('PortalShareGranted', 'LinkCreated', 'DocumentDownloaded', 'LinkOpened')
+		UNION
+		SELECT stream_id FROM events
+		 WHERE payload->>'folder_id' IN (SELECT id::text FROM above) AND tenant_id = $2
+		   AND stream_version = 1 AND event_type = 'PortalShareGranted'`,
 		doc, tenant, folder)
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ func newReadServer(t *testing.T, adjust func(*Config)) *testServer {
 		// Under -race with many databases at once a fresh runner may take more than
 		// the default few seconds to catch up; reads still wait only as needed.
 		c.MaxConsistencyWait = 30 * time.Second
+		c.ExportHorizonWait = 30 * time.Second // likewise for the transactions an export waits for
 		if adjust != nil {
 			adjust(c)
 		}

@@ -113,6 +113,18 @@ type Config struct {
 	// QuotaBytes bounds the bytes each company's library holds (QUOTA_BYTES; 0:
 	// unlimited). Over it, uploads answer 507 quota_exceeded.
 	QuotaBytes int64
+	// ExportStore reads audit exports and histories through a pool of its own,
+	// so that exports never take the connections interactive requests need
+	// (nil: Store). ExportsPerTenant (default 2) and ExportsMax (default 8)
+	// bound the NDJSON streams running at once; ExportWriteIdle (default 30s)
+	// ends a stream whose client stopped reading. ExportHorizonWait bounds how
+	// long an export waits for the transactions running when it starts
+	// (eventstore.DefaultHorizonWait when 0).
+	ExportStore       *eventstore.Store
+	ExportsPerTenant  int
+	ExportsMax        int
+	ExportWriteIdle   time.Duration
+	ExportHorizonWait time.Duration
 
 	// Registerer and Gatherer hold the HTTP metrics (nil: Prometheus' defaults).
 	Registerer prometheus.Registerer
@@ -139,7 +151,9 @@ func (c Config) Validate() error {
 	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
 		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
-		"BodyIdleTimeout": int64(c.BodyIdleTimeout), "MaxCredentialRequests": int64(c.MaxCredentialRequests)} {
+		"BodyIdleTimeout": int64(c.BodyIdleTimeout), "MaxCredentialRequests": int64(c.MaxCredentialRequests),
+		"ExportsPerTenant": int64(c.ExportsPerTenant), "ExportsMax": int64(c.ExportsMax), "ExportWriteIdle": int64(c.ExportWriteIdle),
+		"ExportHorizonWait": int64(c.ExportHorizonWait)} {
 		if v < 0 {
 			errs = append(errs, fmt.Errorf("httpapi: %s must not be negative", name))
 		}
@@ -185,6 +199,10 @@ type Server struct {
 	fresh        *consistency.Waiter
 	cursors      *web.Cursors
 	metrics      *obs.Metrics
+	exports      *eventstore.Store
+	exportSlots  *exportSlots
+	exportIdle   time.Duration
+	horizonWait  time.Duration
 
 	publicBaseURL  string
 	maxUploadBytes int64
@@ -261,6 +279,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.metrics, err = obs.NewMetrics(cfg.Registerer, cfg.Gatherer, s.now); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	s.exports, s.exportIdle, s.horizonWait = cfg.ExportStore, cfg.ExportWriteIdle, cfg.ExportHorizonWait
+	if s.exports == nil {
+		s.exports = cfg.Store
+	}
+	if s.exportIdle == 0 {
+		s.exportIdle = 30 * time.Second
+	}
+	s.exportSlots = &exportSlots{perTenant: cfg.ExportsPerTenant, max: cfg.ExportsMax}
+	if s.exportSlots.perTenant == 0 {
+		s.exportSlots.perTenant = 2
+	}
+	if s.exportSlots.max == 0 {
+		s.exportSlots.max = 8
 	}
 	s.router = s.newRouter()
 	return s, nil

@@ -108,6 +108,7 @@ CREATE TABLE shares (
 CREATE INDEX shares_customer ON shares (customer_id) WHERE NOT cancelled;
 CREATE INDEX shares_document ON shares (document_id);
 CREATE INDEX shares_folder ON shares (folder_id);
+CREATE INDEX shares_provider_granted ON shares (provider_id, granted_at DESC, id DESC);
 
 CREATE TABLE links (
     id                  uuid PRIMARY KEY,

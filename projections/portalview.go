@@ -2,9 +2,7 @@ package projections
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -172,51 +170,3 @@ func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, cust
 	}
 	return domain.ComputePortalView(in), nil
 }
-
-// PortalViewAsOf answers what customerID's users could see at instant at, by
-// replaying the log of the customer's provider up to that instant through the
-// portal projection's own Apply into tables that live only inside a transaction
-// that is rolled back, and reading them with the same query as the live view.
-func PortalViewAsOf(ctx context.Context, store *eventstore.Store, customerID uuid.UUID, at time.Time) (domain.PortalView, error) {
-	pool := store.Pool()
-	var provider uuid.UUID
-	err := pool.QueryRow(ctx, `SELECT tenant_id FROM events WHERE stream_id = $1 AND stream_version = 1`,
-		domain.CustomerStream(customerID)).Scan(&provider)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return domain.PortalView{}, fmt.Errorf("customer %s: %w", customerID, domain.ErrNotFound)
-	}
-	if err != nil {
-		return domain.PortalView{}, fmt.Errorf("as-of view: %w", err)
-	}
-	var view domain.PortalView
-	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		schema := "asof_" + uuid.NewString()[:8]
-		if err := createSchema(ctx, tx, schema, Portal.DDL); err != nil {
-			return err
-		}
-		for cursor := (eventstore.Cursor{}); ; {
-			n, next, err := applyChunk(ctx, store, tx, Portal, schema, eventstore.OrderedFilter{
-				After: cursor, Tenant: &provider, Until: at, Visible: true, Limit: 5000})
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				break
-			}
-			cursor = next
-		}
-		v, err := portalViewIn(ctx, tx, schema, customerID)
-		if err != nil {
-			return err
-		}
-		view = v
-		return errRollback
-	})
-	if err != nil && !errors.Is(err, errRollback) {
-		return domain.PortalView{}, fmt.Errorf("as-of view: %w", err)
-	}
-	return view, nil
-}
-
-// errRollback ends a transaction whose only purpose was to compute something.
-var errRollback = errors.New("rolled back on purpose")

@@ -19,7 +19,8 @@ type ProjectionStatus struct {
 	Error    string
 	Position int64 // position of the last event applied (commit order)
 	// LagEvents counts committed events not applied yet; LagSeconds is the age of
-	// the oldest of them (0 when caught up).
+	// the oldest of them (0 when caught up). Counts stop at lagCountMax (1,000):
+	// a projection that far behind is not counted event by event.
 	LagEvents  int64
 	LagSeconds float64
 	// HeldBack counts committed events the consumer may not read yet because an
@@ -41,6 +42,10 @@ type Backend struct {
 	Database   string
 }
 
+// lagCountMax bounds the events Status counts as lag or held back: a count
+// that reaches it means "at least this many".
+const lagCountMax = 1_000
+
 // Status reports every projection's checkpoint, lag and state.
 func Status(ctx context.Context, pool *pgxpool.Pool, ps []Projection) ([]ProjectionStatus, error) {
 	var out []ProjectionStatus
@@ -61,10 +66,24 @@ func Status(ctx context.Context, pool *pgxpool.Pool, ps []Projection) ([]Project
 		}
 		st.Position = cur.Position
 		var oldest *time.Time
-		err = pool.QueryRow(ctx, `SELECT count(*), min(recorded_at),
-				count(*) FILTER (WHERE transaction_id >= events_horizon())
-			FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)`,
-			fmt.Sprint(cur.TxID), cur.Position).Scan(&st.LagEvents, &oldest, &st.HeldBack)
+		// Three range scans of events_transaction_position_idx, each bounded
+		// (a projection far behind must not cost a scan of the log every few
+		// seconds): the lag counts at most lagCountMax events, its age is that
+		// of the first event not applied, and the events held back are those of
+		// transactions at or above the horizon (all of them past the
+		// checkpoint), the horizon read first so that the planner sees a value.
+		var horizon string
+		if err = pool.QueryRow(ctx, `SELECT events_horizon()::text`).Scan(&horizon); err != nil {
+			return nil, fmt.Errorf("status %s: %w", p.Name, err)
+		}
+		err = pool.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM (SELECT 1 FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)
+					ORDER BY transaction_id, position LIMIT $3) l),
+				(SELECT recorded_at FROM events WHERE (transaction_id, position) > ($1::text::xid8, $2)
+					ORDER BY transaction_id, position LIMIT 1),
+				(SELECT count(*) FROM (SELECT 1 FROM events WHERE transaction_id >= $4::text::xid8
+					ORDER BY transaction_id, position LIMIT $3) h)`,
+			fmt.Sprint(cur.TxID), cur.Position, lagCountMax, horizon).Scan(&st.LagEvents, &oldest, &st.HeldBack)
 		if err != nil {
 			return nil, fmt.Errorf("status %s: %w", p.Name, err)
 		}

@@ -33,6 +33,7 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 	fs := flag.NewFlagSet("audit "+args[0], flag.ContinueOnError)
 	provider := fs.String("provider", "", "only this provider's streams (verify) or events (export, required)")
 	sealsFile := fs.String("seals", "", "verify against seals exported earlier to this file (NDJSON from `audit seals`)")
+	exportFile := fs.String("export", "", "verify: check this NDJSON export offline (reads no database)")
 	var exp exportFlags
 	if args[0] == "export" {
 		exp.register(fs)
@@ -45,6 +46,9 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 		if err := exp.parse(*provider); err != nil {
 			return err
 		}
+	}
+	if args[0] == "verify" && *exportFile != "" {
+		return verifyExportFile(*exportFile, stdout)
 	}
 	pool, err := openPool(ctx, cfg)
 	if err != nil {
@@ -127,7 +131,7 @@ func (e *exportFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&e.out, "out", "", "write to this file (complete or not at all) instead of stdout")
 	fs.StringVar(&e.types, "type", "", "only these event types (comma-separated)")
 	fs.StringVar(&e.stream, "stream", "", "only this stream")
-	fs.Int64Var(&e.after, "after", 0, "only events after this position (resume an export)")
+	fs.Int64Var(&e.after, "after", 0, "only events after the event at this position, in commit order (resume an export)")
 	fs.IntVar(&e.limit, "limit", 0, "at most this many events (0: all)")
 }
 
@@ -195,6 +199,16 @@ func (e *exportFlags) run(ctx context.Context, store *eventstore.Store, stdout i
 	if err != nil {
 		return err
 	}
+	if e.filter.After > 0 {
+		// Resume after that very event in commit order, as the API does.
+		c, ok, err := store.CursorAt(ctx, e.filter.After, e.filter.Tenant)
+		if err != nil {
+			return err
+		}
+		if ok {
+			e.filter.From, e.filter.After = c, 0
+		}
+	}
 	stats, err := store.ExportTo(ctx, e.filter, w)
 	if err != nil {
 		return err
@@ -203,6 +217,27 @@ func (e *exportFlags) run(ctx context.Context, store *eventstore.Store, stdout i
 	if e.out != "" {
 		return json.NewEncoder(stdout).Encode(map[string]any{"file": e.out, "format": e.format,
 			"events": stats.Events, "last_position": stats.LastPosition})
+	}
+	return nil
+}
+
+// verifyExportFile checks an NDJSON export with nothing but the file
+// (eventstore.VerifyExport) and prints the report; exit 1 when it is broken.
+func verifyExportFile(path string, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rep, err := eventstore.VerifyExport(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := json.NewEncoder(stdout).Encode(rep); err != nil {
+		return err
+	}
+	if !rep.OK {
+		return errVerifyFailed
 	}
 	return nil
 }

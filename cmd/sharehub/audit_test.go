@@ -19,6 +19,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
 
@@ -179,5 +180,49 @@ func TestAuditExport(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(file)); len(entries) != 1 {
 		t.Fatalf("files left beside the export: %v", entries)
+	}
+}
+
+// `audit verify --export FILE` checks an export with nothing but the file: it
+// runs with no DATABASE_URL at all, passes an intact export and fails (exit 1,
+// the event named) on an edited one.
+func TestAuditVerifyExportOffline(t *testing.T) {
+	pool, url := pgtest.NewDatabase(t)
+	ctx := context.Background()
+	store := eventstore.New(pool, nil)
+	tenant := uuid.New()
+	for i := range 3 {
+		_, err := store.Append(ctx, app.Batch{Meta: domain.Metadata{TenantID: tenant},
+			Streams: []app.StreamAppend{{StreamID: "off-1", ExpectedVersion: int64(i), Events: []domain.Event{cliNoted{fmt.Sprintf("e%d", i)}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "audit.ndjson")
+	withDB := func(k string) string {
+		return map[string]string{"KEY_ENCRYPTION_KEY": testKEK, "DATABASE_URL": url, "LOG_LEVEL": "error"}[k]
+	}
+	if err := run(ctx, []string{"audit", "export", "--provider", tenant.String(), "--out", file}, withDB, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	noDB := func(k string) string {
+		return map[string]string{"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=1", "LOG_LEVEL": "error"}[k]
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"audit", "verify", "--export", file}, noDB, &out, io.Discard); err != nil || !strings.Contains(out.String(), `"ok":true`) ||
+		!strings.Contains(out.String(), `"hashes_recomputed":3`) {
+		t.Fatalf("intact export: %v %s", err, out.String())
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, bytes.Replace(data, []byte(`"e1"`), []byte(`"E1"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify", "--export", file}, noDB, &out, io.Discard); !errors.Is(err, errVerifyFailed) ||
+		!strings.Contains(out.String(), `"stream_version":2`) {
+		t.Fatalf("edited export: %v %s", err, out.String())
 	}
 }

@@ -36,6 +36,14 @@ type Config struct {
 	kek    *eventstore.KeyEncryptionKey // loaded by run
 	Abuse  AbuseConfig
 	Limits LimitsConfig // limits.go
+	// ExportConns sizes the pool of its own that audit exports read through
+	// (EXPORT_MAX_CONNS, default 4); ExportsPerTenant bounds a company's
+	// concurrent NDJSON streams (EXPORTS_PER_TENANT, default 2), ExportsMax the
+	// process's (EXPORTS_MAX, default 32; a stalled stream holds no connection,
+	// only its two pages in memory).
+	ExportConns      int
+	ExportsPerTenant int
+	ExportsMax       int
 }
 
 func configFromEnv(getenv func(string) string) (Config, error) {
@@ -51,6 +59,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	c.MigrateDatabaseURL = getenv("MIGRATE_DATABASE_URL")
 	c.KeyEncryptionKey = getenv("KEY_ENCRYPTION_KEY")
 	c.DataDir = or(getenv("DATA_DIR"), ".data")
+	if err := exportsFromEnv(&c, getenv); err != nil {
+		return c, err
+	}
 	if v := getenv("SEAL_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

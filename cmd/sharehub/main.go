@@ -47,7 +47,7 @@ commands:
   restore-check
              after a logical restore (pg_dump) into a new cluster: keep new events
              after every checkpoint and seal (serve and migrate also run it at start)
-  audit verify [--provider ID] [--seals FILE]
+  audit verify [--provider ID] [--seals FILE] | --export FILE (offline, no database)
              recompute hash chains and seals; exit 1 on any break
   audit export --provider ID [--since T] [--until T] [--format ndjson|csv] [--out FILE]
              stream a provider's log (flat memory, any size)
@@ -76,6 +76,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	switch args[0] {
 	case "serve", "migrate", "projections", "audit", "company", "dev":
+		if offlineVerify(args) {
+			break // reads a file only: no database, no key
+		}
 		// serve and migrate make the key file on a first start; the others need it.
 		if cfg.kek, err = loadKEK(cfg, args[0] == "serve" || args[0] == "migrate", log); err != nil {
 			return err
@@ -165,4 +168,18 @@ func connect(ctx context.Context, pc *pgxpool.Config) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	return pool, nil
+}
+
+// offlineVerify tells `audit verify --export FILE`, which an auditor runs on a
+// machine of their own: it needs neither the database nor the key-encryption key.
+func offlineVerify(args []string) bool {
+	if len(args) < 2 || args[0] != "audit" || args[1] != "verify" {
+		return false
+	}
+	for _, a := range args[2:] {
+		if a == "--export" || a == "-export" || strings.HasPrefix(a, "--export=") || strings.HasPrefix(a, "-export=") {
+			return true
+		}
+	}
+	return false
 }

@@ -100,8 +100,14 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	exportPool, err := openExportPool(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer exportPool.Close()
 	api, err := httpapi.New(httpapi.Config{
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
+		ExportStore: eventstore.New(exportPool, log), ExportsPerTenant: cfg.ExportsPerTenant, ExportsMax: cfg.ExportsMax,
 		SignupClosed:  cfg.Signup == "closed",
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		LinkOpenLimit: cfg.Abuse.LinkOpenLimit, QuotaBytes: cfg.Abuse.QuotaBytes,

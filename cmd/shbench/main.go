@@ -40,11 +40,12 @@ func main() {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("shbench", flag.ContinueOnError)
 	duration := fs.Duration("duration", 10*time.Second, "length of each timed run")
-	only := fs.String("only", "", "comma-separated benchmark groups to run (default all): append, export, projections, http, linkopens")
+	only := fs.String("only", "", "comma-separated benchmark groups to run (default all): append, export, projections, http, linkopens, replay")
 	exportEvents := fs.Int("export-events", 1_000_000, "events generated for the export benchmark")
 	projectionEvents := fs.Int("projection-events", 1_000_000, "events generated for the projections benchmark")
 	lagRate := fs.Int("lag-rate", 1000, "events per second appended while projection lag is measured")
 	linkOpens := fs.Int("link-opens", 10_000, "opens of one link in the linkopens benchmark")
+	replayEvents := fs.Int("replay-events", 1_000_000, "events generated for the as-of replay benchmark")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the benchmark process to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -104,6 +105,14 @@ func run(ctx context.Context, args []string) error {
 		rs, err := benchLinkOpens(ctx, url, *linkOpens)
 		if err != nil {
 			return fmt.Errorf("link opens: %w", err)
+		}
+		results = append(results, rs...)
+		printResults(rs)
+	}
+	if want("replay") {
+		rs, err := benchReplay(ctx, url, *replayEvents, *lagRate, *duration)
+		if err != nil {
+			return fmt.Errorf("replay: %w", err)
 		}
 		results = append(results, rs...)
 		printResults(rs)

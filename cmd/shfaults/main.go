@@ -15,6 +15,9 @@
 //	rebuild           20 `projections rebuild --all` in a row under a steady load
 //	restore           pg_dump mid-history, restore into a new cluster, go on writing
 //	idem              kill -9 again and again under writes with Idempotency-Key; retry each
+//	stalled exporters 50 audit streams whose clients stop reading; interactive
+//	                  reads meanwhile (p99 < 100 ms), no session idle in a
+//	                  transaction for more than 5 s
 //
 // The check after each run: every acknowledged write (2xx with X-Position) is in
 // the log at that position with the expected event type; every share acknowledged
@@ -72,7 +75,7 @@ func main() {
 
 func run(ctx context.Context, args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("shfaults", flag.ContinueOnError)
-	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads, flood, rebuild, restore, idem")
+	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads, flood, rebuild, restore, idem, exporters")
 	duration := fs.Duration("duration", 16*time.Second, "load time of each run")
 	verbose := fs.Bool("v", false, "narrate each run")
 	poolMax := fs.Int("pool-max-conns", 0, "pool_max_conns for the servers (0: their default, max(4, CPUs))")
@@ -131,6 +134,7 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"rebuild", func() result { return h.runRebuildUnderLoad(ctx, *duration) }},
 		{"restore", func() result { return h.runRestore(ctx, *duration) }},
 		{"idem", func() result { return h.runKillIdempotent(ctx, *duration) }},
+		{"exporters", func() result { return h.runStalledExporters(ctx, *duration) }},
 	}
 	var results []result
 	for _, rn := range runs {
