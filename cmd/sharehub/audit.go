@@ -121,6 +121,7 @@ type exportFlags struct {
 	since, until, format, out, types, stream string
 	after                                    int64
 	limit                                    int
+	horizonWait                              time.Duration
 	filter                                   eventstore.ExportFilter
 }
 
@@ -133,6 +134,12 @@ func (e *exportFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&e.stream, "stream", "", "only this stream")
 	fs.Int64Var(&e.after, "after", 0, "only events after the event at this position, in commit order (resume an export)")
 	fs.IntVar(&e.limit, "limit", 0, "at most this many events (0: all)")
+	// An operator's export is a whole document, not a page a client polls again:
+	// it waits longer than the API's for the transactions running when it starts
+	// (anywhere on the server: the horizon is cluster-wide), so that everything
+	// committed before it is in it.
+	fs.DurationVar(&e.horizonWait, "horizon-wait", time.Minute,
+		"wait at most this long for transactions running at the start to end (what they write is left to the next export)")
 }
 
 func (e *exportFlags) parse(provider string) error {
@@ -143,7 +150,10 @@ func (e *exportFlags) parse(provider string) error {
 	if err != nil {
 		return fmt.Errorf("--provider: %w", err)
 	}
-	e.filter = eventstore.ExportFilter{Tenant: &id, After: e.after, Stream: e.stream, Limit: e.limit}
+	if e.horizonWait <= 0 {
+		return errors.New("--horizon-wait must be positive")
+	}
+	e.filter = eventstore.ExportFilter{Tenant: &id, After: e.after, Stream: e.stream, Limit: e.limit, HorizonWait: e.horizonWait}
 	if e.since != "" {
 		if e.filter.Since, err = time.Parse(time.RFC3339, e.since); err != nil {
 			return fmt.Errorf("--since: %w", err)
