@@ -114,6 +114,25 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, cfg Config, log *slog.Logg
 		END $$`); err != nil {
 		return v, fmt.Errorf("grant the database to %s: %w", projections.AppRole, err)
 	}
+	// Read-model schemas belong to the service's role, which rebuilds and swaps
+	// them. A restore with --no-owner (or by another role) hands them to whoever
+	// restored them, where the service could no longer write: hand back what is not
+	// its own (only that: ALTER ... OWNER locks the table even when nothing changes).
+	if _, err := pool.Exec(ctx, `DO $$
+		DECLARE o record;
+		BEGIN
+			FOR o IN SELECT n.nspname FROM pg_namespace n
+			          WHERE n.nspname LIKE 'rm\_%' AND n.nspowner <> 'sharehub_app'::regrole LOOP
+				EXECUTE format('ALTER SCHEMA %I OWNER TO sharehub_app', o.nspname);
+			END LOOP;
+			FOR o IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			          WHERE n.nspname LIKE 'rm\_%' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+			            AND c.relowner <> 'sharehub_app'::regrole LOOP
+				EXECUTE format('ALTER TABLE %I.%I OWNER TO sharehub_app', o.nspname, o.relname);
+			END LOOP;
+		END $$`); err != nil {
+		return v, fmt.Errorf("hand the read models to %s: %w", projections.AppRole, err)
+	}
 	if err := eventstore.CheckKeyEncryptionKey(ctx, pool, cfg.kek); err != nil {
 		return v, err
 	}

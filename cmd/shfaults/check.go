@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -200,32 +201,44 @@ func stoppedReason(status, name string) string {
 	return "(no reason shown)"
 }
 
-// portalDocuments lists, as the customer, every document it sees of the provider.
+// portalDocuments lists, as the customer, every document it sees of the provider,
+// page after page.
 func portalDocuments(ctx context.Context, l *load, base string, c customer, provider string, minPos int64, deadline time.Time) (map[string]bool, error) {
-	var out struct {
-		Documents []struct {
-			ID string `json:"id"`
-		} `json:"documents"`
-	}
-	for {
-		one := newLoad(base)
-		one.http = l.http
-		_, err := one.do(ctx, "", "GET", "/api/v1/portal/providers/"+provider+"/documents?flat=true", c.token, nil, "",
-			http.Header{"X-Min-Position": {strconv.FormatInt(minPos, 10)}}, &out)
-		if err == nil {
-			break
-		}
-		var ae *apiError
-		if !errors.As(err, &ae) || ae.status != 503 || time.Now().After(deadline) {
-			return nil, err
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
 	m := map[string]bool{}
-	for _, d := range out.Documents {
-		m[d.ID] = true
+	cursor := ""
+	for {
+		var out struct {
+			Documents []struct {
+				ID string `json:"id"`
+			} `json:"documents"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		path := "/api/v1/portal/providers/" + provider + "/documents?flat=true&limit=500"
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		for {
+			one := newLoad(base)
+			one.http = l.http
+			_, err := one.do(ctx, "", "GET", path, c.token, nil, "",
+				http.Header{"X-Min-Position": {strconv.FormatInt(minPos, 10)}}, &out)
+			if err == nil {
+				break
+			}
+			var ae *apiError
+			if !errors.As(err, &ae) || ae.status != 503 || time.Now().After(deadline) {
+				return nil, err
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		for _, d := range out.Documents {
+			m[d.ID] = true
+		}
+		if out.NextCursor == nil || *out.NextCursor == "" {
+			return m, nil
+		}
+		cursor = *out.NextCursor
 	}
-	return m, nil
 }
 
 // rebuild execs `sharehub projections rebuild --all`, which refuses the swap (and

@@ -167,7 +167,7 @@ func (h *harness) verifyShares(ctx context.Context, last int64) error {
 				h.stats.violation("share %s acknowledged as granted is %q in the read model", s, status[s])
 			}
 		}
-		a := h.api.get(ctx, "/api/v1/portal/providers/"+h.provider.String()+"/documents?flat=true", c.token, last)
+		a := h.api.get(ctx, "/api/v1/portal/providers/"+h.provider.String()+"/documents?flat=true&limit=500", c.token, last)
 		if err := a.err("portal listing"); err != nil {
 			return err
 		}

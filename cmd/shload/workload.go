@@ -489,7 +489,7 @@ func (h *harness) portalListing(ctx context.Context, rnd *mrand.Rand) bool {
 		}
 	}
 	h.mu.Unlock()
-	a := h.api.get(ctx, "/api/v1/portal/providers/"+h.provider.String()+"/documents?flat=true", c.token, minPos)
+	a := h.api.get(ctx, "/api/v1/portal/providers/"+h.provider.String()+"/documents?flat=true&limit=500", c.token, minPos)
 	h.stats.record("portal listing", a, nil)
 	if a.ok() {
 		h.comparePortal(c, a, want, "during the run")
