@@ -78,6 +78,7 @@ type load struct {
 	statuses      map[string]int // "201", "503 database_unavailable", "transport", ...
 	fileSize      int
 	nsignup       atomic.Int64
+	retried       atomic.Int64 // 503s with Retry-After asked again (load shed by the server)
 
 	// sample, when set, is called with every answer (status 0: transport error).
 	sample func(status int, code string)
@@ -106,23 +107,37 @@ func (l *load) base() string {
 // do sends one request to the next server (round robin). A 2xx answer with an
 // X-Position is recorded as acknowledged under op (when op is not empty).
 func (l *load) do(ctx context.Context, op, method, path, token string, body []byte, ctype string, hdr http.Header, out any) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, method, l.base()+path, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	for k, v := range hdr {
-		req.Header[k] = v
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := l.http.Do(req)
-	if err != nil {
-		l.note(0, "")
-		return 0, err
+	var resp *http.Response
+	// A 503 with Retry-After is the server shedding load (a bound on password
+	// hashes, say): a well-behaved client waits as told and asks again, a few
+	// times; only the answer it ends with counts.
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, method, l.base()+path, bytes.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		for k, v := range hdr {
+			req.Header[k] = v
+		}
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err = l.http.Do(req)
+		if err != nil {
+			l.note(0, "")
+			return 0, err
+		}
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || attempt == 4 {
+			break
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		l.retried.Add(1)
+		sleepCtx(ctx, time.Duration(max(1, min(wait, 2)))*time.Second)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
