@@ -7,24 +7,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/sharehub/sharehub/domain/app"
-	"github.com/sharehub/sharehub/eventstore"
-	"github.com/sharehub/sharehub/eventstore/blobs"
-	"github.com/sharehub/sharehub/httpapi"
-	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -34,45 +26,16 @@ import (
 // and link resolution. The raw baseline is the same client against a chi handler
 // on loopback that answers a constant of the same size, in the same run.
 func benchHTTP(ctx context.Context, baseURL string, d time.Duration) ([]result, error) {
-	pool, _, cleanup, err := scratchDatabase(ctx, baseURL, "bench_http")
+	srv, closeServer, err := startBenchServer(ctx, baseURL, "bench_http")
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
-	log := slog.New(slog.DiscardHandler)
-	store := eventstore.New(pool, log)
-	dir, err := os.MkdirTemp("", "shbench-blobs-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	blobStore, err := blobs.New(blobs.Config{Root: dir})
-	if err != nil {
-		return nil, err
-	}
-	hasher, err := auth.NewArgon2id(auth.DefaultArgon2Params)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := app.New(app.Config{Store: store, Hasher: hasher})
-	if err != nil {
-		return nil, err
-	}
-	reg := prometheus.NewRegistry()
-	api, err := httpapi.New(httpapi.Config{Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
-		PrincipalResolver: httpapi.NewPrincipalResolver(pool), Registerer: reg, Gatherer: reg, PublicBaseURL: "http://127.0.0.1"})
-	if err != nil {
-		return nil, err
-	}
+	defer closeServer()
+	apiURL := srv.url
 	runCtx, stop := context.WithCancel(ctx)
 	stopped := make(chan struct{})
-	go func() { _ = (&projections.Runner{Store: store, Log: log}).Run(runCtx); close(stopped) }()
+	go func() { _ = (&projections.Runner{Store: srv.store, Log: srv.log}).Run(runCtx); close(stopped) }()
 	defer func() { stop(); <-stopped }()
-	apiURL, closeAPI, err := serveLoopback(api.Handler())
-	if err != nil {
-		return nil, err
-	}
-	defer closeAPI()
 
 	c := &benchClient{base: apiURL, http: loopbackClient()}
 	fx, err := c.setup(ctx)

@@ -5,21 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/sharehub/sharehub/domain/app"
-	"github.com/sharehub/sharehub/eventstore"
-	"github.com/sharehub/sharehub/eventstore/blobs"
-	"github.com/sharehub/sharehub/httpapi"
-	"github.com/sharehub/sharehub/httpapi/auth"
 )
 
 // linkOpenTarget: the median of the last 100 opens of a link may be at most this
@@ -36,42 +26,12 @@ func benchLinkOpens(ctx context.Context, baseURL string, n int) ([]result, error
 	if n < 200 {
 		return nil, fmt.Errorf("link opens: need at least 200, got %d", n)
 	}
-	pool, _, cleanup, err := scratchDatabase(ctx, baseURL, "bench_links")
+	srv, closeServer, err := startBenchServer(ctx, baseURL, "bench_links")
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
-	log := slog.New(slog.DiscardHandler)
-	store := eventstore.New(pool, log)
-	dir, err := os.MkdirTemp("", "shbench-blobs-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	blobStore, err := blobs.New(blobs.Config{Root: dir})
-	if err != nil {
-		return nil, err
-	}
-	hasher, err := auth.NewArgon2id(auth.DefaultArgon2Params)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := app.New(app.Config{Store: store, Hasher: hasher})
-	if err != nil {
-		return nil, err
-	}
-	reg := prometheus.NewRegistry()
-	api, err := httpapi.New(httpapi.Config{Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
-		PrincipalResolver: httpapi.NewPrincipalResolver(pool), Registerer: reg, Gatherer: reg, PublicBaseURL: "http://127.0.0.1",
-		LinkOpenLimit: 0})
-	if err != nil {
-		return nil, err
-	}
-	apiURL, closeAPI, err := serveLoopback(api.Handler())
-	if err != nil {
-		return nil, err
-	}
-	defer closeAPI()
+	defer closeServer()
+	pool, apiURL := srv.pool, srv.url
 	c := &benchClient{base: apiURL, http: loopbackClient()}
 	token, err := c.linkToSmallDocument(ctx, "lin")
 	if err != nil {
