@@ -257,7 +257,9 @@ func TestCredentialRoutesShedLoad(t *testing.T) {
 	t.Parallel()
 	ts := newReadServer(t, func(c *Config) {
 		c.MaxCredentialRequests = 1
-		c.RequestTimeout = 2 * time.Second
+		// The stalled sign-in holds the slot until this deadline: long enough for
+		// the probes below to meet it on a loaded machine, short enough to end.
+		c.RequestTimeout = 8 * time.Second
 		// The sign-ins sent until the stalled one holds the slot must not be
 		// throttled: this test is about the shedding.
 		c.AccountThrottle = throttle.Config{Burst: 1 << 20, Every: time.Nanosecond}
@@ -270,7 +272,7 @@ func TestCredentialRoutesShedLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	var a answer
-	for range 200 { // until the stalled request has taken the slot
+	for until := time.Now().Add(6 * time.Second); time.Now().Before(until); { // until the stalled request has taken the slot
 		a = ts.send(t, nil, "POST", "/api/v1/sessions", `{"email":"ada@example.com","password":"correct horse battery"}`)
 		if a.status == 503 {
 			break
