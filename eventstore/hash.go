@@ -1,13 +1,9 @@
 package eventstore
 
 import (
-	"crypto/sha256"
-	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 )
 
@@ -26,37 +22,7 @@ var GenesisHash = make([]byte, 32)
 // their values and every string).
 func EventHash(prev []byte, eventID uuid.UUID, streamID string, version int64, typ string,
 	schema int, payload, metadata []byte, recordedAt time.Time) ([]byte, error) {
-	buf := make([]byte, 0, 256+len(payload)+len(metadata))
-	buf = append(buf, `{"event_id":"`...)
-	buf = append(buf, eventID.String()...)
-	buf = append(buf, `","event_type":`...)
-	buf, err := jsontext.AppendQuote(buf, typ)
-	if err != nil {
-		return nil, err
-	}
-	buf = append(buf, `,"metadata":`...)
-	buf = append(buf, metadata...)
-	buf = append(buf, `,"payload":`...)
-	buf = append(buf, payload...)
-	buf = append(buf, `,"recorded_at":"`...)
-	buf = recordedAt.UTC().AppendFormat(buf, "2006-01-02T15:04:05.000000Z")
-	buf = append(buf, `","schema_version":`...)
-	buf = strconv.AppendInt(buf, int64(schema), 10)
-	buf = append(buf, `,"stream_id":`...)
-	if buf, err = jsontext.AppendQuote(buf, streamID); err != nil {
-		return nil, err
-	}
-	buf = append(buf, `,"stream_version":`...)
-	buf = strconv.AppendInt(buf, version, 10)
-	buf = append(buf, '}')
-	v := jsontext.Value(buf)
-	if err := v.Canonicalize(); err != nil {
-		return nil, fmt.Errorf("canonical form: %w", err)
-	}
-	h := sha256.New()
-	h.Write(prev)
-	h.Write(v)
-	return h.Sum(nil), nil
+	return eventHashWith(prev, eventID, streamID, version, typ, schema, payload, metadata, recordedAt, []byte("}"))
 }
 
 // heads caches the hash of the newest event this process saw committed for a
