@@ -35,14 +35,18 @@ type ExportFilter struct {
 	// After: only positions greater than this. Kept for clients that resume by
 	// position, which can miss an event that committed after a later position
 	// was exported; From cannot.
-	After    int64
-	Stream   string    // only this stream
-	Streams  []string  // only these streams (with Stream: only Stream, if listed)
-	Types    []string  // only these event types
-	Since    time.Time // only events recorded at or after this instant (zero: no bound)
-	Until    time.Time // only events recorded before this instant (zero: no bound)
-	Limit    int       // at most this many events (0: no limit)
-	PageSize int       // rows fetched per round trip (0: DefaultExportPageSize)
+	After   int64
+	Stream  string    // only this stream
+	Streams []string  // only these streams (with Stream: only Stream, if listed)
+	Types   []string  // only these event types
+	Since   time.Time // only events recorded at or after this instant (zero: no bound)
+	Until   time.Time // only events recorded before this instant (zero: no bound)
+	Limit   int       // at most this many events (0: no limit)
+	// SkipGuards leaves out the write side's bookkeeping events (domain.IsGuard).
+	// A listing meant for people may; an export meant to be verified offline
+	// must not (the chains run through them).
+	SkipGuards bool
+	PageSize   int // rows fetched per round trip (0: DefaultExportPageSize)
 	// Horizon: only events of transactions below this id (0: the snapshot horizon
 	// taken when the export starts, see exportHorizon).
 	Horizon uint64
@@ -413,6 +417,9 @@ func (f ExportFilter) query() (string, []any) {
 	if len(f.Types) > 0 {
 		arg("event_type = ANY($?::text[])", f.Types)
 	}
+	if f.SkipGuards {
+		arg("event_type <> ALL($?::text[])", domain.GuardTypes())
+	}
 	if !f.Since.IsZero() {
 		arg("recorded_at >= $?", f.Since)
 	}
@@ -517,7 +524,7 @@ var ExportFormats = []string{"ndjson", "csv"}
 
 // ExportColumns are the fields of an exported event, in CSV column order.
 var ExportColumns = []string{"position", "event_id", "stream_id", "stream_version", "type", "schema_version",
-	"recorded_at", "payload", "metadata", "hash", "prev_hash", "tenant_id", "cursor", "stored_payload", "redacted"}
+	"recorded_at", "payload", "metadata", "hash", "prev_hash", "tenant_id", "cursor", "stored_payload", "redacted", "guard"}
 
 // ExportWriter writes exported events in one format. Write buffers; Flush must be
 // called once at the end.
@@ -531,7 +538,9 @@ var ExportColumns = []string{"position", "event_id", "stream_id", "stream_versio
 // leaves in an export: a field holding one (RedactSecrets) reads "[redacted]"
 // in payload, and such an event has redacted true and no stored_payload (its
 // hash cannot be recomputed from the export; its place in the chain still can).
-// cursor places the event in commit order (resume with it). recorded_at is RFC
+// cursor places the event in commit order (resume with it). guard is true for
+// the write side's bookkeeping events (domain.IsGuard): they are in the log and
+// its chains like any other, but record no business fact. recorded_at is RFC
 // 3339 in UTC; hashes are hex.
 type ExportWriter interface {
 	Write(r domain.Recorded, raw RawEvent) error
@@ -640,6 +649,9 @@ func (n *ndjsonWriter) Write(r domain.Recorded, raw RawEvent) error {
 	if redacted {
 		b = append(b, `,"redacted":true`...)
 	}
+	if domain.IsGuard(r.Type) {
+		b = append(b, `,"guard":true`...)
+	}
 	b = append(b, "}\n"...)
 	n.buf = b
 	if len(b) >= 60<<10 {
@@ -662,7 +674,7 @@ func (n *ndjsonWriter) Flush() error {
 type csvWriter struct {
 	w      *csv.Writer
 	header bool
-	rec    [15]string
+	rec    [16]string
 }
 
 func (c *csvWriter) Write(r domain.Recorded, raw RawEvent) error {
@@ -680,11 +692,11 @@ func (c *csvWriter) Write(r domain.Recorded, raw RawEvent) error {
 	if raw.TenantID != uuid.Nil {
 		tenant = raw.TenantID.String()
 	}
-	c.rec = [15]string{
+	c.rec = [16]string{
 		strconv.FormatInt(r.Position, 10), r.EventID.String(), r.StreamID, strconv.FormatInt(r.Version, 10), r.Type,
 		strconv.Itoa(r.SchemaVersion), r.RecordedAt.UTC().Format(time.RFC3339Nano), string(payload), string(raw.Metadata),
 		hex.EncodeToString(raw.Hash), hex.EncodeToString(raw.PrevHash), tenant, raw.Cursor(r.Position).Token(),
-		string(stored), strconv.FormatBool(redacted),
+		string(stored), strconv.FormatBool(redacted), strconv.FormatBool(domain.IsGuard(r.Type)),
 	}
 	return c.w.Write(c.rec[:])
 }

@@ -56,7 +56,7 @@ type auditEventsCursor struct {
 }
 
 // auditEvents streams the provider's log in commit order:
-// GET /api/v1/audit/events?after=&limit=&stream=&type=&since=&until=.
+// GET /api/v1/audit/events?after=&limit=&stream=&type=&since=&until=&include_guards=.
 // With Accept: application/x-ndjson the answer is one event per line, streamed for
 // any size (no limit unless one is given); otherwise JSON pages.
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
@@ -95,8 +95,12 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		return problem.Validation("until", "must be after since")
 	}
+	streamed := strings.Contains(r.Header.Get("Accept"), ndjson)
+	if err := auditGuards(r, streamed, &f); err != nil {
+		return err
+	}
 
-	if strings.Contains(r.Header.Get("Accept"), ndjson) {
+	if streamed {
 		if v, ok, err := web.QueryInt64(r, "limit", 1, 1<<62); err != nil {
 			return err
 		} else if ok {
@@ -138,6 +142,23 @@ func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, list)
+}
+
+// auditGuards reads include_guards=. Guard events (domain.IsGuard) are the
+// write side's bookkeeping, not facts a reader of the listing looks for: JSON
+// pages leave them out unless include_guards=true or type= names them. An NDJSON
+// stream is an export, which an auditor verifies offline, and the chains run
+// through the guards: it keeps them unless include_guards=false.
+func auditGuards(r *http.Request, streamed bool, f *eventstore.ExportFilter) error {
+	include, ok, err := web.QueryBool(r, "include_guards")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		include = streamed || len(f.Types) > 0
+	}
+	f.SkipGuards = !include
+	return nil
 }
 
 // exportItems hands each event f selects to add as the JSON object an NDJSON
