@@ -45,6 +45,10 @@ lint:
 	$(GO) vet ./...
 	@leak=$$($(GO) list -deps ./domain/... | grep -E 'jackc/pgx|ThreeDotsLabs/watermill|go-chi/chi|sharehub/(eventstore|projections|httpapi|cmd|migrations)' || true); \
 	  if [ -n "$$leak" ]; then echo "domain/ must not import infrastructure:"; echo "$$leak"; exit 1; fi
+	@# Checkpoints are eventstore.Checkpoints' (issue 14 §2); tests (which read
+	@# the table to check it) and migrations (which create it) excepted.
+	@bad=$$(grep -rl --include='*.go' --exclude='*_test.go' --exclude-dir=.data --exclude-dir=.git 'event_offsets' . | grep -vx './eventstore/checkpoint.go' || true); \
+	  if [ -n "$$bad" ]; then echo "only eventstore/checkpoint.go may name event_offsets (use eventstore.Checkpoints):"; echo "$$bad"; exit 1; fi
 	@echo "lint ok"
 
 bench:

@@ -2,15 +2,12 @@ package eventstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sharehub/sharehub/domain"
 )
@@ -134,52 +131,4 @@ func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]
 		}
 	}
 	return out, last, nil
-}
-
-// DB is what the checkpoint helpers need: a pool, a connection or a transaction.
-type DB interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
-
-// Checkpoint returns a consumer group's cursor (ok false: the group never acked).
-func Checkpoint(ctx context.Context, q DB, group string, forUpdate bool) (Cursor, bool, error) {
-	lock := ""
-	if forUpdate {
-		lock = " FOR UPDATE"
-	}
-	var (
-		txt string
-		pos *int64
-	)
-	err := q.QueryRow(ctx, `SELECT last_processed_transaction_id::text, offset_acked FROM event_offsets
-		WHERE consumer_group = $1`+lock, group).Scan(&txt, &pos)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Cursor{}, false, nil
-	}
-	if err != nil {
-		return Cursor{}, false, fmt.Errorf("checkpoint %s: %w", group, err)
-	}
-	tx, err := strconv.ParseUint(txt, 10, 64)
-	if err != nil {
-		return Cursor{}, false, fmt.Errorf("checkpoint %s: %w", group, err)
-	}
-	c := Cursor{TxID: tx}
-	if pos != nil {
-		c.Position = *pos
-	}
-	return c, true, nil
-}
-
-// SetCheckpoint writes a consumer group's cursor (creating it when missing).
-func SetCheckpoint(ctx context.Context, q DB, group string, c Cursor) error {
-	_, err := q.Exec(ctx, `INSERT INTO event_offsets (consumer_group, offset_acked, last_processed_transaction_id)
-		VALUES ($1, $2, $3::text::xid8)
-		ON CONFLICT (consumer_group) DO UPDATE SET offset_acked = EXCLUDED.offset_acked,
-			last_processed_transaction_id = EXCLUDED.last_processed_transaction_id`,
-		group, c.Position, strconv.FormatUint(c.TxID, 10))
-	if err != nil {
-		return fmt.Errorf("set checkpoint %s: %w", group, err)
-	}
-	return nil
 }

@@ -129,12 +129,6 @@ func (eventsSchema) SubscribeIsolationLevel() stdsql.IsolationLevel {
 	return stdsql.LevelRepeatableRead
 }
 
-func offsetsAdapter() wsql.OffsetsAdapter {
-	return wsql.DefaultPostgreSQLOffsetsAdapter{
-		GenerateMessagesOffsetsTableName: func(string) string { return "event_offsets" },
-	}
-}
-
 // recordedFromMessage rebuilds the event envelope a handler sees.
 func (s *Store) recordedFromMessage(msg *message.Message) (domain.Recorded, error) {
 	var (
@@ -256,7 +250,7 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 		RetryInterval:  time.Second,
 		BackoffManager: backoff{poll: cfg.PollInterval, retry: time.Second},
 		SchemaAdapter:  eventsSchema{batchSize: cfg.BatchSize, guard: cfg.Guard},
-		OffsetsAdapter: offsetsAdapter(),
+		OffsetsAdapter: Checkpoints{}.offsetsAdapter(),
 	}, watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}))
 	if err != nil {
 		return fmt.Errorf("subscribe %s: %w", cfg.ConsumerGroup, err)
@@ -378,21 +372,10 @@ func (b backoff) HandleError(log watermill.LoggerAdapter, noMsg bool, err error)
 	return 0
 }
 
-// Applied reports whether consumer group has handled the event at position (false
-// too while the group has not started or the position does not exist yet).
+// Applied reports whether consumer group has handled the event at position
+// (Checkpoints.Applied on the store's pool).
 func (s *Store) Applied(ctx context.Context, group string, position int64) (bool, error) {
-	var ok bool
-	err := s.pool.QueryRow(ctx, `
-		SELECT EXISTS (
-		  SELECT 1 FROM events e JOIN event_offsets o ON o.consumer_group = $1
-		   WHERE e.position = $2
-		     AND (o.last_processed_transaction_id > e.transaction_id
-		          OR (o.last_processed_transaction_id = e.transaction_id AND o.offset_acked >= e.position)))`,
-		group, position).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("applied %s %d: %w", group, position, err)
-	}
-	return ok, nil
+	return Checkpoints{}.Applied(ctx, s.pool, group, position)
 }
 
 func consumerTx(msg *message.Message) (pgx.Tx, error) {

@@ -37,7 +37,7 @@ type DeadLetter struct {
 // consumer subscribed (database clock).
 func park(ctx context.Context, pool *pgxpool.Pool, name string, poison *eventstore.PoisonEventError, since time.Time) (parked bool, err error) {
 	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		cur, _, err := eventstore.Checkpoint(ctx, tx, name, true)
+		cur, _, err := eventstore.Checkpoints{}.Get(ctx, tx, name, true)
 		if err != nil {
 			return err
 		}
@@ -71,15 +71,13 @@ func park(ctx context.Context, pool *pgxpool.Pool, name string, poison *eventsto
 func DeadLetters(ctx context.Context, pool *pgxpool.Pool, names []string) ([]DeadLetter, error) {
 	rows, err := pool.Query(ctx, `SELECT d.projection, d.transaction_id::text, d.position, d.event_id, d.stream_id,
 			d.event_type, d.error, d.parked_at
-		FROM projection_dead_letters d LEFT JOIN event_offsets o ON o.consumer_group = d.projection
+		FROM projection_dead_letters d
 		WHERE d.projection = ANY($1) AND d.resolved_at IS NULL
-		  AND (o.consumer_group IS NULL
-		       OR (d.transaction_id, d.position) > (o.last_processed_transaction_id, coalesce(o.offset_acked, 0)))
 		ORDER BY d.projection, d.transaction_id, d.position`, names)
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeadLetter, error) {
+	parked, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (DeadLetter, error) {
 		var (
 			d   DeadLetter
 			txt string
@@ -91,6 +89,22 @@ func DeadLetters(ctx context.Context, pool *pgxpool.Pool, names []string) ([]Dea
 		d.At.TxID, err = strconv.ParseUint(txt, 10, 64)
 		return d, err
 	})
+	if err != nil || len(parked) == 0 {
+		return parked, err
+	}
+	// Checkpoints are read after the dead letters: a letter a consumer got past
+	// in between is left out, never one it has not.
+	done, err := eventstore.Checkpoints{}.Cursors(ctx, pool, names)
+	if err != nil {
+		return nil, fmt.Errorf("dead letters: %w", err)
+	}
+	out := parked[:0]
+	for _, d := range parked {
+		if c, ok := done[d.Projection]; !ok || c.Less(d.At) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // Ready fails when one of the projections named stopped at an event it cannot
@@ -164,7 +178,7 @@ func resolve(ctx context.Context, store *eventstore.Store, p Projection, r Resol
 		ops.Replay(h.Event)
 	}
 	err = eventstore.WithTx(ctx, store.Pool(), func(tx pgx.Tx) error {
-		cur, _, err := eventstore.Checkpoint(ctx, tx, p.Name, true)
+		cur, _, err := eventstore.Checkpoints{}.Get(ctx, tx, p.Name, true)
 		if err != nil {
 			return err
 		}
@@ -203,7 +217,7 @@ func resolve(ctx context.Context, store *eventstore.Store, p Projection, r Resol
 			if err := applyUpTo(ctx, store, tx, p, cur, d.At); err != nil {
 				return err
 			}
-			if err := eventstore.SetCheckpoint(ctx, tx, p.Name, d.At); err != nil {
+			if err := (eventstore.Checkpoints{}).Set(ctx, tx, p.Name, d.At); err != nil {
 				return err
 			}
 		}

@@ -145,7 +145,7 @@ func TestApplyingEveryEventTwiceChangesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := eventstore.SetCheckpoint(w.ctx, w.pool, p.Name, cursor); err != nil {
+		if err := (eventstore.Checkpoints{}).Set(w.ctx, w.pool, p.Name, cursor); err != nil {
 			t.Fatal(err)
 		}
 		rebuildEqualsLive(t, w, p)
@@ -197,7 +197,7 @@ func TestKilledProcessResumesExactly(t *testing.T) {
 		}
 		deadline := time.Now().Add(60 * time.Second)
 		for {
-			cur, _, err := eventstore.Checkpoint(w.ctx, w.pool, "portal", false)
+			cur, _, err := eventstore.Checkpoints{}.Get(w.ctx, w.pool, "portal", false)
 			if err != nil {
 				t.Fatal(err)
 			}

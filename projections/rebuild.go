@@ -202,12 +202,10 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 
 	// Catch up under the checkpoint's lock, compare, swap.
 	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO event_offsets (consumer_group, offset_acked, last_processed_transaction_id)
-			VALUES ($1, $2, $3::text::xid8) ON CONFLICT (consumer_group) DO NOTHING`,
-			p.Name, cursor.Position, fmt.Sprint(cursor.TxID)); err != nil {
+		if err := (eventstore.Checkpoints{}).Create(ctx, tx, p.Name, cursor); err != nil {
 			return err
 		}
-		live, _, err := eventstore.Checkpoint(ctx, tx, p.Name, true)
+		live, _, err := eventstore.Checkpoints{}.Get(ctx, tx, p.Name, true)
 		if err != nil {
 			return err
 		}
@@ -278,7 +276,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		// checkpoint would move past them (a cancelled share staying visible). A
 		// written row makes it fail with a serialization error instead, and it
 		// polls again with a snapshot that sees the swapped-in tables.
-		if err := eventstore.SetCheckpoint(ctx, tx, p.Name, live); err != nil {
+		if err := (eventstore.Checkpoints{}).Set(ctx, tx, p.Name, live); err != nil {
 			return err
 		}
 		if !res.DefinitionChanged {

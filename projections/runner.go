@@ -300,7 +300,7 @@ func ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 			if err := createSchema(ctx, tx, p.Schema(), p.DDL); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM event_offsets WHERE consumer_group = $1`, p.Name); err != nil {
+			if err := (eventstore.Checkpoints{}).Delete(ctx, tx, p.Name); err != nil {
 				return err
 			}
 			if p.SideEffects {

@@ -60,7 +60,7 @@ func Status(ctx context.Context, pool *pgxpool.Pool, ps []Projection) ([]Project
 		if errText != nil {
 			st.Error = *errText
 		}
-		cur, _, err := eventstore.Checkpoint(ctx, pool, p.Name, false)
+		cur, _, err := eventstore.Checkpoints{}.Get(ctx, pool, p.Name, false)
 		if err != nil {
 			return nil, err
 		}

@@ -129,7 +129,7 @@ func measureLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.Store
 				return
 			case <-t.C:
 			}
-			c, _, err := eventstore.Checkpoint(ctx, conn, "portal", false)
+			c, _, err := eventstore.Checkpoints{}.Get(ctx, conn, "portal", false)
 			if err != nil {
 				sampled <- err
 				return
