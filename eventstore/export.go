@@ -1,7 +1,6 @@
 package eventstore
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/hex"
@@ -15,11 +14,9 @@ import (
 	"sync"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sharehub/sharehub/domain"
 )
@@ -233,9 +230,13 @@ type exportPage struct {
 // error, or stop; it closes pages when it ends.
 func (s *Store) readPages(ctx context.Context, f ExportFilter, decodeAll bool, pages chan<- exportPage, stop <-chan struct{}) {
 	defer close(pages)
-	query, args := f.query()
+	lf := f.logFilter()
+	mode := decodeLazy
+	if decodeAll {
+		mode = decodeTolerant
+	}
 	after, total := f.From, 0
-	var rows []exportRow
+	var rows []logRow
 	for {
 		n := f.PageSize
 		if f.Limit > 0 {
@@ -248,12 +249,13 @@ func (s *Store) readPages(ctx context.Context, f ExportFilter, decodeAll bool, p
 			p   exportPage
 			err error
 		)
-		rows, err = fetchPage(ctx, s.pool, query,
-			append(args, strconv.FormatUint(after.TxID, 10), after.Position, n), rows[:0])
+		lf.From = &after
+		query, args := selectLog(lf, inCommitOrder, n, false)
+		rows, err = fetchRows(ctx, s.pool, query, args, rows[:0])
 		if err != nil {
 			p.err = fmt.Errorf("export after %s: %w", after, err)
-		} else {
-			p.recs, p.raws, p.err = s.decodePage(ctx, rows, decodeAll)
+		} else if p.recs, p.raws, err = s.decodeRows(ctx, rows, mode); err != nil {
+			p.err = fmt.Errorf("export: %w", err)
 		}
 		select {
 		case pages <- p:
@@ -269,59 +271,12 @@ func (s *Store) readPages(ctx context.Context, f ExportFilter, decodeAll bool, p
 	}
 }
 
-// decodePage decodes a page on every CPU: decoding, not the database, bounds an
-// export's speed. The keys of the companies whose personal data the page holds
-// are fetched first, in one round trip, not one per company.
-func (s *Store) decodePage(ctx context.Context, rows []exportRow, decodeAll bool) ([]domain.Recorded, []RawEvent, error) {
-	recs := make([]domain.Recorded, len(rows))
-	raws := make([]RawEvent, len(rows))
-	sealed := make([]bool, len(rows))
-	err := onCPUs(len(rows), func(lo, hi int) error {
-		var meta metaCache
-		for i := lo; i < hi; i++ {
-			var err error
-			if recs[i], raws[i], sealed[i], err = s.exported(&rows[i], &meta, decodeAll); err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	var subjects []uuid.UUID
-	for i := range recs {
-		if !sealed[i] {
-			continue
-		}
-		if _, pd, ok := personalData(recs[i].Event); ok {
-			subjects = append(subjects, pd.PersonalDataSubject())
-		}
-	}
-	if len(subjects) == 0 {
-		return recs, raws, nil
-	}
-	if err := s.keys.prime(ctx, subjects); err != nil {
-		return nil, nil, fmt.Errorf("export: %w", err)
-	}
-	err = onCPUs(len(rows), func(lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			if !sealed[i] {
-				continue
-			}
-			var err error
-			if recs[i].Event, err = s.openPersonalData(ctx, recs[i].Event); err != nil {
-				return fmt.Errorf("export: event %d: %w", recs[i].Position, err)
-			}
-		}
-		return nil
-	})
-	return recs, raws, err
-}
-
 // onCPUs splits [0, n) into one range per CPU and runs fn on each at once.
 func onCPUs(n int, fn func(lo, hi int) error) error {
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/64))
+	if workers == 1 {
+		return fn(0, n)
+	}
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -391,132 +346,21 @@ type metaCache struct {
 	meta domain.Metadata
 }
 
-// query builds the page statement: the filter's arguments, then the cursor to
-// continue after (transaction id as text, position) and the page size as the
-// last three. Each page is a range scan of an index ending in (transaction_id,
-// position) (migrations 00060), started after the cursor and bounded by the
-// horizon.
-func (f ExportFilter) query() (string, []any) {
-	var (
-		where []string
-		args  []any
-	)
-	arg := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
-	}
-	if f.Tenant != nil {
-		arg("tenant_id = $?", *f.Tenant)
-	}
-	if f.Stream != "" {
-		arg("stream_id = $?", f.Stream)
-	}
-	if f.Streams != nil {
-		arg("stream_id = ANY($?::text[])", f.Streams)
+// logFilter is the filter f reads through. Each page is a range scan of an
+// index ending in (transaction_id, position) (migrations 00060), started after
+// the cursor of the page before and bounded by the horizon.
+func (f ExportFilter) logFilter() logFilter {
+	lf := logFilter{
+		Tenant: f.Tenant, Stream: f.Stream, Streams: f.Streams, Since: f.Since, Before: f.Until,
+		AfterPosition: f.After, Horizon: horizonFixed, HorizonTx: f.Horizon,
 	}
 	if len(f.Types) > 0 {
-		arg("event_type = ANY($?::text[])", f.Types)
+		lf.Types = f.Types
 	}
 	if f.SkipGuards {
-		arg("event_type <> ALL($?::text[])", domain.GuardTypes())
+		lf.SkipTypes = domain.GuardTypes()
 	}
-	if !f.Since.IsZero() {
-		arg("recorded_at >= $?", f.Since)
-	}
-	if !f.Until.IsZero() {
-		arg("recorded_at < $?", f.Until)
-	}
-	if f.After > 0 {
-		arg("position > $?", f.After)
-	}
-	arg("transaction_id < $?::text::xid8", strconv.FormatUint(f.Horizon, 10))
-	where = append(where, fmt.Sprintf("(transaction_id, position) > ($%d::text::xid8, $%d)", len(args)+1, len(args)+2))
-	q := `SELECT transaction_id::text, position, event_id, stream_id, stream_version, event_type, schema_version,
-	             payload, metadata, tenant_id, recorded_at, prev_hash, hash
-	        FROM events
-	       WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(`
-	       ORDER BY transaction_id, position
-	       LIMIT $%d`, len(args)+3)
-	return q, args
-}
-
-// exportRow is one row of a page as read, before decoding.
-type exportRow struct {
-	txid              uint64
-	position, version int64
-	id                uuid.UUID
-	stream, typ       string
-	schema            int32
-	payload, metadata []byte
-	tenant            pgtype.UUID
-	at                time.Time
-	prev, hash        []byte
-}
-
-// fetchPage reads one page whole, in one statement outside any explicit
-// transaction: the connection goes back to the pool before anyone waits for
-// the page's reader.
-func fetchPage(ctx context.Context, q Querier, query string, args []any, page []exportRow) ([]exportRow, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	var txt string
-	for rows.Next() {
-		var r exportRow
-		if err := rows.Scan(&txt, &r.position, &r.id, &r.stream, &r.version, &r.typ, &r.schema,
-			&r.payload, &r.metadata, &r.tenant, &r.at, &r.prev, &r.hash); err != nil {
-			return page, err
-		}
-		if r.txid, err = strconv.ParseUint(txt, 10, 64); err != nil {
-			return page, fmt.Errorf("transaction id %q: %w", txt, err)
-		}
-		page = append(page, r)
-	}
-	return page, rows.Err()
-}
-
-// exported decodes one row as ReadStream would, tolerating unknown event types,
-// but leaves its personal data sealed (true when it holds some): decodePage opens
-// it. Unless decodeAll, a row whose stored payload means what its decoded event
-// would is not decoded at all.
-func (s *Store) exported(row *exportRow, mc *metaCache, decodeAll bool) (domain.Recorded, RawEvent, bool, error) {
-	r := domain.Recorded{
-		EventID: row.id, Position: row.position, StreamID: row.stream, Version: row.version,
-		Type: row.typ, SchemaVersion: int(row.schema), RecordedAt: row.at.UTC(),
-	}
-	raw := RawEvent{TxID: row.txid, Payload: row.payload, Metadata: row.metadata, PrevHash: row.prev, Hash: row.hash}
-	if row.tenant.Valid {
-		raw.TenantID = row.tenant.Bytes
-	}
-	// The stored payload says what the decoded event says unless it was upcast or
-	// holds ciphertexts: then a writer may copy it instead of encoding the event
-	// again.
-	sealed := bytes.Contains(row.payload, []byte(piiPrefix))
-	plain := r.SchemaVersion == currentSchema(r.Type) && !sealed
-	if plain && !decodeAll {
-		raw.asDecoded = true
-		return r, raw, false, nil
-	}
-	ev, err := domain.DecodeEvent(r.Type, r.SchemaVersion, row.payload)
-	switch {
-	case errors.Is(err, domain.ErrUnknownEventType):
-		sealed = false
-	case err != nil:
-		return r, raw, false, fmt.Errorf("event %d: %w", r.Position, err)
-	default:
-		r.Event, raw.asDecoded = ev, plain
-	}
-	if !bytes.Equal(mc.raw, row.metadata) {
-		mc.meta = domain.Metadata{}
-		if err := jsonv2.Unmarshal(row.metadata, &mc.meta); err != nil {
-			return r, raw, false, fmt.Errorf("event %d metadata: %w", r.Position, err)
-		}
-		mc.raw = row.metadata
-	}
-	r.Meta = mc.meta
-	return r, raw, sealed, nil
+	return lf
 }
 
 // ExportFormats are the formats NewExportWriter writes.

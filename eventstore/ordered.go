@@ -3,8 +3,6 @@ package eventstore
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,74 +59,20 @@ func (s *Store) ReadOrdered(ctx context.Context, q Querier, f OrderedFilter) ([]
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	var (
-		where = []string{"(transaction_id, position) > ($1::text::xid8, $2)"}
-		args  = []any{strconv.FormatUint(f.After.TxID, 10), f.After.Position}
-	)
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	if f.Through != nil {
-		where = append(where, "(transaction_id, position) <= ("+arg(strconv.FormatUint(f.Through.TxID, 10))+"::text::xid8, "+arg(f.Through.Position)+")")
-	} else if !f.Visible {
-		where = append(where, "transaction_id < events_horizon()")
+	lf := logFilter{From: &f.After, Through: f.Through, Tenant: f.Tenant, UpTo: f.Until, Types: f.Types}
+	if f.Types != nil && len(f.Types) == 0 {
+		return nil, f.After, nil // no type: nothing to read
 	}
-	if f.Tenant != nil {
-		where = append(where, "tenant_id = "+arg(*f.Tenant))
+	if f.Through == nil && !f.Visible {
+		lf.Horizon = horizonLive
 	}
-	if !f.Until.IsZero() {
-		where = append(where, "recorded_at <= "+arg(f.Until))
-	}
-	if f.Types != nil {
-		where = append(where, "event_type = ANY("+arg(f.Types)+")")
-	}
-	meta := "metadata"
-	if f.NoMetadata {
-		meta = "'{}'::jsonb"
-	}
-	rows, err := q.Query(ctx, `SELECT transaction_id::text AS txid, position, event_id, stream_id, stream_version, event_type,
-		schema_version, payload, `+meta+`, recorded_at
-		FROM events WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY events.transaction_id, events.position LIMIT `+strconv.Itoa(f.Limit), args...)
+	out, raws, err := s.readLog(ctx, q, lf, inCommitOrder, f.Limit, f.NoMetadata)
 	if err != nil {
 		return nil, f.After, fmt.Errorf("read ordered: %w", err)
 	}
-	// Read whole, then decode with the connection handed back (see collect).
-	var (
-		out   []domain.Recorded
-		raws  [][2][]byte
-		last  = f.After
-		txt   string
-		cause error
-	)
-	for rows.Next() {
-		var (
-			r           domain.Recorded
-			payload, md []byte
-		)
-		if err := rows.Scan(&txt, &r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type,
-			&r.SchemaVersion, &payload, &md, &r.RecordedAt); err != nil {
-			cause = err
-			break
-		}
-		tx, err := strconv.ParseUint(txt, 10, 64)
-		if err != nil {
-			cause = fmt.Errorf("transaction id %q: %w", txt, err)
-			break
-		}
-		last = Cursor{TxID: tx, Position: r.Position}
-		out = append(out, r)
-		raws = append(raws, [2][]byte{payload, md})
-	}
-	rows.Close()
-	if cause == nil {
-		cause = rows.Err()
-	}
-	if cause != nil {
-		return nil, f.After, fmt.Errorf("read ordered: %w", cause)
-	}
-	for i := range out {
-		if err := s.decode(ctx, &out[i], raws[i][0], raws[i][1]); err != nil {
-			return nil, f.After, err
-		}
+	last := f.After
+	if len(out) > 0 {
+		last = raws[len(raws)-1].Cursor(out[len(out)-1].Position)
 	}
 	return out, last, nil
 }

@@ -453,21 +453,14 @@ func detailValue(detail string) string {
 	return detail[i+3 : j]
 }
 
-const selectEvents = `SELECT position, event_id, stream_id, stream_version, event_type, schema_version,
-	payload, metadata, recorded_at, hash`
-
 // ReadStream returns the events of one stream in version order.
 func (s *Store) ReadStream(ctx context.Context, streamID string) ([]domain.Recorded, error) {
-	rows, err := s.pool.Query(ctx, selectEvents+` FROM events WHERE stream_id = $1 ORDER BY stream_version`, streamID)
-	if err != nil {
-		return nil, fmt.Errorf("read stream %s: %w", streamID, err)
-	}
-	out, last, err := s.collect(ctx, rows)
+	out, raws, err := s.readLog(ctx, s.pool, logFilter{Stream: streamID}, inVersionOrder, 0, false)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", streamID, err)
 	}
 	if len(out) > 0 {
-		s.heads.put(streamID, out[len(out)-1].Version, last)
+		s.heads.put(streamID, out[len(out)-1].Version, raws[len(raws)-1].Hash)
 	}
 	return out, nil
 }
@@ -475,71 +468,12 @@ func (s *Store) ReadStream(ctx context.Context, streamID string) ([]domain.Recor
 // ReadAll returns up to limit events with a position greater than after, in position
 // order. Position order is allocation order: an event of a transaction still open may
 // appear later below a position already read. Consumers that must not miss one read
-// through the watermill subscription instead (commit order).
+// in commit order instead (ReadOrdered, Export, Subscribe); tests and tools that
+// read a quiet log use this.
 func (s *Store) ReadAll(ctx context.Context, after int64, limit int) ([]domain.Recorded, error) {
-	rows, err := s.pool.Query(ctx, selectEvents+` FROM events WHERE position > $1 ORDER BY position LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read all after %d: %w", after, err)
-	}
-	out, _, err := s.collect(ctx, rows)
+	out, _, err := s.readLog(ctx, s.pool, logFilter{AfterPosition: after}, inPositionOrder, limit, false)
 	if err != nil {
 		return nil, fmt.Errorf("read all after %d: %w", after, err)
 	}
 	return out, nil
-}
-
-// collect decodes rows of selectEvents and returns them with the last row's hash.
-func (s *Store) collect(ctx context.Context, rows pgx.Rows) ([]domain.Recorded, []byte, error) {
-	// Rows are read whole and the connection handed back before anything is
-	// decoded: decoding may look up a company's key, which takes a connection of
-	// its own, and holding one while waiting for another can exhaust a small pool.
-	type raw struct {
-		payload, metadata []byte
-	}
-	var (
-		out  []domain.Recorded
-		raws []raw
-		last []byte
-	)
-	for rows.Next() {
-		var (
-			r                 domain.Recorded
-			payload, metadata []byte
-			schema            int32
-		)
-		if err := rows.Scan(&r.Position, &r.EventID, &r.StreamID, &r.Version, &r.Type, &schema,
-			&payload, &metadata, &r.RecordedAt, &last); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		r.SchemaVersion = int(schema)
-		out = append(out, r)
-		raws = append(raws, raw{payload, metadata})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	for i := range out {
-		if err := s.decode(ctx, &out[i], raws[i].payload, raws[i].metadata); err != nil {
-			return nil, nil, err
-		}
-	}
-	return out, last, nil
-}
-
-// decode fills r.Event (upcast, personal data decrypted) and r.Meta.
-func (s *Store) decode(ctx context.Context, r *domain.Recorded, payload, metadata []byte) error {
-	ev, err := domain.DecodeEvent(r.Type, r.SchemaVersion, payload)
-	if err != nil {
-		return fmt.Errorf("event %d: %w", r.Position, err)
-	}
-	if r.Event, err = s.openPersonalData(ctx, ev); err != nil {
-		return fmt.Errorf("event %d: %w", r.Position, err)
-	}
-	if err := json.Unmarshal(metadata, &r.Meta); err != nil {
-		return fmt.Errorf("event %d metadata: %w", r.Position, err)
-	}
-	r.RecordedAt = r.RecordedAt.UTC()
-	return nil
 }

@@ -57,23 +57,23 @@ func (s eventsSchema) SelectQuery(p wsql.SelectQueryParams) (wsql.Query, error) 
 	// index-only scan in commit order), then their rows fetched by position. Asked
 	// for whole rows at once, PostgreSQL's generic plan for this prepared statement
 	// misjudged the range and sorted a sequential scan of the table on every poll.
-	guard := ""
-	if s.guard != "" {
-		guard = "\n\t\t   AND (" + s.guard + ")"
+	lf := logFilter{
+		fromSQL: [2]string{"(SELECT last_processed_transaction_id FROM last_processed)",
+			"(SELECT coalesce(offset_acked, 0) FROM last_processed)"},
+		Horizon:  horizonLive,
+		sqlGuard: s.guard,
 	}
+	args := append([]any(nil), next.Args...)
 	q := `WITH last_processed AS (` + next.Query + `),
 	     batch AS (
 		SELECT position FROM events
-		 WHERE (transaction_id, position) > ((SELECT last_processed_transaction_id FROM last_processed),
-		                                     (SELECT coalesce(offset_acked, 0) FROM last_processed))
-		   AND transaction_id < events_horizon()` + guard + `
-		 ORDER BY transaction_id, position
+		 WHERE ` + lf.where(&args) + `
+		 ORDER BY ` + inCommitOrder + `
 		 LIMIT ` + strconv.Itoa(s.batchSize) + `)
-	SELECT e.position, e.transaction_id, e.event_id, e.stream_id, e.stream_version, e.event_type,
-	       e.schema_version, e.payload, e.metadata, e.recorded_at
+	SELECT ` + logColumns("e.", false) + `
 	  FROM batch JOIN events e ON e.position = batch.position
 	 ORDER BY e.transaction_id, e.position`
-	return wsql.Query{Query: q, Args: next.Args}, nil
+	return wsql.Query{Query: q, Args: args}, nil
 }
 
 // Message metadata keys carrying the event envelope to handlers.
@@ -85,38 +85,34 @@ const (
 	metaPosition      = "position"
 	metaRecordedAt    = "recorded_at"
 	metaEventMeta     = "event_metadata"
+	metaTxID          = "transaction_id"
 )
 
+// UnmarshalMessage scans a row of logColumns into a message: the stored
+// payload, and the rest of the row in the metadata (rowFromMessage reads it
+// back for decodeRow).
 func (eventsSchema) UnmarshalMessage(p wsql.UnmarshalMessageParams) (wsql.Row, error) {
-	var (
-		pos, version int64
-		txid         wsql.XID8
-		id           uuid.UUID
-		stream, typ  string
-		schema       int32
-		payload      []byte
-		meta         []byte
-		at           time.Time
-	)
-	if err := p.Row.Scan(&pos, &txid, &id, &stream, &version, &typ, &schema, &payload, &meta, &at); err != nil {
+	var r logRow
+	if err := scanLogRow(p.Row, &r); err != nil {
 		return wsql.Row{}, fmt.Errorf("scan event: %w", err)
 	}
-	msg := message.NewMessage(id.String(), payload)
+	msg := message.NewMessage(r.id.String(), r.payload)
 	msg.Metadata = message.Metadata{
-		metaStreamID:      stream,
-		metaStreamVersion: strconv.FormatInt(version, 10),
-		metaType:          typ,
-		metaSchema:        strconv.Itoa(int(schema)),
-		metaPosition:      strconv.FormatInt(pos, 10),
-		metaRecordedAt:    at.UTC().Format(time.RFC3339Nano),
-		metaEventMeta:     string(meta),
+		metaStreamID:      r.stream,
+		metaStreamVersion: strconv.FormatInt(r.version, 10),
+		metaType:          r.typ,
+		metaSchema:        strconv.Itoa(int(r.schema)),
+		metaPosition:      strconv.FormatInt(r.position, 10),
+		metaRecordedAt:    r.at.UTC().Format(time.RFC3339Nano),
+		metaEventMeta:     string(r.metadata),
+		metaTxID:          strconv.FormatUint(r.txid, 10),
 	}
 	return wsql.Row{
-		Offset:    pos,
-		UUID:      []byte(id.String()),
-		Payload:   payload,
+		Offset:    r.position,
+		UUID:      []byte(r.id.String()),
+		Payload:   r.payload,
 		Msg:       msg,
-		ExtraData: map[string]any{"transaction_id": txid},
+		ExtraData: map[string]any{"transaction_id": wsql.XID8(r.txid)},
 	}, nil
 }
 
@@ -129,30 +125,42 @@ func (eventsSchema) SubscribeIsolationLevel() stdsql.IsolationLevel {
 	return stdsql.LevelRepeatableRead
 }
 
-// recordedFromMessage rebuilds the event envelope a handler sees.
+// recordedFromMessage rebuilds the event a handler sees: the row back from the
+// message, decoded by the one row decoder.
 func (s *Store) recordedFromMessage(msg *message.Message) (domain.Recorded, error) {
 	var (
-		r   domain.Recorded
+		r   logRow
 		err error
 	)
-	if r.EventID, err = uuid.Parse(msg.UUID); err != nil {
-		return r, fmt.Errorf("event id: %w", err)
+	if r.id, err = uuid.Parse(msg.UUID); err != nil {
+		return domain.Recorded{}, fmt.Errorf("event id: %w", err)
 	}
-	r.StreamID = msg.Metadata.Get(metaStreamID)
-	r.Type = msg.Metadata.Get(metaType)
-	if r.Version, err = strconv.ParseInt(msg.Metadata.Get(metaStreamVersion), 10, 64); err != nil {
-		return r, fmt.Errorf("stream version: %w", err)
+	r.stream = msg.Metadata.Get(metaStreamID)
+	r.typ = msg.Metadata.Get(metaType)
+	if r.version, err = strconv.ParseInt(msg.Metadata.Get(metaStreamVersion), 10, 64); err != nil {
+		return domain.Recorded{}, fmt.Errorf("stream version: %w", err)
 	}
-	if r.Position, err = strconv.ParseInt(msg.Metadata.Get(metaPosition), 10, 64); err != nil {
-		return r, fmt.Errorf("position: %w", err)
+	if r.position, err = strconv.ParseInt(msg.Metadata.Get(metaPosition), 10, 64); err != nil {
+		return domain.Recorded{}, fmt.Errorf("position: %w", err)
 	}
-	if r.SchemaVersion, err = strconv.Atoi(msg.Metadata.Get(metaSchema)); err != nil {
-		return r, fmt.Errorf("schema version: %w", err)
+	schema, err := strconv.ParseInt(msg.Metadata.Get(metaSchema), 10, 32)
+	if err != nil {
+		return domain.Recorded{}, fmt.Errorf("schema version: %w", err)
 	}
-	if r.RecordedAt, err = time.Parse(time.RFC3339Nano, msg.Metadata.Get(metaRecordedAt)); err != nil {
-		return r, fmt.Errorf("recorded at: %w", err)
+	r.schema = int32(schema)
+	if r.at, err = time.Parse(time.RFC3339Nano, msg.Metadata.Get(metaRecordedAt)); err != nil {
+		return domain.Recorded{}, fmt.Errorf("recorded at: %w", err)
 	}
-	return r, s.decode(msg.Context(), &r, msg.Payload, []byte(msg.Metadata.Get(metaEventMeta)))
+	if r.txid, err = strconv.ParseUint(msg.Metadata.Get(metaTxID), 10, 64); err != nil {
+		return domain.Recorded{}, fmt.Errorf("transaction id: %w", err)
+	}
+	r.payload, r.metadata = msg.Payload, []byte(msg.Metadata.Get(metaEventMeta))
+	recs, _, err := s.decodeRows(msg.Context(), []logRow{r}, decodeStrict)
+	if err != nil { // the envelope still names the event in the poison report
+		return domain.Recorded{EventID: r.id, Position: r.position, StreamID: r.stream, Version: r.version,
+			Type: r.typ, SchemaVersion: int(r.schema), RecordedAt: r.at.UTC()}, err
+	}
+	return recs[0], nil
 }
 
 // Handler applies one event inside the consumer's transaction. Everything it writes
