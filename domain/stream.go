@@ -72,7 +72,11 @@ func StreamOf(e Event) string {
 
 // Change is the events one decision appends to one stream. Version is the stream
 // version the decision was taken at: the store's expected version, so a concurrent
-// writer of any stream a decision read from makes the whole batch conflict.
+// writer of this stream makes the whole batch conflict. Only the streams a batch
+// appends to are checked: a stream a decision merely read is not, unless the
+// decision also appends a guard event to it (IsGuard) or the unit of work adds a
+// StreamGuard record for it. domain/app/reads.go lists, per command, which reads
+// are checked and which are not.
 type Change struct {
 	Stream  string
 	Version int64
