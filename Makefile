@@ -49,6 +49,9 @@ lint:
 	@# the table to check it) and migrations (which create it) excepted.
 	@bad=$$(grep -rl --include='*.go' --exclude='*_test.go' --exclude-dir=.data --exclude-dir=.git 'event_offsets' . | grep -vx './eventstore/checkpoint.go' || true); \
 	  if [ -n "$$bad" ]; then echo "only eventstore/checkpoint.go may name event_offsets (use eventstore.Checkpoints):"; echo "$$bad"; exit 1; fi
+	@# projections get their pool from the wiring in cmd, never from the store.
+	@bad=$$(grep -rn --include='*.go' -E '\.Pool\(\)' projections/ || true); \
+	  if [ -n "$$bad" ]; then echo "projections must not take the store's pool (Runner.Pool, a pool parameter):"; echo "$$bad"; exit 1; fi
 	@echo "lint ok"
 
 bench:

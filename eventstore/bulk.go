@@ -122,7 +122,7 @@ func (s *Store) BulkLoad(ctx context.Context, opts BulkOptions, fill func(*BulkL
 		close(b.chunks)
 	}()
 	var n int64
-	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := withTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var rebuild []string
 		if opts.RebuildIndexes {
 			var err error

@@ -236,7 +236,7 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 // scrub the subject) to drop copies they made while the key existed; the caller also
 // removes the company's credentials (see ForgetCredentials).
 func (s *Store) ForgetSubject(ctx context.Context, subject uuid.UUID) error {
-	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := withTx(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO subject_keys (subject_id, key, forgotten_at) VALUES ($1, NULL, now())
 			ON CONFLICT (subject_id) DO UPDATE SET key = NULL, forgotten_at = coalesce(subject_keys.forgotten_at, now())`, subject)
 		if err != nil {

@@ -36,7 +36,7 @@ func (c RestoreCheck) Shifted() bool { return c.ShiftAfter != c.ShiftBefore }
 // run it at start, `sharehub restore-check` on demand).
 func AlignTransactionIDs(ctx context.Context, pool *pgxpool.Pool) (RestoreCheck, error) {
 	var c RestoreCheck
-	err := WithTx(ctx, pool, func(tx pgx.Tx) error {
+	err := withTx(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('sharehub restore-check'))`); err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func AlignTransactionIDs(ctx context.Context, pool *pgxpool.Pool) (RestoreCheck,
 // consumer: only tests use it (to stand for a log restored from a cluster that
 // counted further); operators run AlignTransactionIDs.
 func SetTransactionIDShift(ctx context.Context, pool *pgxpool.Pool, shift uint64) error {
-	return WithTx(ctx, pool, func(tx pgx.Tx) error {
+	return withTx(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('sharehub restore-check'))`); err != nil {
 			return err
 		}

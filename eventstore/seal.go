@@ -27,7 +27,7 @@ type Seal struct {
 // is nothing new to seal. Concurrent callers serialise on an advisory lock.
 func (s *Store) SealLog(ctx context.Context) (*Seal, error) {
 	var out *Seal
-	err := WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := withTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('sharehub-log-seal'))`); err != nil {
 			return err
 		}

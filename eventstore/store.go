@@ -52,13 +52,10 @@ func New(pool *pgxpool.Pool, log *slog.Logger) *Store {
 	return s
 }
 
-// Pool exposes the pool for packages that run their own statements.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
-
-// WithTx runs fn in one transaction: committed when fn returns nil, rolled back
+// withTx runs fn in one transaction: committed when fn returns nil, rolled back
 // otherwise. The rollback runs with a context that outlives a cancelled ctx, and its
 // error is joined to fn's.
-func WithTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
+func withTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -278,7 +278,7 @@ func TestSubscriberSeesEveryCommittedEventOnceInCommitOrder(t *testing.T) {
 			for i := 0; i < perWriter; i++ {
 				text := fmt.Sprintf("%d-%d", w, i)
 				rollback := rng.IntN(5) == 0
-				err := eventstore.WithTx(ctx, s.Pool(), func(tx pgx.Tx) error {
+				err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
 					if _, err := s.AppendWith(ctx, tx, one(stream, version, text)); err != nil {
 						return err
 					}

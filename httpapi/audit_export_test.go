@@ -119,7 +119,7 @@ func TestAuditStalledReadersHoldNoTransactionAndStarveNobody(t *testing.T) {
 	// While they stall: no session sits in a transaction, and interactive
 	// requests (another company's included) are served.
 	for range 5 {
-		if n := longTransactions(t, ts.store.Pool()); n != 0 {
+		if n := longTransactions(t, ts.pool); n != 0 {
 			t.Fatalf("%d sessions idle in transaction for more than a second while exports stall", n)
 		}
 		expect(t, "interactive read", ts.read(t, &fx.a, "/api/v1/customers/"+fx.customer.ID.String()), 200, "")
@@ -189,7 +189,7 @@ func TestAuditPollingNeverMissesLateCommits(t *testing.T) {
 	t.Parallel()
 	ts := newReadServer(t, func(c *Config) { c.ExportHorizonWait = time.Millisecond })
 	a := ts.signupCompany(t, "Polled")
-	pool := ts.store.Pool()
+	pool := ts.pool
 	// The poller reads without X-Min-Position: wait until the read models know
 	// the new admin.
 	expect(t, "first read", ts.read(t, &a, "/api/v1/audit/events?limit=1"), 200, "")

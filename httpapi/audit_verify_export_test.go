@@ -54,7 +54,7 @@ func TestAuditExportVerifiesOfflineAndCarriesNoSecret(t *testing.T) {
 	fx := newAuditFixture(t, ts)
 	expectWritten(t, "link with password", ts.send(t, &fx.a, "POST", "/api/v1/documents/"+fx.doc.ID.String()+"/links",
 		`{"password":"a long link password"}`), 201)
-	pool := ts.store.Pool()
+	pool := ts.pool
 	rawLinkCreatedV1(t, pool, fx.a.CompanyID, fx.doc.ID, "")
 	rawLinkCreatedV1(t, pool, fx.a.CompanyID, fx.doc.ID, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$oldhashvalue")
 	// Another write after them, so that a read at the last position covers them.
@@ -67,7 +67,7 @@ func TestAuditExportVerifiesOfflineAndCarriesNoSecret(t *testing.T) {
 		t.Fatalf("export: %+v", a)
 	}
 	var stored, passwordHashes []string
-	if err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT array_agg(payload->>'password_hash') FROM events
+	if err := ts.pool.QueryRow(ctxFor(t), `SELECT array_agg(payload->>'password_hash') FROM events
 		WHERE tenant_id = $1 AND payload ? 'password_hash'`, fx.a.CompanyID).Scan(&passwordHashes); err != nil {
 		t.Fatal(err)
 	}

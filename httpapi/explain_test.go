@@ -118,7 +118,7 @@ func TestReadsOfTheLogAreIndexRangeScans(t *testing.T) {
 	for range 10 {
 		seedDownloads(t, ts, uuid.New(), 1000)
 	}
-	pool := ts.store.Pool()
+	pool := ts.pool
 	// Other providers' shares: the shares table spans many pages.
 	if _, err := pool.Exec(ctxFor(t), `INSERT INTO rm_portal.shares (id, provider_id, customer_id, document_id, permission,
 			granted_by, granted_at, version)

@@ -118,7 +118,7 @@ func (fw *fuzzWorld) events(tb testing.TB) int {
 	var n int
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := fw.ts.store.Pool().QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
+	if err := fw.ts.pool.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
 		tb.Fatal(err)
 	}
 	return n

@@ -279,7 +279,7 @@ func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
 		domain.CustomerStream(id)).Scan(&owner); err != nil || owner != tenant {
 		return domain.ErrNotFound
 	}
-	view, err := projections.PortalViewAsOf(r.Context(), s.store, id, at)
+	view, err := projections.PortalViewAsOf(r.Context(), s.store, s.pool, id, at)
 	if err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func expectUnchanged(t *testing.T, ts *testServer, what string, before int) {
 func countEventsOfType(t *testing.T, ts *testServer, typ string) int {
 	t.Helper()
 	var n int
-	if err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT count(*) FROM events WHERE event_type = $1`, typ).Scan(&n); err != nil {
+	if err := ts.pool.QueryRow(ctxFor(t), `SELECT count(*) FROM events WHERE event_type = $1`, typ).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

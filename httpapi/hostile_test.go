@@ -796,7 +796,7 @@ func TestHostileSQLMetacharacters(t *testing.T) {
 	}
 	// The log is intact and the invited names read back literally.
 	var tables int
-	if err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT count(*) FROM pg_tables WHERE tablename IN ('events','claims','credentials')`).Scan(&tables); err != nil || tables != 3 {
+	if err := ts.pool.QueryRow(ctxFor(t), `SELECT count(*) FROM pg_tables WHERE tablename IN ('events','claims','credentials')`).Scan(&tables); err != nil || tables != 3 {
 		t.Fatalf("tables %d %v", tables, err)
 	}
 	var cs page[named]

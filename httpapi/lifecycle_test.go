@@ -102,7 +102,7 @@ func TestLeaveProvider(t *testing.T) {
 
 	// The end is in the provider's log (its auditors and as-of replays see it).
 	var tenants []uuid.UUID
-	rows, err := ts.store.Pool().Query(ctxFor(t), `SELECT DISTINCT tenant_id FROM events
+	rows, err := ts.pool.Query(ctxFor(t), `SELECT DISTINCT tenant_id FROM events
 		WHERE transaction_id = (SELECT transaction_id FROM events WHERE event_type = 'SharingRevoked')`)
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +209,7 @@ func TestWorkspaceLinksFollowTheirCustomer(t *testing.T) {
 		t.Fatalf("library link after the revoke: %+v", h)
 	}
 	var cancelled int
-	if err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT count(*) FROM events e
+	if err := ts.pool.QueryRow(ctxFor(t), `SELECT count(*) FROM events e
 		 WHERE e.event_type = 'LinkCancelled' AND e.payload->>'reason' = 'customer_revoked'
 		   AND e.transaction_id = (SELECT transaction_id FROM events WHERE event_type = 'SharingRevoked')`).Scan(&cancelled); err != nil {
 		t.Fatal(err)
@@ -231,11 +231,11 @@ func TestWorkspaceLinksFollowTheirCustomer(t *testing.T) {
 func TestShareMailsOnlyWhatThePortalShows(t *testing.T) {
 	t.Parallel()
 	ts := newReadServer(t, nil)
-	if err := projections.Ensure(ctxFor(t), ts.store, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
+	if err := projections.Ensure(ctxFor(t), ts.store, ts.pool, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	runner := &projections.Runner{Store: ts.store, Projections: []projections.Projection{projections.Notifications},
+	runner := &projections.Runner{Store: ts.store, Pool: ts.pool, Projections: []projections.Projection{projections.Notifications},
 		PollInterval: 5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(ts.log, nil))}
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
@@ -251,7 +251,7 @@ func TestShareMailsOnlyWhatThePortalShows(t *testing.T) {
 			t.Fatal(err)
 		}
 		var n int
-		if err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT count(*) FROM outbox_mail
+		if err := ts.pool.QueryRow(ctxFor(t), `SELECT count(*) FROM outbox_mail
 			WHERE template = 'share-granted' AND recipient LIKE $1 || '%'`, prefix).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

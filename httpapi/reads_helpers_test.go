@@ -30,7 +30,7 @@ func newReadServer(t *testing.T, adjust func(*Config)) *testServer {
 		}
 	}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	runner := &projections.Runner{Store: ts.store, PollInterval: 5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(ts.log, nil))}
+	runner := &projections.Runner{Store: ts.store, Pool: ts.pool, PollInterval: 5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(ts.log, nil))}
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
 	t.Cleanup(func() {
@@ -43,7 +43,7 @@ func newReadServer(t *testing.T, adjust func(*Config)) *testServer {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var ready bool
-		err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT to_regclass('rm_accounts.users') IS NOT NULL
+		err := ts.pool.QueryRow(ctxFor(t), `SELECT to_regclass('rm_accounts.users') IS NOT NULL
 			AND to_regclass('rm_portal.downloads') IS NOT NULL`).Scan(&ready)
 		if err != nil {
 			t.Fatal(err)
@@ -73,7 +73,7 @@ func position(t *testing.T, a answer) int64 {
 func (ts *testServer) lastPosition(t *testing.T) int64 {
 	t.Helper()
 	var p int64
-	if err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT coalesce(max(position), 0) FROM events`).Scan(&p); err != nil {
+	if err := ts.pool.QueryRow(ctxFor(t), `SELECT coalesce(max(position), 0) FROM events`).Scan(&p); err != nil {
 		t.Fatal(err)
 	}
 	return p

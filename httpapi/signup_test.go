@@ -76,7 +76,7 @@ func TestSignupClosed(t *testing.T) {
 func countEvents(t *testing.T, ts *testServer) int {
 	t.Helper()
 	var n int
-	if err := ts.store.Pool().QueryRow(ctxFor(t), `SELECT count(*) FROM events`).Scan(&n); err != nil {
+	if err := ts.pool.QueryRow(ctxFor(t), `SELECT count(*) FROM events`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

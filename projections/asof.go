@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
@@ -33,10 +34,9 @@ const asOfPage = 50_000
 // of the kinds the view depends on, recorded up to at (an index range scan of
 // events_tenant_recorded_idx), so it costs in proportion to the tenant, not
 // the log; AsOfTimeout bounds it.
-func PortalViewAsOf(ctx context.Context, store *eventstore.Store, customerID uuid.UUID, at time.Time) (domain.PortalView, error) {
+func PortalViewAsOf(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, customerID uuid.UUID, at time.Time) (domain.PortalView, error) {
 	ctx, cancel := context.WithTimeout(ctx, AsOfTimeout)
 	defer cancel()
-	pool := store.Pool()
 	var provider uuid.UUID
 	err := pool.QueryRow(ctx, `SELECT tenant_id FROM events WHERE stream_id = $1 AND stream_version = 1`,
 		domain.CustomerStream(customerID)).Scan(&provider)

@@ -36,7 +36,7 @@ type DeadLetter struct {
 // it), or an operator resolved its parking after since, the moment the failing
 // consumer subscribed (database clock).
 func park(ctx context.Context, pool *pgxpool.Pool, name string, poison *eventstore.PoisonEventError, since time.Time) (parked bool, err error) {
-	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+	err = withTx(ctx, pool, func(tx pgx.Tx) error {
 		cur, _, err := eventstore.Checkpoints{}.Get(ctx, tx, name, true)
 		if err != nil {
 			return err
@@ -146,8 +146,8 @@ type Resolution struct {
 // ProjectionEventRetried is appended, the parking resolved and the projection's
 // state set back to running, in one transaction. Every process that runs p
 // resumes its consumer at the event within a few seconds (Runner.ResumeInterval).
-func RetryParked(ctx context.Context, store *eventstore.Store, p Projection, r Resolution) (DeadLetter, error) {
-	return resolve(ctx, store, p, r, false)
+func RetryParked(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, r Resolution) (DeadLetter, error) {
+	return resolve(ctx, store, pool, p, r, false)
 }
 
 // SkipParked moves projection p past its parked event for good, in one
@@ -156,11 +156,11 @@ func RetryParked(ctx context.Context, store *eventstore.Store, p Projection, r R
 // the parked event, ProjectionEventSkipped is appended, the parking resolved and
 // the state set back to running. A rebuild applies every event: it fails on the
 // skipped one again until the projection's code handles it.
-func SkipParked(ctx context.Context, store *eventstore.Store, p Projection, r Resolution) (DeadLetter, error) {
-	return resolve(ctx, store, p, r, true)
+func SkipParked(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, r Resolution) (DeadLetter, error) {
+	return resolve(ctx, store, pool, p, r, true)
 }
 
-func resolve(ctx context.Context, store *eventstore.Store, p Projection, r Resolution, skip bool) (DeadLetter, error) {
+func resolve(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, r Resolution, skip bool) (DeadLetter, error) {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
@@ -177,7 +177,7 @@ func resolve(ctx context.Context, store *eventstore.Store, p Projection, r Resol
 	for _, h := range history {
 		ops.Replay(h.Event)
 	}
-	err = eventstore.WithTx(ctx, store.Pool(), func(tx pgx.Tx) error {
+	err = withTx(ctx, pool, func(tx pgx.Tx) error {
 		cur, _, err := eventstore.Checkpoints{}.Get(ctx, tx, p.Name, true)
 		if err != nil {
 			return err

@@ -42,7 +42,7 @@ func TestRollingDeployWithTwoDefinitionsInOneDatabase(t *testing.T) {
 	w := newWorld(t)
 	v1, v2 := twoVersions()
 	start := func(p projections.Projection) (*projections.Runner, func() error) {
-		r := &projections.Runner{Store: w.store, Projections: []projections.Projection{p}, PollInterval: 5 * time.Millisecond,
+		r := &projections.Runner{Store: w.store, Pool: w.pool, Projections: []projections.Projection{p}, PollInterval: 5 * time.Millisecond,
 			Log: testLog(t)}
 		ctx, cancel := context.WithCancel(w.ctx)
 		done := make(chan error, 1)
@@ -82,7 +82,7 @@ func TestRollingDeployWithTwoDefinitionsInOneDatabase(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = projections.Ensure(w.ctx, w.store, v2, testLog(t))
+			errs[i] = projections.Ensure(w.ctx, w.store, w.pool, v2, testLog(t))
 		}()
 	}
 	wg.Wait()
@@ -113,7 +113,7 @@ func TestRollingDeployWithTwoDefinitionsInOneDatabase(t *testing.T) {
 	if live() != v2.DDLHash() || !hasStream() {
 		t.Fatal("a restarted old process rebuilt the tables back to its definition")
 	}
-	if _, err := projections.Rebuild(w.ctx, w.store, v1, projections.RebuildOptions{Force: true}); !errors.Is(err, projections.ErrNewerDefinitionLive) {
+	if _, err := projections.Rebuild(w.ctx, w.store, w.pool, v1, projections.RebuildOptions{Force: true}); !errors.Is(err, projections.ErrNewerDefinitionLive) {
 		t.Fatalf("an old version's rebuild: %v, want ErrNewerDefinitionLive", err)
 	}
 	if f := restarted.Failed(); len(f) > 0 {
@@ -138,7 +138,7 @@ func TestRollingDeployWithTwoDefinitionsInOneDatabase(t *testing.T) {
 	if err := projections.Retire(w.ctx, w.pool, v1.Name, v1.DDLHash()); err != nil {
 		t.Fatal(err)
 	}
-	if err := projections.Ensure(w.ctx, w.store, v1, testLog(t)); !errors.Is(err, projections.ErrDefinitionRetired) {
+	if err := projections.Ensure(w.ctx, w.store, w.pool, v1, testLog(t)); !errors.Is(err, projections.ErrDefinitionRetired) {
 		t.Fatalf("a process of a retired definition starts: %v", err)
 	}
 	defs, err := projections.Definitions(w.ctx, w.pool, []string{v1.Name})

@@ -51,7 +51,7 @@ func TestTransientErrorsAreRetriedInANewTransactionNeverPoisoned(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	p := flakyProjection(9)
-	r := &projections.Runner{Store: w.store, Projections: []projections.Projection{p}, PollInterval: 5 * time.Millisecond,
+	r := &projections.Runner{Store: w.store, Pool: w.pool, Projections: []projections.Projection{p}, PollInterval: 5 * time.Millisecond,
 		MinPause: 5 * time.Millisecond, Log: testLog(t)}
 	ctx, cancel := context.WithCancel(w.ctx)
 	done := make(chan error, 1)
@@ -183,25 +183,25 @@ func TestPoisonEventIsParkedStopsOnlyItsProjectionAndOperatorsResolveIt(t *testi
 
 	// Retry before the fix: nothing changes but the record of the attempt.
 	op := projections.Resolution{Operator: "ops@test"}
-	if _, err := projections.SkipParked(w.ctx, w.store, p, op); !errors.Is(err, domain.ErrNotParked) {
+	if _, err := projections.SkipParked(w.ctx, w.store, w.pool, p, op); !errors.Is(err, domain.ErrNotParked) {
 		t.Fatalf("skip without a position: %v", err)
 	}
 	op.Position = pause
-	if _, err := projections.SkipParked(w.ctx, w.store, p, op); !errors.Is(err, domain.ErrReasonRequired) {
+	if _, err := projections.SkipParked(w.ctx, w.store, w.pool, p, op); !errors.Is(err, domain.ErrReasonRequired) {
 		t.Fatalf("skip without a reason: %v", err)
 	}
 	// The fix is deployed, then retried: every process resumes.
 	if _, err := w.pool.Exec(w.ctx, `INSERT INTO `+pgx.Identifier{p.Schema(), "fixed"}.Sanitize()+` VALUES (true)`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := projections.RetryParked(w.ctx, w.store, p, projections.Resolution{Operator: "ops@test"}); err != nil {
+	if _, err := projections.RetryParked(w.ctx, w.store, w.pool, p, projections.Resolution{Operator: "ops@test"}); err != nil {
 		t.Fatal(err)
 	}
 	w.caughtUp(name)
 	if err := projections.Ready(w.ctx, w.pool, []string{name}); err != nil {
 		t.Fatalf("retried projection not ready: %v", err)
 	}
-	if _, err := projections.RetryParked(w.ctx, w.store, p, projections.Resolution{Operator: "ops@test", Position: pause}); !errors.Is(err, domain.ErrNotParked) {
+	if _, err := projections.RetryParked(w.ctx, w.store, w.pool, p, projections.Resolution{Operator: "ops@test", Position: pause}); !errors.Is(err, domain.ErrNotParked) {
 		t.Fatalf("retrying a resolved event: %v", err)
 	}
 
@@ -214,7 +214,7 @@ func TestPoisonEventIsParkedStopsOnlyItsProjectionAndOperatorsResolveIt(t *testi
 	w.do(w.svc.ResumeCustomer(w.ctx, as(w.admin), app.CustomerRef{CustomerID: c}))
 	resume := w.last
 	parkedAt(second)
-	if _, err := projections.SkipParked(w.ctx, w.store, p, projections.Resolution{Operator: "ops@test", Position: second,
+	if _, err := projections.SkipParked(w.ctx, w.store, w.pool, p, projections.Resolution{Operator: "ops@test", Position: second,
 		Reason: "known bug 17"}); err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestChildRunnerOfFixable(t *testing.T) {
 	}
 	defer pool.Close()
 	store := eventstore.New(pool, nil)
-	r := &projections.Runner{Store: store, Projections: []projections.Projection{fixableProjection(name), projections.Portal, projections.Accounts},
+	r := &projections.Runner{Store: store, Pool: pool, Projections: []projections.Projection{fixableProjection(name), projections.Portal, projections.Accounts},
 		PollInterval: 5 * time.Millisecond, BatchSize: 3, ResumeInterval: 50 * time.Millisecond}
 	_ = r.Run(ctx)
 }

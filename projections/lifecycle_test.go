@@ -25,7 +25,7 @@ import (
 // differ from the live ones.
 func rebuildEqualsLive(t *testing.T, w *world, p projections.Projection) projections.RebuildResult {
 	t.Helper()
-	res, err := projections.Rebuild(w.ctx, w.store, p, projections.RebuildOptions{ChunkSize: 97})
+	res, err := projections.Rebuild(w.ctx, w.store, w.pool, p, projections.RebuildOptions{ChunkSize: 97})
 	if err != nil {
 		t.Fatalf("rebuild %s: %v", p.Name, err)
 	}
@@ -88,7 +88,7 @@ func TestRebuildRefusesToSwapADifferenceUnlessForced(t *testing.T) {
 	if _, err := w.pool.Exec(w.ctx, `UPDATE rm_portal.customers SET company_name = 'tampered' WHERE id = $1`, c); err != nil {
 		t.Fatal(err)
 	}
-	_, err := projections.Rebuild(w.ctx, w.store, projections.Portal, projections.RebuildOptions{})
+	_, err := projections.Rebuild(w.ctx, w.store, w.pool, projections.Portal, projections.RebuildOptions{})
 	var diff *projections.DiffError
 	if !errors.As(err, &diff) || diff.Differences["customers"] != 2 {
 		t.Fatalf("rebuild over a tampered table: err = %v, want a DiffError naming customers (2 rows)", err)
@@ -97,7 +97,7 @@ func TestRebuildRefusesToSwapADifferenceUnlessForced(t *testing.T) {
 	if err := w.pool.QueryRow(w.ctx, `SELECT company_name FROM rm_portal.customers WHERE id = $1`, c).Scan(&name); err != nil || name != "tampered" {
 		t.Fatalf("a refused rebuild changed the live tables: %q %v", name, err)
 	}
-	res, err := projections.Rebuild(w.ctx, w.store, projections.Portal, projections.RebuildOptions{Force: true})
+	res, err := projections.Rebuild(w.ctx, w.store, w.pool, projections.Portal, projections.RebuildOptions{Force: true})
 	if err != nil || res.Differences["customers"] != 2 {
 		t.Fatalf("forced rebuild: %+v %v", res, err)
 	}
@@ -117,11 +117,11 @@ func TestApplyingEveryEventTwiceChangesNothing(t *testing.T) {
 		s.step(i)
 	}
 	for _, p := range projections.All() {
-		if err := projections.Ensure(w.ctx, w.store, p, testLog(t)); err != nil {
+		if err := projections.Ensure(w.ctx, w.store, w.pool, p, testLog(t)); err != nil {
 			t.Fatal(err)
 		}
 		var cursor eventstore.Cursor
-		err := eventstore.WithTx(w.ctx, w.pool, func(tx pgx.Tx) error {
+		err := pgx.BeginFunc(w.ctx, w.pool, func(tx pgx.Tx) error {
 			for {
 				evs, next, err := w.store.ReadOrdered(w.ctx, tx, eventstore.OrderedFilter{After: cursor, Limit: 500})
 				if err != nil || len(evs) == 0 {
@@ -246,7 +246,7 @@ func TestChildRunner(t *testing.T) {
 	}
 	defer pool.Close()
 	store := eventstore.New(pool, testLog(t))
-	r := &projections.Runner{Store: store, BatchSize: 7, PollInterval: 5 * time.Millisecond}
+	r := &projections.Runner{Store: store, Pool: pool, BatchSize: 7, PollInterval: 5 * time.Millisecond}
 	_ = r.Run(ctx)
 }
 
@@ -264,7 +264,7 @@ func TestPoisonEventStopsOnlyItsProjection(t *testing.T) {
 			return nil
 		},
 	}
-	r := &projections.Runner{Store: w.store, Projections: []projections.Projection{poisoned, projections.Portal}, PollInterval: 5 * time.Millisecond, BatchSize: 1}
+	r := &projections.Runner{Store: w.store, Pool: w.pool, Projections: []projections.Projection{poisoned, projections.Portal}, PollInterval: 5 * time.Millisecond, BatchSize: 1}
 	ctx, cancel := context.WithCancel(w.ctx)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -386,7 +386,7 @@ func TestPortalViewAsOfMatchesWhatWasSeenLive(t *testing.T) {
 
 	distinct := map[string]bool{}
 	for _, s := range timeline {
-		got, err := projections.PortalViewAsOf(w.ctx, w.store, c, s.at)
+		got, err := projections.PortalViewAsOf(w.ctx, w.store, w.pool, c, s.at)
 		if err != nil {
 			t.Fatalf("%s: %v", s.label, err)
 		}
@@ -396,7 +396,7 @@ func TestPortalViewAsOfMatchesWhatWasSeenLive(t *testing.T) {
 	if len(distinct) < 5 {
 		t.Fatalf("the timeline shows only %d distinct views: it tests too little", len(distinct))
 	}
-	if _, err := projections.PortalViewAsOf(w.ctx, w.store, uuid.New(), time.Now()); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := projections.PortalViewAsOf(w.ctx, w.store, w.pool, uuid.New(), time.Now()); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("unknown customer: %v", err)
 	}
 	// Nothing of the replay stays behind.

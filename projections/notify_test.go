@@ -42,7 +42,7 @@ func TestNotificationsForSharesAndDepositsExactlyOnceFromNowOn(t *testing.T) {
 
 	// serve prepares every consumer before it takes requests; so does the test.
 	for _, p := range projections.Served() {
-		if err := projections.Ensure(w.ctx, w.store, p, testLog(t)); err != nil {
+		if err := projections.Ensure(w.ctx, w.store, w.pool, p, testLog(t)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,7 +90,7 @@ func TestNotificationsForSharesAndDepositsExactlyOnceFromNowOn(t *testing.T) {
 	if again := w.mails(t); len(again) != 2 {
 		t.Fatalf("a redelivered event queued another mail: %d mails", len(again))
 	}
-	if _, err := projections.Rebuild(w.ctx, w.store, projections.Notifications, projections.RebuildOptions{}); err == nil {
+	if _, err := projections.Rebuild(w.ctx, w.store, w.pool, projections.Notifications, projections.RebuildOptions{}); err == nil {
 		t.Fatal("the notifier was rebuilt (it would mail the whole history again)")
 	}
 }
@@ -102,7 +102,7 @@ func TestNotificationsReachPortalUsersOfTheirOwnCustomerOnly(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	for _, p := range projections.Served() {
-		if err := projections.Ensure(w.ctx, w.store, p, testLog(t)); err != nil {
+		if err := projections.Ensure(w.ctx, w.store, w.pool, p, testLog(t)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -78,7 +78,7 @@ func (e *DiffError) Error() string {
 // pauses for that moment only): applies what remains up to the live checkpoint,
 // compares the fresh tables with the live ones row by row at that common position,
 // and swaps the schemas by renaming them. Readers never see a half-built table.
-func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt RebuildOptions) (RebuildResult, error) {
+func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, opt RebuildOptions) (RebuildResult, error) {
 	if opt.ChunkSize <= 0 {
 		opt.ChunkSize = 5000
 	}
@@ -91,7 +91,6 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	if p.SideEffects {
 		return RebuildResult{}, fmt.Errorf("%s acts on the world (it queues mails): it is never rebuilt", p.Name)
 	}
-	pool := store.Pool()
 	start := time.Now()
 	res := RebuildResult{}
 	fresh := p.Schema() + "_rebuild"
@@ -124,7 +123,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	types := p.Types()
 	// Secondary indexes are built once the tables are loaded, not row by row.
 	tables, indexes := splitDDL(p.DDL)
-	if err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error { return createSchema(ctx, tx, fresh, tables) }); err != nil {
+	if err := withTx(ctx, pool, func(tx pgx.Tx) error { return createSchema(ctx, tx, fresh, tables) }); err != nil {
 		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 	}
 	report := func() {
@@ -188,7 +187,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 	}
 
-	if err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error { return createIndexes(ctx, tx, fresh, indexes) }); err != nil {
+	if err := withTx(ctx, pool, func(tx pgx.Tx) error { return createIndexes(ctx, tx, fresh, indexes) }); err != nil {
 		dropFresh()
 		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 	}
@@ -201,7 +200,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	}
 
 	// Catch up under the checkpoint's lock, compare, swap.
-	err = eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+	err = withTx(ctx, pool, func(tx pgx.Tx) error {
 		if err := (eventstore.Checkpoints{}).Create(ctx, tx, p.Name, cursor); err != nil {
 			return err
 		}
@@ -355,7 +354,7 @@ func applyPartitioned(ctx context.Context, pool *pgxpool.Pool, p Projection, sch
 				errs <- nil
 				return
 			}
-			errs <- eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+			errs <- withTx(ctx, pool, func(tx pgx.Tx) error {
 				// A crash loses at most this rebuild's progress, which restarts anyway.
 				if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 					return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
@@ -32,7 +33,8 @@ var (
 // apply a batch at a time, so effects stay exactly once.
 type Runner struct {
 	Store       *eventstore.Store
-	Projections []Projection // default All()
+	Pool        *pgxpool.Pool // where the projections' tables live (the store's database; cmd wires it)
+	Projections []Projection  // default All()
 	Log         *slog.Logger
 	// PollInterval is how long an idle consumer waits before polling again.
 	PollInterval time.Duration
@@ -54,6 +56,9 @@ type Runner struct {
 // meets an event it cannot apply stops, loudly (log, projection_state, metric),
 // while the others go on.
 func (r *Runner) Run(ctx context.Context) error {
+	if r.Store == nil || r.Pool == nil {
+		return errors.New("projections: a Runner needs its Store and its Pool")
+	}
 	ps := r.Projections
 	if ps == nil {
 		ps = Served()
@@ -66,7 +71,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		// A database that is restarting is waited for; a definition that cannot
 		// be created is an error.
 		for pause := time.Second; ; pause = min(2*pause, 30*time.Second) {
-			err := Ensure(ctx, r.Store, p, log)
+			err := Ensure(ctx, r.Store, r.Pool, p, log)
 			if err == nil || ctx.Err() != nil {
 				break
 			}
@@ -122,7 +127,7 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 	for {
 		started := time.Now()
 		var since time.Time // database clock, for park
-		_ = r.Store.Pool().QueryRow(ctx, `SELECT now()`).Scan(&since)
+		_ = r.Pool.QueryRow(ctx, `SELECT now()`).Scan(&since)
 		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
 			ConsumerGroup: p.Name,
 			Guard:         p.guard(),
@@ -176,7 +181,7 @@ const defaultMinPause = 100 * time.Millisecond
 // markFailed parks the event and reports p failed; false when the failure was
 // stale (see park) and nothing was parked.
 func (r *Runner) markFailed(ctx context.Context, p Projection, poison *eventstore.PoisonEventError, since time.Time) bool {
-	parked, err := park(context.WithoutCancel(ctx), r.Store.Pool(), p.Name, poison, since)
+	parked, err := park(context.WithoutCancel(ctx), r.Pool, p.Name, poison, since)
 	if err != nil && r.Log != nil {
 		r.Log.Error("parking the event failed", "projection", p.Name, "position", poison.Position, "err", err)
 	}
@@ -217,7 +222,7 @@ func (r *Runner) waitForOperator(ctx context.Context, p Projection) bool {
 		case <-t.C:
 		}
 		var state string
-		err := r.Store.Pool().QueryRow(ctx, `SELECT state FROM projection_state WHERE name = $1`, p.Name).Scan(&state)
+		err := r.Pool.QueryRow(ctx, `SELECT state FROM projection_state WHERE name = $1`, p.Name).Scan(&state)
 		if err == nil && state != "failed" {
 			return true
 		}
@@ -233,7 +238,7 @@ func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger
 			return
 		case <-t.C:
 		}
-		st, err := Status(ctx, r.Store.Pool(), ps)
+		st, err := Status(ctx, r.Pool, ps)
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("projection lag", "err", err)
@@ -249,9 +254,9 @@ func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger
 // Ensure creates p's schema when it does not exist yet (its consumer then starts
 // from the beginning of the log), and rebuilds it when the table definitions in
 // the code differ from the live ones. Safe to call from several processes at once.
-func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slog.Logger) error {
+func Ensure(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, log *slog.Logger) error {
 	for {
-		err := ensure(ctx, store, p, log)
+		err := ensure(ctx, store, pool, p, log)
 		if !errors.Is(err, errRebuildRunning) {
 			return err
 		}
@@ -266,10 +271,9 @@ func Ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 	}
 }
 
-func ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slog.Logger) error {
-	pool := store.Pool()
+func ensure(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, log *slog.Logger) error {
 	var rebuild bool
-	err := eventstore.WithTx(ctx, pool, func(tx pgx.Tx) error {
+	err := withTx(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('sharehub projection ' || $1))`, p.Name); err != nil {
 			return err
 		}
@@ -347,7 +351,7 @@ func ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 	}
 	if rebuild {
 		log.Warn("projection tables changed: rebuilding before serving", "projection", p.Name)
-		if _, err := Rebuild(ctx, store, p, RebuildOptions{Force: true, Log: log}); err != nil {
+		if _, err := Rebuild(ctx, store, pool, p, RebuildOptions{Force: true, Log: log}); err != nil {
 			return fmt.Errorf("rebuild projection %s for its new tables: %w", p.Name, err)
 		}
 	}

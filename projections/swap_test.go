@@ -85,7 +85,7 @@ func TestRebuildSwapNeverDropsALiveUpdate(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	if _, err := projections.Rebuild(w.ctx, w.store, projections.Portal,
+	if _, err := projections.Rebuild(w.ctx, w.store, w.pool, projections.Portal,
 		projections.WithRebuildHooks(projections.RebuildOptions{}, built, locked)); err != nil {
 		t.Fatal(err)
 	}

@@ -137,7 +137,7 @@ func appended(v any) app.AppendResult {
 func (w *world) run(ps ...projections.Projection) (stop func()) {
 	w.t.Helper()
 	ctx, cancel := context.WithCancel(w.ctx)
-	r := &projections.Runner{Store: w.store, Projections: ps, PollInterval: 5 * time.Millisecond, Log: testLog(w.t)}
+	r := &projections.Runner{Store: w.store, Pool: w.pool, Projections: ps, PollInterval: 5 * time.Millisecond, Log: testLog(w.t)}
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
 	var once sync.Once

@@ -306,7 +306,7 @@ func company(ctx context.Context, cfg Config, args []string, stdout io.Writer, l
 	// fields now read as forgotten. They differ from the live tables by exactly
 	// those copies, hence the force.
 	for _, p := range projections.All() {
-		res, err := projections.Rebuild(ctx, store, p, projections.RebuildOptions{Force: true, Log: log})
+		res, err := projections.Rebuild(ctx, store, pool, p, projections.RebuildOptions{Force: true, Log: log})
 		if err != nil {
 			return fmt.Errorf("company %s is forgotten, but rebuilding %s failed (run `sharehub projections rebuild --all --force`): %w", id, p.Name, err)
 		}

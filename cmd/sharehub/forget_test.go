@@ -105,7 +105,7 @@ func TestCompanyForgetLeavesNoPlainEmailAnywhere(t *testing.T) {
 		}
 	}
 	// The notifier (run by serve, never rebuilt) keeps its own copy of addresses.
-	if err := projections.Ensure(ctx, store, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
+	if err := projections.Ensure(ctx, store, pool, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := store.ReadAll(ctx, 0, 1<<20)

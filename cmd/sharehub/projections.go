@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
@@ -56,7 +57,7 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 		printDefinitions(stdout, defs)
 		return nil
 	case "retry", "skip":
-		return resolveParked(ctx, store, args[0], args[1:], stdout)
+		return resolveParked(ctx, store, pool, args[0], args[1:], stdout)
 	case "retire":
 		if len(args) != 3 {
 			return errors.New("usage: sharehub projections retire NAME HASH (an old definition, see `sharehub projections status`)")
@@ -100,7 +101,7 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 			return errors.New("usage: sharehub projections rebuild NAME [NAME...] | --all [--force]")
 		}
 		for _, p := range ps {
-			if err := rebuildOne(ctx, store, p, *force, *chunk, stdout, log); err != nil {
+			if err := rebuildOne(ctx, store, pool, p, *force, *chunk, stdout, log); err != nil {
 				return err
 			}
 		}
@@ -109,7 +110,7 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 	return fmt.Errorf("unknown projections command %q", args[0])
 }
 
-func rebuildOne(ctx context.Context, store *eventstore.Store, p projections.Projection, force bool, chunk int,
+func rebuildOne(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p projections.Projection, force bool, chunk int,
 	stdout io.Writer, log *slog.Logger) error {
 	opt := projections.RebuildOptions{Force: force, ChunkSize: chunk, Log: log}
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -145,7 +146,7 @@ func rebuildOne(ctx context.Context, store *eventstore.Store, p projections.Proj
 			fmt.Fprintf(stdout, "rebuild %s: %d/%d events, %.0f events/s, eta %s\n", p.Name, pr.Done, pr.Total, rate, eta)
 		}
 	}
-	res, err := projections.Rebuild(ctx, store, p, opt)
+	res, err := projections.Rebuild(ctx, store, pool, p, opt)
 	if err != nil {
 		return err
 	}

@@ -10,13 +10,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/projections"
 )
 
 // resolveParked runs `sharehub projections retry|skip NAME ...`: an operator's
 // decision about the event a projection stopped at, recorded in the log.
-func resolveParked(ctx context.Context, store *eventstore.Store, verb string, args []string, stdout io.Writer) error {
+func resolveParked(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, verb string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("projections "+verb, flag.ContinueOnError)
 	position := fs.Int64("position", 0, "position of the parked event (retry: default the one it stopped at)")
 	reason := fs.String("reason", "", "why the event is skipped (required to skip; recorded in the log)")
@@ -40,14 +42,14 @@ func resolveParked(ctx context.Context, store *eventstore.Store, verb string, ar
 		if *position <= 0 {
 			return errors.New("skip needs --position of the parked event (see `sharehub projections status`)")
 		}
-		d, err := projections.SkipParked(ctx, store, p, r)
+		d, err := projections.SkipParked(ctx, store, pool, p, r)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: skipped event %d (%s %s); the projection resumes after it\n", p.Name, d.At.Position, d.StreamID, d.Type)
 		return nil
 	}
-	d, err := projections.RetryParked(ctx, store, p, r)
+	d, err := projections.RetryParked(ctx, store, pool, p, r)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func auditReplay(ctx context.Context, cfg Config, args []string, stdout io.Write
 	if _, err := migrate(ctx, pool, cfg, log); err != nil {
 		return err
 	}
-	view, err := projections.PortalViewAsOf(ctx, newStore(pool, cfg, log), id, at)
+	view, err := projections.PortalViewAsOf(ctx, newStore(pool, cfg, log), pool, id, at)
 	if errors.Is(err, domain.ErrNotFound) {
 		return fmt.Errorf("no customer %s", id)
 	}

@@ -70,12 +70,12 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	}
 	go (&mailer.Worker{Pool: pool, Sender: sender, Log: log}).Run(ctx)
 
-	runner := &projections.Runner{Store: store, Log: log}
+	runner := &projections.Runner{Store: store, Pool: pool, Log: log}
 	if *runProjections {
 		// Tables are created (or rebuilt for a new definition) before the API
 		// serves reads from them.
 		for _, p := range projections.Served() {
-			if err := projections.Ensure(ctx, store, p, log); err != nil {
+			if err := projections.Ensure(ctx, store, pool, p, log); err != nil {
 				return err
 			}
 		}

@@ -34,7 +34,10 @@ func benchHTTP(ctx context.Context, baseURL string, d time.Duration) ([]result, 
 	apiURL := srv.url
 	runCtx, stop := context.WithCancel(ctx)
 	stopped := make(chan struct{})
-	go func() { _ = (&projections.Runner{Store: srv.store, Log: srv.log}).Run(runCtx); close(stopped) }()
+	go func() {
+		_ = (&projections.Runner{Store: srv.store, Pool: srv.pool, Log: srv.log}).Run(runCtx)
+		close(stopped)
+	}()
 	defer func() { stop(); <-stopped }()
 
 	c := &benchClient{base: apiURL, http: loopbackClient()}

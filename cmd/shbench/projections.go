@@ -47,7 +47,7 @@ func benchProjections(ctx context.Context, baseURL string, n int, rate int, d ti
 		}
 		raw *= float64(n)
 		fmt.Printf("projections: rebuild %s ...\n", p.Name)
-		res, err := projections.Rebuild(ctx, store, p, projections.RebuildOptions{Force: true})
+		res, err := projections.Rebuild(ctx, store, pool, p, projections.RebuildOptions{Force: true})
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +80,7 @@ func measureLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.Store
 	runCtx, stopRunner := context.WithCancel(ctx)
 	// The read models only: the notifier would replay the whole generated log
 	// (silently) at the same time, which is catching up, not steady state.
-	runner := &projections.Runner{Store: store, Projections: projections.All()}
+	runner := &projections.Runner{Store: store, Pool: pool, Projections: projections.All()}
 	stopped := make(chan struct{})
 	go func() { _ = runner.Run(runCtx); close(stopped) }()
 	// The runner must be gone before the database is dropped under it.

@@ -69,7 +69,7 @@ func benchReplay(ctx context.Context, baseURL string, n int, rate int, d time.Du
 		var ds []time.Duration
 		for range 3 {
 			t0 := time.Now()
-			if _, err := projections.PortalViewAsOf(ctx, store, t.customer, time.Now()); err != nil {
+			if _, err := projections.PortalViewAsOf(ctx, store, pool, t.customer, time.Now()); err != nil {
 				return 0, err
 			}
 			ds = append(ds, time.Since(t0))
@@ -89,7 +89,7 @@ func benchReplay(ctx context.Context, baseURL string, n int, rate int, d time.Du
 
 	for _, p := range projections.All() {
 		fmt.Printf("replay: rebuild %s before measuring lag ...\n", p.Name)
-		if _, err := projections.Rebuild(ctx, store, p, projections.RebuildOptions{Force: true}); err != nil {
+		if _, err := projections.Rebuild(ctx, store, pool, p, projections.RebuildOptions{Force: true}); err != nil {
 			return nil, err
 		}
 	}
@@ -114,7 +114,7 @@ func benchReplay(ctx context.Context, baseURL string, n int, rate int, d time.Du
 				return
 			default:
 			}
-			if _, err := projections.PortalViewAsOf(ctx, store, big.customer, time.Now()); err != nil {
+			if _, err := projections.PortalViewAsOf(ctx, store, pool, big.customer, time.Now()); err != nil {
 				replayEr = err
 				return
 			}

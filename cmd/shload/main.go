@@ -147,7 +147,7 @@ type server struct {
 func startServer(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*server, error) {
 	store := eventstore.New(pool, log)
 	for _, p := range projections.All() {
-		if err := projections.Ensure(ctx, store, p, log); err != nil {
+		if err := projections.Ensure(ctx, store, pool, p, log); err != nil {
 			return nil, err
 		}
 	}
@@ -189,7 +189,7 @@ func startServer(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*se
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := (&projections.Runner{Store: store, Log: log}).Run(runCtx); err != nil {
+		if err := (&projections.Runner{Store: store, Pool: pool, Log: log}).Run(runCtx); err != nil {
 			log.Error("projections stopped", "err", err)
 		}
 	}()
