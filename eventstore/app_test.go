@@ -13,6 +13,7 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/domain/app/apptest"
+	"github.com/sharehub/sharehub/eventstore/audit"
 )
 
 // TestServicesOnPostgresRaceToASerialOutcome runs the application services on the
@@ -151,7 +152,7 @@ func TestServicesOnPostgresRaceToASerialOutcome(t *testing.T) {
 			}
 		}
 	}
-	if rep, err := s.VerifyChains(ctx, nil); err != nil || !rep.OK {
+	if rep, err := audit.VerifyChains(ctx, s.Pool(), nil); err != nil || !rep.OK {
 		t.Fatalf("chains: %+v %v", rep, err)
 	}
 }

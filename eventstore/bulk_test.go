@@ -12,6 +12,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 )
 
 // A log built with domain commands and bulk-loaded reads back like an appended one:
@@ -117,7 +118,7 @@ func TestBulkLoadWritesAValidLog(t *testing.T) {
 	if err := domain.CheckLog(log); err != nil {
 		t.Fatalf("invariants: %v", err)
 	}
-	if rep, err := s.VerifyChains(ctx, nil); err != nil || !rep.OK || rep.EventsChecked != n {
+	if rep, err := audit.VerifyChains(ctx, s.Pool(), nil); err != nil || !rep.OK || rep.EventsChecked != n {
 		t.Fatalf("chains: %+v %v", rep, err)
 	}
 	if sh := log[len(log)-1]; sh.Type != "ShareCancelled" || sh.Meta.TenantID != provider {

@@ -13,6 +13,7 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 )
 
 // The database itself refuses an event that does not link to its predecessor or that
@@ -95,7 +96,7 @@ func TestGroupCommitKeepsOutcomesApart(t *testing.T) {
 			t.Fatalf("append %d: LastPosition %d, want %d", i, results[i].LastPosition, evs[1].Position)
 		}
 	}
-	rep, err := s.VerifyChains(ctx, nil)
+	rep, err := audit.VerifyChains(ctx, s.Pool(), nil)
 	if err != nil || !rep.OK {
 		t.Fatalf("chains after group commits: %+v %v", rep, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 )
 
 // Issue 14 §4: both export formats mark guard events, and only them.
@@ -25,7 +26,7 @@ func TestExportWritersMarkGuards(t *testing.T) {
 	}
 	write := func(format string) string {
 		var buf bytes.Buffer
-		w, err := eventstore.NewExportWriter(&buf, format)
+		w, err := audit.NewExportWriter(&buf, format)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +58,7 @@ func TestExportWritersMarkGuards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := slices.Index(eventstore.ExportColumns, "guard")
+	col := slices.Index(audit.ExportColumns, "guard")
 	if len(rows) != 3 || col < 0 || rows[1][col] != "true" || rows[2][col] != "false" {
 		t.Fatalf("csv guard column %d: %v", col, rows)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 )
 
 // exportAll runs an export and returns what it passed to the callback.
@@ -155,7 +156,7 @@ func TestExportForgottenSubject(t *testing.T) {
 		t.Fatalf("raw payload is not the stored ciphertext: %s", raws[0].Payload)
 	}
 	var buf bytes.Buffer
-	w, err := eventstore.NewExportWriter(&buf, "ndjson")
+	w, err := audit.NewExportWriter(&buf, "ndjson")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +265,7 @@ func TestExportWriters(t *testing.T) {
 	recs, raws, _ := exportAll(t, s, eventstore.ExportFilter{})
 	write := func(format string) string {
 		var buf bytes.Buffer
-		w, err := eventstore.NewExportWriter(&buf, format)
+		w, err := audit.NewExportWriter(&buf, format)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,7 +322,7 @@ func TestExportWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || !slices.Equal(rows[0], eventstore.ExportColumns) {
+	if len(rows) != 3 || !slices.Equal(rows[0], audit.ExportColumns) {
 		t.Fatalf("csv: %d rows, header %v", len(rows), rows[0])
 	}
 	var p noted
@@ -332,9 +333,9 @@ func TestExportWriters(t *testing.T) {
 		t.Fatalf("csv hashes do not chain: %v / %v", rows[1], rows[2])
 	}
 	// ExportTo, which decodes only what needs decoding, writes the same bytes.
-	for _, format := range eventstore.ExportFormats {
+	for _, format := range audit.ExportFormats {
 		var buf bytes.Buffer
-		w, err := eventstore.NewExportWriter(&buf, format)
+		w, err := audit.NewExportWriter(&buf, format)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +346,7 @@ func TestExportWriters(t *testing.T) {
 			t.Fatalf("%s: ExportTo wrote\n%s\nExport and Write\n%s", format, buf.String(), want)
 		}
 	}
-	if _, err := eventstore.NewExportWriter(&bytes.Buffer{}, "xml"); err == nil {
+	if _, err := audit.NewExportWriter(&bytes.Buffer{}, "xml"); err == nil {
 		t.Fatal("unknown format accepted")
 	}
 }

@@ -26,6 +26,10 @@ var ErrSubjectForgotten = errors.New("company was forgotten: its personal data c
 // piiPrefix marks an encrypted field value in a stored payload.
 const piiPrefix = "pii:v1:"
 
+// PersonalDataPrefix starts every encrypted field value in a stored payload: a
+// payload without it holds no personal data in ciphertext.
+const PersonalDataPrefix = piiPrefix
+
 // keyring caches subject keys. A key is only ever created or deleted, never
 // changed, so a cached key is right until the subject is forgotten. Across
 // processes a forget is learnt in one of two ways:

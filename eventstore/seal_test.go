@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 )
 
 func TestSealsDetectAMissingTailAndARewrittenChain(t *testing.T) {
@@ -17,18 +18,18 @@ func TestSealsDetectAMissingTailAndARewrittenChain(t *testing.T) {
 		}
 	}
 	sealUntil(t, s, 9)
-	if again, err := s.SealLog(ctx); err != nil || again != nil {
+	if again, err := audit.SealLog(ctx, s.Pool()); err != nil || again != nil {
 		t.Fatalf("nothing new to seal, got %+v %v", again, err)
 	}
 	if _, err := s.Append(ctx, one("s-d", 0, "1")); err != nil {
 		t.Fatal(err)
 	}
 	sealUntil(t, s, 1)
-	rep, err := s.VerifySeals(ctx, nil)
+	rep, err := audit.VerifySeals(ctx, s.Pool(), nil)
 	if err != nil || !rep.OK || rep.SealsChecked < 2 {
 		t.Fatalf("clean log: %+v %v", rep, err)
 	}
-	exported, err := s.Seals(ctx)
+	exported, err := audit.Seals(ctx, s.Pool())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +45,11 @@ func TestSealsDetectAMissingTailAndARewrittenChain(t *testing.T) {
 	}
 	// Dropping a stream's last event leaves every chain intact: only a seal sees it.
 	superuser(`DELETE FROM events WHERE stream_id = 's-b' AND stream_version = 3`)
-	chains, err := s.VerifyChains(ctx, nil)
+	chains, err := audit.VerifyChains(ctx, s.Pool(), nil)
 	if err != nil || !chains.OK {
 		t.Fatalf("a dropped tail should not break a chain: %+v %v", chains, err)
 	}
-	rep, err = s.VerifySeals(ctx, nil)
+	rep, err = audit.VerifySeals(ctx, s.Pool(), nil)
 	if err != nil || rep.OK || rep.FirstBroken == nil {
 		t.Fatalf("dropped tail not reported: %+v %v", rep, err)
 	}
@@ -56,10 +57,10 @@ func TestSealsDetectAMissingTailAndARewrittenChain(t *testing.T) {
 
 	// Rewriting the seals too is caught by seals exported before.
 	superuser(`DELETE FROM log_seals`)
-	if rep, _ := s.VerifySeals(ctx, nil); !rep.OK {
+	if rep, _ := audit.VerifySeals(ctx, s.Pool(), nil); !rep.OK {
 		t.Fatalf("with no seals stored there is nothing to compare: %+v", rep)
 	}
-	rep, err = s.VerifySeals(ctx, exported)
+	rep, err = audit.VerifySeals(ctx, s.Pool(), exported)
 	if err != nil || rep.OK || rep.FirstBroken.ID != broken {
 		t.Fatalf("exported seals did not catch the change: %+v %v", rep, err)
 	}
@@ -100,10 +101,10 @@ func TestSealsDetectAConsistentlyRehashedStream(t *testing.T) {
 	if _, err := s.Pool().Exec(ctx, `ALTER TABLE events ENABLE TRIGGER ALL`); err != nil {
 		t.Fatal(err)
 	}
-	if chains, _ := s.VerifyChains(ctx, nil); !chains.OK {
+	if chains, _ := audit.VerifyChains(ctx, s.Pool(), nil); !chains.OK {
 		t.Fatalf("the forger's chain should verify on its own: %+v", chains.FirstBroken)
 	}
-	if rep, _ := s.VerifySeals(ctx, nil); rep.OK {
+	if rep, _ := audit.VerifySeals(ctx, s.Pool(), nil); rep.OK {
 		t.Fatal("seal did not catch a rehashed stream")
 	}
 }
@@ -111,12 +112,12 @@ func TestSealsDetectAConsistentlyRehashedStream(t *testing.T) {
 // sealUntil seals until seals taken now cover n more events, and returns the last. A seal only covers transactions
 // older than every transaction still running anywhere on the server, so while other
 // tests hold transactions open it may have to wait.
-func sealUntil(t *testing.T, s *eventstore.Store, n int64) *eventstore.Seal {
+func sealUntil(t *testing.T, s *eventstore.Store, n int64) *audit.Seal {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var covered int64
 	for {
-		seal, err := s.SealLog(ctxFor(t))
+		seal, err := audit.SealLog(ctxFor(t), s.Pool())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
 
@@ -196,7 +197,7 @@ func TestHashChainsVerifyAndTamperingIsFound(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rep, err := s.VerifyChains(ctx, nil)
+	rep, err := audit.VerifyChains(ctx, s.Pool(), nil)
 	if err != nil || !rep.OK || rep.EventsChecked != 20 {
 		t.Fatalf("clean log: %+v %v", rep, err)
 	}
@@ -215,7 +216,7 @@ func TestHashChainsVerifyAndTamperingIsFound(t *testing.T) {
 		}
 	}
 	tamper(`UPDATE events SET payload = '{"text":"forged","n":0}' WHERE stream_id = 'chain-3' AND stream_version = 2`)
-	rep, err = s.VerifyChains(ctx, nil)
+	rep, err = audit.VerifyChains(ctx, s.Pool(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestHashChainsVerifyAndTamperingIsFound(t *testing.T) {
 	}
 
 	tamper(`DELETE FROM events WHERE stream_id = 'chain-1' AND stream_version = 2`)
-	rep, _ = s.VerifyChains(ctx, nil)
+	rep, _ = audit.VerifyChains(ctx, s.Pool(), nil)
 	if rep.FirstBroken == nil || rep.FirstBroken.StreamID != "chain-1" || rep.FirstBroken.Version != 3 {
 		t.Fatalf("deleted row: got %+v", rep.FirstBroken)
 	}

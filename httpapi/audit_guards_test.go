@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 )
 
 type guardedItem struct {
@@ -85,7 +85,7 @@ func TestAuditEventsListGuardsOnlyWhenAsked(t *testing.T) {
 	if n := guardsIn(t, "stream", lines); n != guards || len(lines) != len(all) {
 		t.Fatalf("stream: %d events, %d guards; pages with guards: %d, %d", len(lines), n, len(all), guards)
 	}
-	rep, err := eventstore.VerifyExport(strings.NewReader(stream.body))
+	rep, err := audit.VerifyExport(strings.NewReader(stream.body))
 	if err != nil || !rep.OK || rep.Verified+rep.Redacted != int64(len(lines)) || rep.StreamsJoinedLate != 0 {
 		t.Fatalf("the stream does not verify offline: %+v, %v", rep, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/web"
@@ -165,7 +166,7 @@ func auditGuards(r *http.Request, streamed bool, f *eventstore.ExportFilter) err
 // export writes for it (the same shape a client streaming the log reads).
 func (s *Server) exportItems(ctx context.Context, f eventstore.ExportFilter, add func(c eventstore.Cursor, item json.RawMessage)) error {
 	var buf bytes.Buffer
-	ew, err := eventstore.NewExportWriter(&buf, "ndjson")
+	ew, err := audit.NewExportWriter(&buf, "ndjson")
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ func (s *Server) streamAuditEvents(w http.ResponseWriter, r *http.Request, tenan
 	w.Header().Set("Content-Type", ndjson)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	ew, err := eventstore.NewExportWriter(&idleDeadlineWriter{w: w, rc: rc, idle: s.exportIdle}, "ndjson")
+	ew, err := audit.NewExportWriter(&idleDeadlineWriter{w: w, rc: rc, idle: s.exportIdle}, "ndjson")
 	if err != nil {
 		return err
 	}
@@ -219,7 +220,7 @@ func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.store.VerifyChains(r.Context(), &tenant)
+	rep, err := audit.VerifyChains(r.Context(), s.pool, &tenant)
 	if err != nil {
 		return err
 	}

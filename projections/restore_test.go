@@ -8,6 +8,7 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -30,7 +31,7 @@ func TestRestoredLogKeepsDeliveryAndSeals(t *testing.T) {
 	d := w.document("before.pdf", f, false)
 	w.share(c, d, uuid.Nil, domain.PermissionView)
 	w.caughtUp("portal")
-	if _, err := w.store.SealLog(w.ctx); err != nil {
+	if _, err := audit.SealLog(w.ctx, w.pool); err != nil {
 		t.Fatal(err)
 	}
 	// Restored into a new cluster: its own counter, far below the log's ids.
@@ -57,15 +58,15 @@ func TestRestoredLogKeepsDeliveryAndSeals(t *testing.T) {
 	if got := visible(w.view(c)); len(got) != 1 || got[0] != "before.pdf" {
 		t.Fatalf("a share cancelled after the restore still shows: %v", got)
 	}
-	seal, err := w.store.SealLog(w.ctx)
+	seal, err := audit.SealLog(w.ctx, w.pool)
 	if err != nil || seal == nil || seal.EventsCovered == 0 {
 		t.Fatalf("seal after the restore covers nothing: %+v %v", seal, err)
 	}
-	rep, err := w.store.VerifySeals(w.ctx, nil)
+	rep, err := audit.VerifySeals(w.ctx, w.pool, nil)
 	if err != nil || !rep.OK || rep.SealsChecked != 2 {
 		t.Fatalf("seals after the restore: %+v %v", rep, err)
 	}
-	chains, err := w.store.VerifyChains(w.ctx, nil)
+	chains, err := audit.VerifyChains(w.ctx, w.pool, nil)
 	if err != nil || !chains.OK {
 		t.Fatalf("chains: %+v %v", chains, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/eventstore"
+	logaudit "github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -67,17 +68,17 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 			}
 			tenant = &id
 		}
-		chains, err := store.VerifyChains(ctx, tenant)
+		chains, err := logaudit.VerifyChains(ctx, pool, tenant)
 		if err != nil {
 			return err
 		}
-		var exported []eventstore.Seal
+		var exported []logaudit.Seal
 		if *sealsFile != "" {
 			if exported, err = readSeals(*sealsFile); err != nil {
 				return err
 			}
 		}
-		seals, err := store.VerifySeals(ctx, exported)
+		seals, err := logaudit.VerifySeals(ctx, pool, exported)
 		if err != nil {
 			return err
 		}
@@ -89,7 +90,7 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 		}
 		return nil
 	case "seal":
-		seal, err := store.SealLog(ctx)
+		seal, err := logaudit.SealLog(ctx, pool)
 		if err != nil {
 			return err
 		}
@@ -99,7 +100,7 @@ func audit(ctx context.Context, cfg Config, args []string, stdout io.Writer, log
 		}
 		return enc.Encode(seal)
 	case "seals":
-		seals, err := store.Seals(ctx)
+		seals, err := logaudit.Seals(ctx, pool)
 		if err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ type exportFlags struct {
 func (e *exportFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&e.since, "since", "", "only events recorded at or after this RFC 3339 instant")
 	fs.StringVar(&e.until, "until", "", "only events recorded before this RFC 3339 instant")
-	fs.StringVar(&e.format, "format", "ndjson", "output format: "+strings.Join(eventstore.ExportFormats, " or "))
+	fs.StringVar(&e.format, "format", "ndjson", "output format: "+strings.Join(logaudit.ExportFormats, " or "))
 	fs.StringVar(&e.out, "out", "", "write to this file (complete or not at all) instead of stdout")
 	fs.StringVar(&e.types, "type", "", "only these event types (comma-separated)")
 	fs.StringVar(&e.stream, "stream", "", "only this stream")
@@ -177,8 +178,8 @@ func (e *exportFlags) parse(provider string) error {
 	if e.limit < 0 || e.after < 0 {
 		return errors.New("--limit and --after must not be negative")
 	}
-	if !slices.Contains(eventstore.ExportFormats, e.format) {
-		return fmt.Errorf("--format %q: want one of %s", e.format, strings.Join(eventstore.ExportFormats, ", "))
+	if !slices.Contains(logaudit.ExportFormats, e.format) {
+		return fmt.Errorf("--format %q: want one of %s", e.format, strings.Join(logaudit.ExportFormats, ", "))
 	}
 	return nil
 }
@@ -205,7 +206,7 @@ func (e *exportFlags) run(ctx context.Context, store *eventstore.Store, stdout i
 		}()
 		dst = f
 	}
-	w, err := eventstore.NewExportWriter(dst, e.format)
+	w, err := logaudit.NewExportWriter(dst, e.format)
 	if err != nil {
 		return err
 	}
@@ -232,14 +233,14 @@ func (e *exportFlags) run(ctx context.Context, store *eventstore.Store, stdout i
 }
 
 // verifyExportFile checks an NDJSON export with nothing but the file
-// (eventstore.VerifyExport) and prints the report; exit 1 when it is broken.
+// (logaudit.VerifyExport) and prints the report; exit 1 when it is broken.
 func verifyExportFile(path string, stdout io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	rep, err := eventstore.VerifyExport(f)
+	rep, err := logaudit.VerifyExport(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -252,16 +253,16 @@ func verifyExportFile(path string, stdout io.Writer) error {
 	return nil
 }
 
-func readSeals(path string) ([]eventstore.Seal, error) {
+func readSeals(path string) ([]logaudit.Seal, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	dec := json.NewDecoder(f)
-	var out []eventstore.Seal
+	var out []logaudit.Seal
 	for dec.More() {
-		var s eventstore.Seal
+		var s logaudit.Seal
 		if err := dec.Decode(&s); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}

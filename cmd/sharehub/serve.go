@@ -15,6 +15,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
+	logaudit "github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi"
 	"github.com/sharehub/sharehub/httpapi/auth"
@@ -60,7 +61,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	store := newStore(pool, cfg, log)
 	// A company forgotten by any process: its key leaves this one's cache at once.
 	go store.WatchForgets(ctx)
-	go sealPeriodically(ctx, store, cfg.SealInterval, log)
+	go sealPeriodically(ctx, pool, cfg.SealInterval, log)
 	var sender mailer.Sender = mailer.LogSender{Log: log, Dir: filepath.Join(cfg.DataDir, "mail")}
 	go purgePeriodically(ctx, pool, cfg.Limits.PurgeInterval, log)
 	if cfg.SMTPURL != "" {
@@ -177,7 +178,7 @@ func projectionsReady(ctx context.Context, pool *pgxpool.Pool) error {
 
 // sealPeriodically seals the log so that a dropped tail becomes detectable within one
 // interval. Several processes may run it: the seal takes an advisory lock.
-func sealPeriodically(ctx context.Context, store *eventstore.Store, every time.Duration, log *slog.Logger) {
+func sealPeriodically(ctx context.Context, pool *pgxpool.Pool, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -185,7 +186,7 @@ func sealPeriodically(ctx context.Context, store *eventstore.Store, every time.D
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			seal, err := store.SealLog(ctx)
+			seal, err := logaudit.SealLog(ctx, pool)
 			switch {
 			case err != nil && ctx.Err() == nil:
 				log.Error("sealing the log failed", "err", err)

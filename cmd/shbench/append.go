@@ -23,6 +23,7 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/migrations"
 )
 
@@ -83,7 +84,7 @@ VALUES (gen_random_uuid(), 'raw-' || :client_id || '-' || (random()*1e15)::bigin
 	if err != nil {
 		return nil, err
 	}
-	rep, err := store.VerifyChains(ctx, nil)
+	rep, err := audit.VerifyChains(ctx, pool, nil)
 	if err != nil {
 		return nil, err
 	}

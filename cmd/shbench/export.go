@@ -18,6 +18,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 )
 
 // rawExportColumns is what the baseline copies: the columns of an export, hashes in
@@ -139,7 +140,7 @@ func rawCopy(ctx context.Context, pool *pgxpool.Pool, query string) (float64, er
 // returns runs per second, the memory growth and the bytes written.
 func exportRate(ctx context.Context, store *eventstore.Store, f eventstore.ExportFilter) (float64, memGrowth, int64, error) {
 	out := &countingWriter{}
-	w, err := eventstore.NewExportWriter(out, "ndjson")
+	w, err := audit.NewExportWriter(out, "ndjson")
 	if err != nil {
 		return 0, memGrowth{}, 0, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
 
@@ -24,7 +25,7 @@ func TestGenerateLogIsValidAndRealistic(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := eventstore.New(pool, nil)
-	rep, err := store.VerifyChains(ctx, nil)
+	rep, err := audit.VerifyChains(ctx, pool, nil)
 	if err != nil || !rep.OK || rep.EventsChecked != n {
 		t.Fatalf("chains: %+v %v", rep, err)
 	}

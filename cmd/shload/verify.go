@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -45,7 +46,7 @@ func (h *harness) verify(ctx context.Context) error {
 	}
 	h.verifyLinks(ctx)
 	h.checkFailed(ctx)
-	rep, err := h.srv.store.VerifyChains(ctx, nil)
+	rep, err := audit.VerifyChains(ctx, h.srv.pool, nil)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package eventstore
+package audit
 
 import (
 	"bytes"
@@ -8,6 +8,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sharehub/sharehub/eventstore"
 )
 
 // BrokenEvent names the first event whose chain does not hold.
@@ -27,9 +30,9 @@ type VerifyReport struct {
 
 // VerifyChains recomputes every stream's hash chain (all streams, or those of one
 // tenant) and reports the first event whose stored hash, link to its predecessor, or
-// version sequence does not hold. It recomputes with EventHash, the function the
+// version sequence does not hold. It recomputes with eventstore.EventHash, the function the
 // writer used, from the stored columns; rows are streamed, not loaded at once.
-func (s *Store) VerifyChains(ctx context.Context, tenant *uuid.UUID) (VerifyReport, error) {
+func VerifyChains(ctx context.Context, pool *pgxpool.Pool, tenant *uuid.UUID) (VerifyReport, error) {
 	q := `SELECT position, event_id, stream_id, stream_version, event_type, schema_version,
 	             payload, metadata, tenant_id, recorded_at, prev_hash, hash
 	        FROM events`
@@ -49,12 +52,12 @@ func (s *Store) VerifyChains(ctx context.Context, tenant *uuid.UUID) (VerifyRepo
 	} else {
 		q += ` ORDER BY stream_id, stream_version`
 	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	rows, err := pool.Query(ctx, q, args...)
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("verify: %w", err)
 	}
 	defer rows.Close()
-	genesis := GenesisHash
+	genesis := eventstore.GenesisHash
 	var (
 		rep        = VerifyReport{OK: true}
 		lastStream string
@@ -75,7 +78,7 @@ func (s *Store) VerifyChains(ctx context.Context, tenant *uuid.UUID) (VerifyRepo
 		if err := rows.Scan(&pos, &id, &stream, &ver, &typ, &schema, &payload, &metadata, &tid, &at, &prev, &hash); err != nil {
 			return VerifyReport{}, fmt.Errorf("verify: %w", err)
 		}
-		matched := MatchHash(hash, prev, uuid.UUID(tid.Bytes), id, stream, ver, typ, int(schema), payload, metadata, at)
+		matched := eventstore.MatchHash(hash, prev, uuid.UUID(tid.Bytes), id, stream, ver, typ, int(schema), payload, metadata, at)
 		rep.EventsChecked++
 		if rep.FirstBroken != nil {
 			continue

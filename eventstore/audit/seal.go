@@ -1,4 +1,4 @@
-package eventstore
+package audit
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sharehub/sharehub/eventstore"
 )
 
 // Seal is one row of log_seals.
@@ -25,9 +28,9 @@ type Seal struct {
 // SealLog seals every event committed since the previous seal (if any): it records
 // the running hash over their hashes in commit order. It returns nil, nil when there
 // is nothing new to seal. Concurrent callers serialise on an advisory lock.
-func (s *Store) SealLog(ctx context.Context) (*Seal, error) {
+func SealLog(ctx context.Context, pool *pgxpool.Pool) (*Seal, error) {
 	var out *Seal
-	err := withTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('sharehub-log-seal'))`); err != nil {
 			return err
 		}
@@ -38,7 +41,7 @@ func (s *Store) SealLog(ctx context.Context) (*Seal, error) {
 		var (
 			fromTx  uint64
 			fromPos int64
-			running = GenesisHash
+			running = eventstore.GenesisHash
 		)
 		if prev != nil {
 			fromTx, fromPos, running = prev.UptoTxID, prev.UptoPosition, prev.RunningHash
@@ -96,8 +99,8 @@ func lastSeal(ctx context.Context, q pgx.Tx) (*Seal, error) {
 }
 
 // Seals lists every seal, oldest first (to export them).
-func (s *Store) Seals(ctx context.Context) ([]Seal, error) {
-	rows, err := s.pool.Query(ctx, `SELECT seal_id, upto_txid::text::bigint, upto_position, events_covered, prev_hash, running_hash, sealed_at
+func Seals(ctx context.Context, pool *pgxpool.Pool) ([]Seal, error) {
+	rows, err := pool.Query(ctx, `SELECT seal_id, upto_txid::text::bigint, upto_position, events_covered, prev_hash, running_hash, sealed_at
 		FROM log_seals ORDER BY seal_id`)
 	if err != nil {
 		return nil, err
@@ -123,10 +126,10 @@ type SealReport struct {
 // whose recomputation differs means events it covered were removed, added or edited
 // (their hashes changed) since it was taken. Pass seals exported earlier to check the
 // log against copies the database cannot have altered; nil uses the stored ones.
-func (s *Store) VerifySeals(ctx context.Context, seals []Seal) (SealReport, error) {
+func VerifySeals(ctx context.Context, pool *pgxpool.Pool, seals []Seal) (SealReport, error) {
 	if seals == nil {
 		var err error
-		if seals, err = s.Seals(ctx); err != nil {
+		if seals, err = Seals(ctx, pool); err != nil {
 			return SealReport{}, err
 		}
 	}
@@ -135,7 +138,7 @@ func (s *Store) VerifySeals(ctx context.Context, seals []Seal) (SealReport, erro
 		return rep, nil
 	}
 	last := seals[len(seals)-1]
-	rows, err := s.pool.Query(ctx, `SELECT transaction_id::text::bigint AS txid, position, hash FROM events
+	rows, err := pool.Query(ctx, `SELECT transaction_id::text::bigint AS txid, position, hash FROM events
 		 WHERE (transaction_id, position) <= ($1::text::xid8, $2)
 		 ORDER BY transaction_id, position`, fmt.Sprint(last.UptoTxID), last.UptoPosition)
 	if err != nil {
@@ -143,7 +146,7 @@ func (s *Store) VerifySeals(ctx context.Context, seals []Seal) (SealReport, erro
 	}
 	defer rows.Close()
 	i := 0
-	running := GenesisHash
+	running := eventstore.GenesisHash
 	h := sha256.New()
 	h.Write(running)
 	var n int64

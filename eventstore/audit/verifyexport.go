@@ -1,4 +1,4 @@
-package eventstore
+package audit
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore"
 )
 
 // ExportReport is the outcome of VerifyExport.
@@ -107,7 +108,7 @@ func VerifyExport(r io.Reader) (ExportReport, error) {
 			}
 		} else {
 			rep.Streams++
-			if e.StreamVersion == 1 && !bytes.Equal(prev, GenesisHash) {
+			if e.StreamVersion == 1 && !bytes.Equal(prev, eventstore.GenesisHash) {
 				broken("a stream's first event must follow the genesis hash")
 				continue
 			}
@@ -133,13 +134,13 @@ func VerifyExport(r io.Reader) (ExportReport, error) {
 		if e.TenantID != nil {
 			tenant = *e.TenantID
 		}
-		if MatchHash(hash, prev, tenant, e.EventID, e.StreamID, e.StreamVersion, e.Type, e.SchemaVersion,
+		if eventstore.MatchHash(hash, prev, tenant, e.EventID, e.StreamID, e.StreamVersion, e.Type, e.SchemaVersion,
 			stored, e.Metadata, e.RecordedAt) == 0 {
 			broken("stored hash does not match the event's content")
 			continue
 		}
 		rep.Verified++
-		if len(e.StoredPayload) > 0 && !bytes.Contains(e.StoredPayload, []byte(piiPrefix)) {
+		if len(e.StoredPayload) > 0 && !bytes.Contains(e.StoredPayload, []byte(eventstore.PersonalDataPrefix)) {
 			if !sameAsUpcast(e.Type, e.SchemaVersion, e.StoredPayload, e.Payload) {
 				broken("payload is not what the stored payload reads as")
 				continue
