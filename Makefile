@@ -52,6 +52,9 @@ lint:
 	@# projections get their pool from the wiring in cmd, never from the store.
 	@bad=$$(grep -rn --include='*.go' -E '\.Pool\(\)' projections/ || true); \
 	  if [ -n "$$bad" ]; then echo "projections must not take the store's pool (Runner.Pool, a pool parameter):"; echo "$$bad"; exit 1; fi
+	@# The bulk loader can drop the events table's constraints: benchmarks only.
+	@bad=$$(grep -rl --include='*.go' --exclude-dir=.data '"github.com/sharehub/sharehub/eventstore/bulkload"' . | grep -v -e '^./cmd/shbench/' -e '^./eventstore/bulk_test.go$$' || true); \
+	  if [ -n "$$bad" ]; then echo "only cmd/shbench may import eventstore/bulkload:"; echo "$$bad"; exit 1; fi
 	@echo "lint ok"
 
 bench:

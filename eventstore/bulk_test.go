@@ -13,6 +13,7 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/audit"
+	"github.com/sharehub/sharehub/eventstore/bulkload"
 )
 
 // A log built with domain commands and bulk-loaded reads back like an appended one:
@@ -46,7 +47,7 @@ func TestBulkLoadWritesAValidLog(t *testing.T) {
 		return defs
 	}
 	before := indexes()
-	n, err := s.BulkLoad(ctx, eventstore.BulkOptions{RebuildIndexes: true}, func(b *eventstore.BulkLoader) error {
+	n, err := bulkload.Load(ctx, s.Pool(), bulkload.Options{RebuildIndexes: true}, func(b *bulkload.BulkLoader) error {
 		record := func(tenant uuid.UUID, changes ...domain.Change) error {
 			if err := st.ApplyChanges(changes); err != nil {
 				return err
@@ -135,13 +136,13 @@ func TestBulkLoadWritesAValidLog(t *testing.T) {
 
 	// A stream that already has events cannot be loaded again, and a failed fill
 	// writes nothing.
-	if _, err := s.BulkLoad(ctx, eventstore.BulkOptions{RebuildIndexes: true}, func(b *eventstore.BulkLoader) error {
+	if _, err := bulkload.Load(ctx, s.Pool(), bulkload.Options{RebuildIndexes: true}, func(b *bulkload.BulkLoader) error {
 		return b.Add(domain.Metadata{}, now, domain.CompanyStream(acme), domain.PortalDefaultsChanged{CompanyID: acme, ChangedAt: now})
 	}); err == nil {
 		t.Fatal("bulk load over an existing stream accepted")
 	}
 	errFill := errors.New("fill failed")
-	if _, err := s.BulkLoad(ctx, eventstore.BulkOptions{}, func(b *eventstore.BulkLoader) error {
+	if _, err := bulkload.Load(ctx, s.Pool(), bulkload.Options{}, func(b *bulkload.BulkLoader) error {
 		for i := 0; i < 5000; i++ {
 			if err := b.Add(domain.Metadata{}, now, "bulk-fail", noted{Text: "x", N: i}); err != nil {
 				return err
@@ -154,7 +155,7 @@ func TestBulkLoadWritesAValidLog(t *testing.T) {
 	if err := s.ForgetSubject(ctx, acme); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BulkLoad(ctx, eventstore.BulkOptions{}, func(b *eventstore.BulkLoader) error {
+	if _, err := bulkload.Load(ctx, s.Pool(), bulkload.Options{}, func(b *bulkload.BulkLoader) error {
 		id := uuid.New()
 		return b.Add(domain.Metadata{}, now, domain.UserStream(id), domain.UserRegistered{UserID: id, CompanyID: acme,
 			Personal: domain.PersonalData{Name: "New Person"}, Role: domain.RoleMember, RegisteredAt: now})

@@ -144,6 +144,22 @@ func personalData(e domain.Event) (copyPtr reflect.Value, pd domain.PersonalData
 
 // sealPersonalData encrypts the personal-data fields of e with its subject's key.
 func (s *Store) sealPersonalData(ctx context.Context, e domain.Event) (domain.Event, error) {
+	return SealPersonalData(e, func(subject uuid.UUID) (cipher.AEAD, error) {
+		key, err := s.keys.get(ctx, subject, true)
+		if err != nil {
+			return nil, err
+		}
+		return SubjectCipher(key)
+	})
+}
+
+// SealPersonalData returns e with its personal-data fields encrypted as Append
+// stores them (PersonalDataPrefix, then the nonce and ciphertext in base64, the
+// subject's id as authenticated data). cipherFor gives the subject's cipher
+// (SubjectCipher over its data key); it is asked only when e holds personal
+// data. Writers that bypass Append (eventstore/bulkload) seal through it, so the
+// stored format has one owner.
+func SealPersonalData(e domain.Event, cipherFor func(subject uuid.UUID) (cipher.AEAD, error)) (domain.Event, error) {
 	v, pd, ok := personalData(e)
 	if !ok {
 		return e, nil
@@ -156,11 +172,8 @@ func (s *Store) sealPersonalData(ctx context.Context, e domain.Event) (domain.Ev
 	if !needed {
 		return e, nil
 	}
-	key, err := s.keys.get(ctx, pd.PersonalDataSubject(), true)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := newAEAD(key)
+	subject := pd.PersonalDataSubject()
+	aead, err := cipherFor(subject)
 	if err != nil {
 		return nil, err
 	}
@@ -174,12 +187,14 @@ func (s *Store) sealPersonalData(ctx context.Context, e domain.Event) (domain.Ev
 		}
 		// The subject id is authenticated data: a ciphertext cannot be moved to
 		// another company's event.
-		subject := pd.PersonalDataSubject()
 		ct := aead.Seal(nonce, nonce, []byte(*f), subject[:])
 		*f = piiPrefix + base64.RawURLEncoding.EncodeToString(ct)
 	}
 	return v.Elem().Interface().(domain.Event), nil
 }
+
+// SubjectCipher is the cipher of a subject's data key.
+func SubjectCipher(key []byte) (cipher.AEAD, error) { return newAEAD(key) }
 
 // openPersonalData decrypts the personal-data fields of e in place of a copy; a
 // forgotten subject's fields read as domain.Forgotten.

@@ -17,11 +17,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/eventstore/bulkload"
 )
 
 // generateLog writes a realistic, valid log of exactly nEvents events straight into
-// the events table of a fresh database (eventstore.BulkLoad: one COPY in one
+// the events table of a fresh database (bulkload.Load: one COPY in one
 // transaction, indexes and constraints rebuilt after it, no Append; no claims or
 // credentials rows are written). Every event comes from
 // a domain command run against the state the log so far describes, so stream
@@ -38,7 +38,7 @@ func generateLog(ctx context.Context, pool *pgxpool.Pool, nEvents int, seed int6
 	// The generator allocates a lot of short-lived garbage beside a large live
 	// state: collecting less often buys speed for some memory.
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
-	_, err := eventstore.New(pool, nil).BulkLoad(ctx, eventstore.BulkOptions{RebuildIndexes: true}, func(b *eventstore.BulkLoader) error {
+	_, err := bulkload.Load(ctx, pool, bulkload.Options{RebuildIndexes: true}, func(b *bulkload.BulkLoader) error {
 		return newGenerator(b, nEvents, seed).run(ctx)
 	})
 	return err
@@ -49,7 +49,7 @@ func generateLog(ctx context.Context, pool *pgxpool.Pool, nEvents int, seed int6
 var errSkip = errors.New("skip")
 
 type generator struct {
-	b         *eventstore.BulkLoader
+	b         *bulkload.BulkLoader
 	rng       *rand.Rand
 	now       time.Time
 	step      float64 // mean seconds between commands
@@ -91,7 +91,7 @@ type cmd struct {
 	after   func() // bookkeeping once recorded
 }
 
-func newGenerator(b *eventstore.BulkLoader, n int, seed int64) *generator {
+func newGenerator(b *bulkload.BulkLoader, n int, seed int64) *generator {
 	g := &generator{
 		b: b, rng: rand.New(rand.NewPCG(uint64(seed), 0x5eed)), remaining: n, total: n,
 		now:    time.Date(2024, 1, 1, 8, 0, 0, 0, time.UTC),

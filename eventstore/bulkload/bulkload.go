@@ -1,10 +1,19 @@
-package eventstore
+// Package bulkload writes a log straight into the events table with one COPY,
+// bypassing Append: for benchmarks and fixtures that build a log known to be
+// valid on a fresh database. It can drop the events table's indexes and
+// constraints for the load (Options.RebuildIndexes), which is why nothing but
+// benchmarks may import it (cmd/shbench; the eventstore tests check it).
+//
+// It owns no table. It encodes, hashes and seals events exactly as
+// eventstore.Store.Append does, through eventstore's exported codec
+// (EventHashV2, SealPersonalData, SubjectCipher); it may import domain and
+// eventstore, never projections, httpapi or cmd.
+package bulkload
 
 import (
 	"context"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,11 +24,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore"
 )
 
-// BulkLoader is what Store.BulkLoad hands its fill function: events added to it are
+// BulkLoader is what Load hands its fill function: events added to it are
 // encoded exactly as Append encodes them (personal data encrypted with the
 // subject's key, the current schema version, hash-chained per stream) and copied
 // into the events table as they are produced.
@@ -29,7 +40,7 @@ import (
 // to it (a chain is sequential, different streams are not), and the copy takes the
 // chunks in the order they were added.
 type BulkLoader struct {
-	s        *Store
+	pool     *pgxpool.Pool
 	ctx      context.Context
 	versions map[string]int64
 	items    []bulkItem // the chunk being filled
@@ -86,7 +97,7 @@ type bulkRow struct {
 var bulkColumns = []string{"event_id", "stream_id", "stream_version", "event_type", "schema_version",
 	"payload", "metadata", "tenant_id", "recorded_at", "prev_hash", "hash"}
 
-// BulkLoad writes a log straight into the events table with one COPY in one
+// Load writes a log straight into the events table with one COPY in one
 // transaction, bypassing Append (no expected versions, no group commit, no side
 // records): fill adds the events, in log order, while PostgreSQL ingests what was
 // added so far. It is for benchmarks and fixtures that build a log known to be
@@ -97,10 +108,10 @@ var bulkColumns = []string{"event_id", "stream_id", "stream_version", "event_typ
 // has events in the table fails the whole load. Subject keys made to encrypt
 // personal data commit with the events. If fill returns an error, nothing is
 // written. It returns the number of events written.
-func (s *Store) BulkLoad(ctx context.Context, opts BulkOptions, fill func(*BulkLoader) error) (int64, error) {
+func Load(ctx context.Context, pool *pgxpool.Pool, opts Options, fill func(*BulkLoader) error) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	b := &BulkLoader{s: s, ctx: ctx, versions: map[string]int64{}, chunks: make(chan *bulkChunk, 8),
+	b := &BulkLoader{pool: pool, ctx: ctx, versions: map[string]int64{}, chunks: make(chan *bulkChunk, 8),
 		keys: map[uuid.UUID][]byte{}, aeads: map[uuid.UUID]cipher.AEAD{}}
 	if err := b.loadKeys(ctx); err != nil {
 		return 0, err
@@ -122,7 +133,7 @@ func (s *Store) BulkLoad(ctx context.Context, opts BulkOptions, fill func(*BulkL
 		close(b.chunks)
 	}()
 	var n int64
-	err := withTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var rebuild []string
 		if opts.RebuildIndexes {
 			var err error
@@ -158,13 +169,13 @@ func (s *Store) BulkLoad(ctx context.Context, opts BulkOptions, fill func(*BulkL
 		return 0, fmt.Errorf("bulk load: %w", b.fillErr)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("bulk load: %w", mapError(err, nil))
+		return 0, fmt.Errorf("bulk load: %w", err)
 	}
 	return n, nil
 }
 
-// BulkOptions tune BulkLoad.
-type BulkOptions struct {
+// Options tune Load.
+type Options struct {
 	// RebuildIndexes drops the events table's secondary indexes and its unique and
 	// foreign-key constraints for the load and creates them again after it, in the
 	// same transaction (as pg_restore does): building an index once is far cheaper
@@ -302,12 +313,12 @@ func encodeChunks(k int, in <-chan *bulkChunk) {
 			}
 			prev := heads[it.stream]
 			if it.version == 1 {
-				prev = GenesisHash
+				prev = eventstore.GenesisHash
 			}
 			typ, schema, payload, err := domain.EncodeEvent(it.event)
 			var hash []byte
 			if err == nil {
-				hash, err = EventHashV2(prev, uuid.UUID(it.tenant.Bytes), it.id, it.stream, it.version, typ, schema, payload, it.meta, it.at)
+				hash, err = eventstore.EventHashV2(prev, uuid.UUID(it.tenant.Bytes), it.id, it.stream, it.version, typ, schema, payload, it.meta, it.at)
 			}
 			if err != nil {
 				failed = fmt.Errorf("%s version %d: %w", it.stream, it.version, err)
@@ -324,7 +335,7 @@ func encodeChunks(k int, in <-chan *bulkChunk) {
 }
 
 func (b *BulkLoader) loadKeys(ctx context.Context) error {
-	rows, err := b.s.pool.Query(ctx, `SELECT subject_id, key FROM subject_keys`)
+	rows, err := b.pool.Query(ctx, `SELECT subject_id, key FROM subject_keys`)
 	if err != nil {
 		return fmt.Errorf("bulk load: subject keys: %w", err)
 	}
@@ -342,28 +353,17 @@ func (b *BulkLoader) loadKeys(ctx context.Context) error {
 	return rows.Err()
 }
 
-// seal encrypts e's personal data as Store.sealPersonalData does, with the
-// subject's stored key or one made for this load.
+// seal encrypts e's personal data as Append does, with the subject's stored key
+// or one made for this load.
 func (b *BulkLoader) seal(e domain.Event) (domain.Event, error) {
-	v, pd, ok := personalData(e)
-	if !ok {
-		return e, nil
-	}
-	fields := pd.PersonalDataFields()
-	needed := false
-	for _, f := range fields {
-		needed = needed || *f != ""
-	}
-	if !needed {
-		return e, nil
-	}
-	subject := pd.PersonalDataSubject()
-	aead, ok := b.aeads[subject]
-	if !ok {
+	return eventstore.SealPersonalData(e, func(subject uuid.UUID) (cipher.AEAD, error) {
+		if aead, ok := b.aeads[subject]; ok {
+			return aead, nil
+		}
 		key, known := b.keys[subject]
 		switch {
 		case known && key == nil:
-			return nil, ErrSubjectForgotten
+			return nil, eventstore.ErrSubjectForgotten
 		case !known:
 			key = make([]byte, 32)
 			if _, err := rand.Read(key); err != nil {
@@ -372,24 +372,13 @@ func (b *BulkLoader) seal(e domain.Event) (domain.Event, error) {
 			b.keys[subject] = key
 			b.fresh = append(b.fresh, subject)
 		}
-		var err error
-		if aead, err = newAEAD(key); err != nil {
+		aead, err := eventstore.SubjectCipher(key)
+		if err != nil {
 			return nil, err
 		}
 		b.aeads[subject] = aead
-	}
-	for _, f := range fields {
-		if *f == "" {
-			continue
-		}
-		nonce := make([]byte, aead.NonceSize())
-		if _, err := rand.Read(nonce); err != nil {
-			return nil, err
-		}
-		ct := aead.Seal(nonce, nonce, []byte(*f), subject[:])
-		*f = piiPrefix + base64.RawURLEncoding.EncodeToString(ct)
-	}
-	return v.Elem().Interface().(domain.Event), nil
+		return aead, nil
+	})
 }
 
 // bulkSource feeds the copy from the loader's chunks.
