@@ -23,12 +23,7 @@ import (
 // history to learn who is who, silently. Mail ids derive from the event and the
 // recipient, so handling an event again never queues a second mail. It acts on the
 // world, so it is never rebuilt.
-var Notifications = Projection{
-	Name:        "notifications",
-	DDL:         notificationsDDL + notifyVisibilityDDL,
-	Apply:       applyNotifications,
-	SideEffects: true,
-}
+var Notifications = notifications()
 
 const notificationsDDL = `
 CREATE TABLE settings (from_position bigint NOT NULL);
@@ -50,16 +45,21 @@ CREATE TABLE items (id uuid PRIMARY KEY, name text NOT NULL);
 // notifier was created.
 const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM {settings})`
 
-func applyNotifications(q *Queue, ev domain.Recorded) error {
-	v := ev.Version
-	applyNotifyVisibility(q, ev)
-	switch e := ev.Event.(type) {
-	case domain.CompanyRegistered:
+func notifications() Projection {
+	p := Projection{Name: "notifications", DDL: notificationsDDL + notifyVisibilityDDL, SideEffects: true}
+	notifyVisibility(&p)
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		q.Exec(`INSERT INTO {companies} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
-	case domain.UserRegistered:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRegistered) error {
+		v := ev.Version
 		q.Exec(`INSERT INTO {users} VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Email, string(e.Role), v)
-	case domain.UserInvited:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserInvited) error {
+		v := ev.Version
 		// A portal user hears of its own customer only: it is filed under the
 		// customer's id (the recipients below match either), not under the
 		// customer's company, whose other providers' news are none of its business.
@@ -69,20 +69,33 @@ func applyNotifications(q *Queue, ev domain.Recorded) error {
 		}
 		q.Exec(`INSERT INTO {users} VALUES ($1, $2, $3, $4, false, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, filed, e.Personal.Email, string(e.Role), v)
-	case domain.UserActivated:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserActivated) error {
+		v := ev.Version
 		q.Exec(`UPDATE {users} SET active = true, version = $2 WHERE id = $1 AND version < $2`, e.UserID, v)
-	case domain.UserRoleChanged:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRoleChanged) error {
+		v := ev.Version
 		q.Exec(`UPDATE {users} SET role = $2, version = $3 WHERE id = $1 AND version < $3`, e.UserID, string(e.Role), v)
-	case domain.CustomerConnected:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
 		q.Exec(`INSERT INTO {customers} VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
-	case domain.CustomerInvited:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
 		q.Exec(`INSERT INTO {customers} VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
-	case domain.FolderCreated:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
 		q.Exec(`INSERT INTO {items} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.FolderID, e.Name)
-
-	case domain.PortalShareGranted:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalShareGranted) error {
 		q.Exec(`INSERT INTO public.outbox_mail (id, recipient, subject, body, template)
 			SELECT md5($2::text || u.id::text)::uuid, u.email,
 			       coalesce(p.name, 'Your provider') || ' shared ' || coalesce(i.name, 'documents') || ' with you',
@@ -98,7 +111,9 @@ func applyNotifications(q *Queue, ev domain.Recorded) error {
 			 WHERE c.id = $3::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+` AND `+portalShowsShare+`
 			ON CONFLICT (id) DO NOTHING`,
 			ev.Position, ev.EventID, e.CustomerID, id(e.DocumentID), id(e.FolderID), string(e.Permission))
-	case domain.DocumentAdded:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
 		q.Exec(`INSERT INTO {items} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.DocumentID, e.Name)
 		if e.UploadedByCustomerID == uuid.Nil {
 			return nil
@@ -115,6 +130,7 @@ func applyNotifications(q *Queue, ev domain.Recorded) error {
 			 WHERE u.company_id = $3::uuid AND u.role = 'admin' AND u.active AND u.email <> '`+domain.Forgotten+`' AND `+news+`
 			ON CONFLICT (id) DO NOTHING`,
 			ev.Position, ev.EventID, e.ProviderID, e.UploadedByCustomerID, e.Name, e.FolderID)
-	}
-	return nil
+		return nil
+	})
+	return p
 }

@@ -12,11 +12,7 @@ import (
 // from: companies (the provider's default for the documents module), customers,
 // folders, documents with their versions, portal shares, links and downloads.
 // The "previous shares" history is a query over shares, links and downloads.
-var Portal = Projection{
-	Name:  "portal",
-	DDL:   portalDDL,
-	Apply: applyPortal,
-}
+var Portal = portal()
 
 const portalDDL = `
 CREATE TABLE companies (
@@ -151,123 +147,172 @@ CREATE TABLE downloads (
 CREATE INDEX downloads_document ON downloads (document_id, customer_id);
 `
 
-func applyPortal(q *Queue, ev domain.Recorded) error {
-	v := ev.Version
-	switch e := ev.Event.(type) {
-	case domain.CompanyRegistered:
+func portal() Projection {
+	p := Projection{Name: "portal", DDL: portalDDL}
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
+		v := ev.Version
 		q.Exec(`INSERT INTO {companies} (id, name, registered_at, version) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (id) DO NOTHING`, e.CompanyID, e.Name, e.RegisteredAt, v)
-	case domain.PortalDefaultsChanged:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalDefaultsChanged) error {
+		v := ev.Version
 		q.Exec(`UPDATE {companies} SET documents_enabled_default = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.CompanyID, e.DocumentsEnabledDefault, v)
-	case domain.ProviderCustomerAdded, domain.ProviderCustomerRemoved:
-		// Bookkeeping of the company aggregate; customers carry the same facts.
-
-	case domain.CustomerConnected:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
+		v := ev.Version
 		q.Exec(`INSERT INTO {customers} (id, provider_id, company_id, company_name, status, via,
 				workspace_folder_id, created_at, status_changed_at, version)
 			VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName, e.Via, e.WorkspaceFolderID, e.ConnectedAt, v)
-	case domain.CustomerInvited:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
+		v := ev.Version
 		q.Exec(`INSERT INTO {customers} (id, provider_id, company_id, company_name, status, via,
 				workspace_folder_id, contact_name, contact_email, created_at, status_changed_at, version)
 			VALUES ($1, $2, $3, $4, 'invited', 'invitation', $5, $6, $7, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName, e.WorkspaceFolderID,
 			e.Contact.Name, e.Contact.Email, e.InvitedAt, v)
-	case domain.CustomerInvitationAccepted:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvitationAccepted) error {
+		v := ev.Version
 		customerStatus(q, e.CustomerID, domain.StatusActive, e.AcceptedAt, v)
-	case domain.SharingPaused:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.SharingPaused) error {
+		v := ev.Version
 		customerStatus(q, e.CustomerID, domain.StatusPaused, e.PausedAt, v)
-	case domain.SharingResumed:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.SharingResumed) error {
+		v := ev.Version
 		customerStatus(q, e.CustomerID, domain.StatusActive, e.ResumedAt, v)
-	case domain.SharingRevoked:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.SharingRevoked) error {
+		v := ev.Version
 		q.Exec(`UPDATE {customers} SET status = 'revoked', revoke_reason = $2, status_changed_at = $3, version = $4
 			WHERE id = $1 AND version < $4`, e.CustomerID, e.Reason, e.RevokedAt, v)
-	case domain.CustomerAssignedToGroup:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerAssignedToGroup) error {
+		v := ev.Version
 		q.Exec(`UPDATE {customers} SET group_id = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.CustomerID, id(e.GroupID), v)
-	case domain.MasterAccessGranted:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.MasterAccessGranted) error {
+		v := ev.Version
 		q.Exec(`UPDATE {customers} SET master_access = true, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
-	case domain.MasterAccessWithdrawn:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.MasterAccessWithdrawn) error {
+		v := ev.Version
 		q.Exec(`UPDATE {customers} SET master_access = false, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
-	case domain.PortalDocumentsToggled:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalDocumentsToggled) error {
+		v := ev.Version
 		q.Exec(`UPDATE {customers} SET documents_enabled = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.CustomerID, e.DocumentsEnabled, v)
-	case domain.CustomerUserInvited, domain.CustomerShareAdded, domain.CustomerShareRemoved:
-		// The customer aggregate's own bookkeeping; users and shares have their tables.
-	case domain.CustomerLinkAdded:
-		// Links have their table.
-
-	case domain.FolderCreated:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
+		v := ev.Version
 		q.Exec(`INSERT INTO {folders} (id, provider_id, parent_id, name, workspace_customer_id,
 				created_by_customer_id, created_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
 			e.FolderID, e.ProviderID, id(e.ParentID), e.Name, id(e.WorkspaceCustomerID),
 			id(e.CreatedByCustomerID), e.CreatedAt, v)
-
-	case domain.DocumentAdded:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
+		v := ev.Version
 		q.Exec(`INSERT INTO {documents} (id, provider_id, folder_id, name, workspace_customer_id,
 				uploaded_by_customer_id, versions, added_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) ON CONFLICT (id) DO NOTHING`,
 			e.DocumentID, e.ProviderID, e.FolderID, e.Name, id(e.WorkspaceCustomerID),
 			id(e.UploadedByCustomerID), e.AddedAt, v)
 		addVersion(q, e.DocumentID, 1, e.FileInfo, e.Hidden, e.UploadedByCustomerID, e.AddedAt, v)
-	case domain.DocumentVersionAdded:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentVersionAdded) error {
+		v := ev.Version
 		addVersion(q, e.DocumentID, e.Version, e.FileInfo, e.Hidden, e.UploadedByCustomerID, e.AddedAt, v)
 		q.Exec(`UPDATE {documents} SET versions = greatest(versions, $2), version = $3 WHERE id = $1 AND version < $3`,
 			e.DocumentID, e.Version, v)
-	case domain.VersionVisibilityChanged:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.VersionVisibilityChanged) error {
+		v := ev.Version
 		q.Exec(`UPDATE {versions} SET hidden = $3, version = $4
 			WHERE document_id = $1 AND number = $2 AND version < $4`, e.DocumentID, e.Version, e.Hidden, v)
-	case domain.DocumentRemoved:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentRemoved) error {
+		v := ev.Version
 		q.Exec(`UPDATE {documents} SET removed = true, removed_at = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.DocumentID, e.RemovedAt, v)
-	case domain.DocumentShareAdded, domain.DocumentLinkAdded:
-		// The document aggregate's own bookkeeping; shares and links have their tables.
-	case domain.DocumentDownloaded:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentDownloaded) error {
 		q.Exec(`INSERT INTO {downloads} (event_id, document_id, provider_id, customer_id, user_id, number, downloaded_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
 			ev.EventID, e.DocumentID, e.ProviderID, e.CustomerID, e.UserID, e.Version, e.DownloadedAt)
-
-	case domain.PortalShareGranted:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalShareGranted) error {
+		v := ev.Version
 		q.Exec(`INSERT INTO {shares} (id, provider_id, customer_id, document_id, folder_id, permission,
 				granted_by, granted_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
 			e.ShareID, e.ProviderID, e.CustomerID, id(e.DocumentID), id(e.FolderID), string(e.Permission),
 			e.GrantedBy, e.GrantedAt, v)
-	case domain.SharePermissionChanged:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.SharePermissionChanged) error {
+		v := ev.Version
 		q.Exec(`UPDATE {shares} SET permission = $2, version = $3 WHERE id = $1 AND version < $3`,
 			e.ShareID, string(e.Permission), v)
-	case domain.ShareCancelled:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.ShareCancelled) error {
+		v := ev.Version
 		q.Exec(`UPDATE {shares} SET cancelled = true, reason = $2, cancelled_by = $3, cancelled_at = $4, version = $5
 			WHERE id = $1 AND version < $5`, e.ShareID, e.Reason, id(e.CancelledBy), e.CancelledAt, v)
-
-	case domain.LinkCreated:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.LinkCreated) error {
+		v := ev.Version
 		q.Exec(`INSERT INTO {links} (id, provider_id, document_id, token_hash, password_required, expires_at,
 				created_by, created_at, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
 			e.LinkID, e.ProviderID, e.DocumentID, e.TokenHash, e.PasswordHash != "", at(e.ExpiresAt),
 			e.CreatedBy, e.CreatedAt, v)
-	case domain.LinkCancelled:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.LinkCancelled) error {
+		v := ev.Version
 		q.Exec(`UPDATE {links} SET cancelled = true, reason = $2, cancelled_by = $3, cancelled_at = $4, version = $5
 			WHERE id = $1 AND version < $5`, e.LinkID, e.Reason, id(e.CancelledBy), e.CancelledAt, v)
-	case domain.LinkOpened:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.LinkOpened) error {
 		q.Exec(`INSERT INTO {link_opens} (event_id, link_id, number, opened_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (event_id) DO NOTHING`, ev.EventID, e.LinkID, e.Version, e.OpenedAt)
-	case domain.LinkPasswordRejected:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.LinkPasswordRejected) error {
+		v := ev.Version
 		q.Exec(`UPDATE {links} SET password_rejections = password_rejections + 1, version = $2
 			WHERE id = $1 AND version < $2`, e.LinkID, v)
-
-	case domain.UserRegistered, domain.UserInvited, domain.UserActivated, domain.UserRoleChanged,
-		domain.CustomerGroupCreated, domain.GroupAccessGranted, domain.GroupAccessRevoked,
-		domain.CustomerGroupRenamed, domain.GroupCodeRotated, domain.GroupSelfRegistrationChanged:
-		// Accounts projection.
-	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
-		// Operations on the read models, not facts they hold.
-	default:
-		return unexpected(ev)
-	}
-	return nil
+		return nil
+	})
+	return p
 }
 
 func customerStatus(q *Queue, customer uuid.UUID, status domain.CustomerStatus, when time.Time, v int64) {

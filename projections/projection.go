@@ -24,7 +24,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,15 +45,83 @@ type Projection struct {
 	Name string
 	// DDL creates the tables in the current search_path (names unqualified).
 	DDL string
-	// Apply queues the statements that apply ev. It must not read: everything it
-	// needs is in the event or reachable from SQL in the statements themselves.
-	// Tables are named in braces ({customers}); the queue qualifies them with the
-	// schema being written (live, fresh or as-of).
-	Apply func(q *Queue, ev domain.Recorded) error
 	// SideEffects marks a consumer whose statements act on the world (queue
 	// mails): it is never rebuilt, and when first created it starts at the head of
 	// the log rather than replaying history.
 	SideEffects bool
+
+	// handlers are the registered handlers by event type, in registration order
+	// (On, Handle). Never changed in place: a registration replaces the map, so
+	// copies of a Projection do not see each other's registrations.
+	handlers map[string][]Handler
+}
+
+// Handler queues the statements that apply one event. It must not read:
+// everything it needs is in the event or reachable from SQL in the statements
+// themselves. Statements name tables unqualified; they run with the search_path
+// set to the schema being written (live, fresh or as-of).
+type Handler func(q *Queue, ev domain.Recorded) error
+
+// On registers h for the events of type E: the typed form of Handle. Adding an
+// event to a projection is one call, e.g.
+//
+//	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRenamed) error { ... })
+//
+// An event decoded as another Go type than E (a codec change) is an error, so a
+// poison event, never silently skipped.
+func On[E domain.Event](p *Projection, h func(q *Queue, ev domain.Recorded, e E) error) {
+	var zero E
+	p.Handle(zero.EventType(), func(q *Queue, ev domain.Recorded) error {
+		e, ok := ev.Event.(E)
+		if !ok {
+			return fmt.Errorf("%s decoded as %T, registered as %T", ev.Type, ev.Event, zero)
+		}
+		return h(q, ev, e)
+	})
+}
+
+// Handle registers h for the events whose stored type is eventType. Several
+// handlers of one type run in the order they were registered. Events of a type
+// no handler is registered for are skipped (guards included, unless registered);
+// a type unknown to the codec never gets this far (domain.DecodeEvent refuses
+// it).
+func (p *Projection) Handle(eventType string, h Handler) {
+	next := make(map[string][]Handler, len(p.handlers)+1)
+	for t, hs := range p.handlers {
+		next[t] = hs
+	}
+	next[eventType] = append(slices.Clip(p.handlers[eventType]), h)
+	p.handlers = next
+}
+
+// Without is a copy of p that skips the events of types (tests break a
+// projection with it).
+func (p Projection) Without(types ...string) Projection {
+	next := make(map[string][]Handler, len(p.handlers))
+	for t, hs := range p.handlers {
+		if !slices.Contains(types, t) {
+			next[t] = hs
+		}
+	}
+	p.handlers = next
+	return p
+}
+
+// Apply queues the statements of every handler registered for ev's type; an
+// event of a type p did not register queues nothing.
+func (p Projection) Apply(q *Queue, ev domain.Recorded) error {
+	for _, h := range p.handlers[ev.Type] {
+		if err := h(q, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Types lists the event types p registered handlers for, sorted. Rebuilds read
+// only those types.
+func (p Projection) Types() []string {
+	return slices.Sorted(maps.Keys(p.handlers))
 }
 
 // Schema is where the live tables are.
@@ -157,34 +227,4 @@ func at(t time.Time) any {
 		return nil
 	}
 	return t.UTC()
-}
-
-// unexpected reports an event of a known stream kind that the projection does not
-// know how to apply: a poison event until the projection learns it.
-func unexpected(ev domain.Recorded) error {
-	return fmt.Errorf("projection does not handle %s (schema %d) of %s", ev.Type, ev.SchemaVersion, ev.StreamID)
-}
-
-var handled sync.Map // projection name -> []string
-
-// Types lists the event types p applies, found by offering it an empty event of
-// every type of the catalogue: a type it ignores queues no statement. Rebuilds
-// read only those types.
-func (p Projection) Types() []string {
-	if v, ok := handled.Load(p.Name); ok {
-		return v.([]string)
-	}
-	types := []string{}
-	for _, typ := range domain.EventTypes() {
-		ev, err := domain.ZeroEvent(typ)
-		if err != nil {
-			continue
-		}
-		q := NewQueue("probe")
-		if err := p.Apply(q, domain.Recorded{Type: typ, Event: ev, Version: 1}); err != nil || q.Len() > 0 {
-			types = append(types, typ)
-		}
-	}
-	handled.Store(p.Name, types)
-	return types
 }
