@@ -20,11 +20,11 @@ import (
 func twoVersions() (v1, v2 projections.Projection) {
 	name := "deployed_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	v1 = everyEvent(projections.Projection{Name: name, DDL: `CREATE TABLE seen (position bigint PRIMARY KEY);`}, func(q *projections.Queue, ev domain.Recorded) error {
-		q.Exec(`INSERT INTO {seen} (position) VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		q.Exec(`INSERT INTO seen (position) VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
 		return nil
 	})
 	v2 = everyEvent(projections.Projection{Name: name, DDL: `CREATE TABLE seen (position bigint PRIMARY KEY, stream text NOT NULL);`}, func(q *projections.Queue, ev domain.Recorded) error {
-		q.Exec(`INSERT INTO {seen} (position, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING`, ev.Position, ev.StreamID)
+		q.Exec(`INSERT INTO seen (position, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING`, ev.Position, ev.StreamID)
 		return nil
 	})
 	return v1, v2

@@ -36,8 +36,8 @@ BEGIN
             USING ERRCODE = (ARRAY['40001', '40P01', '57014', '53100'])[1 + n %% 4];
     END IF;
 END $f$;`, pgx.Identifier{"rm_" + name}.Sanitize(), failures)}, func(q *projections.Queue, ev domain.Recorded) error {
-		q.Exec(`SELECT {flaky}()`)
-		q.Exec(`INSERT INTO {seen} VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		q.Exec(`SELECT flaky()`)
+		q.Exec(`INSERT INTO seen VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
 		return nil
 	})
 }
@@ -94,9 +94,9 @@ func fixableProjection(name string) projections.Projection {
 		Name: name,
 		DDL:  `CREATE TABLE seen (position bigint PRIMARY KEY); CREATE TABLE fixed (ok boolean);`}, func(q *projections.Queue, ev domain.Recorded) error {
 		if ev.Type == "SharingPaused" {
-			q.Exec(`SELECT 1 / (SELECT count(*) FROM {fixed})`)
+			q.Exec(`SELECT 1 / (SELECT count(*) FROM fixed)`)
 		}
-		q.Exec(`INSERT INTO {seen} VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		q.Exec(`INSERT INTO seen VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
 		return nil
 	})
 }

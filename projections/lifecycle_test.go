@@ -127,14 +127,9 @@ func TestApplyingEveryEventTwiceChangesNothing(t *testing.T) {
 				if err != nil || len(evs) == 0 {
 					return err
 				}
-				h := projections.Statements(p)
 				for _, ev := range evs {
 					for range 2 {
-						b, err := h(ev)
-						if err != nil {
-							return err
-						}
-						if err := tx.SendBatch(w.ctx, b).Close(); err != nil {
+						if err := projections.ApplyTo(w.ctx, tx, p, ev); err != nil {
 							return err
 						}
 					}
@@ -259,7 +254,7 @@ func TestPoisonEventStopsOnlyItsProjection(t *testing.T) {
 		if ev.Type == "SharingPaused" {
 			return errors.New("this projection cannot apply SharingPaused")
 		}
-		q.Exec(`INSERT INTO {seen} VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		q.Exec(`INSERT INTO seen VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
 		return nil
 	})
 	r := &projections.Runner{Store: w.store, Projections: []projections.Projection{poisoned, projections.Portal}, PollInterval: 5 * time.Millisecond, BatchSize: 1}

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	_ "embed"
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
@@ -25,36 +26,26 @@ import (
 // world, so it is never rebuilt.
 var Notifications = notifications()
 
-const notificationsDDL = `
-CREATE TABLE settings (from_position bigint NOT NULL);
-CREATE TABLE companies (id uuid PRIMARY KEY, name text NOT NULL);
-CREATE TABLE users (
-    id         uuid PRIMARY KEY,
-    company_id uuid NOT NULL,
-    email      text NOT NULL,
-    role       text NOT NULL,
-    active     boolean NOT NULL,
-    version    bigint NOT NULL
-);
-CREATE INDEX users_company ON users (company_id);
-CREATE TABLE customers (id uuid PRIMARY KEY, provider_id uuid NOT NULL, company_id uuid NOT NULL, company_name text NOT NULL);
-CREATE TABLE items (id uuid PRIMARY KEY, name text NOT NULL);
-`
+// notificationsDDL creates the notifier's tables, those of notify_visibility.go
+// included (one multi-statement Exec).
+//
+//go:embed sql/notifications.sql
+var notificationsDDL string
 
 // news is the condition under which an event is mailed about: it came after the
 // notifier was created.
-const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM {settings})`
+const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM settings)`
 
 func notifications() Projection {
-	p := Projection{Name: "notifications", DDL: notificationsDDL + notifyVisibilityDDL, SideEffects: true}
+	p := Projection{Name: "notifications", DDL: notificationsDDL, SideEffects: true}
 	notifyVisibility(&p)
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
-		q.Exec(`INSERT INTO {companies} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
+		q.Exec(`INSERT INTO companies VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRegistered) error {
 		v := ev.Version
-		q.Exec(`INSERT INTO {users} VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT DO NOTHING`,
+		q.Exec(`INSERT INTO users VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Email, string(e.Role), v)
 		return nil
 	})
@@ -67,32 +58,32 @@ func notifications() Projection {
 		if e.Kind == domain.UserKindPortal && e.CustomerID != uuid.Nil {
 			filed = e.CustomerID
 		}
-		q.Exec(`INSERT INTO {users} VALUES ($1, $2, $3, $4, false, $5) ON CONFLICT DO NOTHING`,
+		q.Exec(`INSERT INTO users VALUES ($1, $2, $3, $4, false, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, filed, e.Personal.Email, string(e.Role), v)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserActivated) error {
 		v := ev.Version
-		q.Exec(`UPDATE {users} SET active = true, version = $2 WHERE id = $1 AND version < $2`, e.UserID, v)
+		q.Exec(`UPDATE users SET active = true, version = $2 WHERE id = $1 AND version < $2`, e.UserID, v)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRoleChanged) error {
 		v := ev.Version
-		q.Exec(`UPDATE {users} SET role = $2, version = $3 WHERE id = $1 AND version < $3`, e.UserID, string(e.Role), v)
+		q.Exec(`UPDATE users SET role = $2, version = $3 WHERE id = $1 AND version < $3`, e.UserID, string(e.Role), v)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
-		q.Exec(`INSERT INTO {customers} VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		q.Exec(`INSERT INTO customers VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
-		q.Exec(`INSERT INTO {customers} VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		q.Exec(`INSERT INTO customers VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
-		q.Exec(`INSERT INTO {items} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.FolderID, e.Name)
+		q.Exec(`INSERT INTO items VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.FolderID, e.Name)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalShareGranted) error {
@@ -104,17 +95,17 @@ func notifications() Projection {
 			              ELSE 'the folder "' || coalesce(i.name, '') || '" and everything in it' END ||
 			         ' with ' || c.company_name || ' (' || $6 || ' access). Open your customer portal to see it.' || E'\n',
 			       'share-granted'
-			  FROM {customers} c
-			  JOIN {users} u ON (u.company_id = c.company_id OR u.company_id = c.id) AND u.active
-			  LEFT JOIN {companies} p ON p.id = c.provider_id
-			  LEFT JOIN {items} i ON i.id = coalesce($4::uuid, $5::uuid)
+			  FROM customers c
+			  JOIN users u ON (u.company_id = c.company_id OR u.company_id = c.id) AND u.active
+			  LEFT JOIN companies p ON p.id = c.provider_id
+			  LEFT JOIN items i ON i.id = coalesce($4::uuid, $5::uuid)
 			 WHERE c.id = $3::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+` AND `+portalShowsShare+`
 			ON CONFLICT (id) DO NOTHING`,
 			ev.Position, ev.EventID, e.CustomerID, id(e.DocumentID), id(e.FolderID), string(e.Permission))
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
-		q.Exec(`INSERT INTO {items} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.DocumentID, e.Name)
+		q.Exec(`INSERT INTO items VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.DocumentID, e.Name)
 		if e.UploadedByCustomerID == uuid.Nil {
 			return nil
 		}
@@ -124,9 +115,9 @@ func notifications() Projection {
 			       c.company_name || ' deposited the document "' || $5 || '" in the folder "' ||
 			         coalesce(f.name, '') || '" of its portal.' || E'\n',
 			       'customer-deposit'
-			  FROM {users} u
-			  JOIN {customers} c ON c.id = $4::uuid
-			  LEFT JOIN {items} f ON f.id = $6::uuid
+			  FROM users u
+			  JOIN customers c ON c.id = $4::uuid
+			  LEFT JOIN items f ON f.id = $6::uuid
 			 WHERE u.company_id = $3::uuid AND u.role = 'admin' AND u.active AND u.email <> '`+domain.Forgotten+`' AND `+news+`
 			ON CONFLICT (id) DO NOTHING`,
 			ev.Position, ev.EventID, e.ProviderID, e.UploadedByCustomerID, e.Name, e.FolderID)

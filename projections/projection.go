@@ -2,17 +2,18 @@
 // event log.
 //
 // A projection is a schema of its own (rm_<name>) with the tables its DDL creates, a
-// watermill-sql consumer group of the same name over the events table, and an Apply
-// function that turns one event into SQL statements over its tables, named in
-// braces. The same Apply code runs in three places; only the schema the names are
-// qualified with differs:
+// watermill-sql consumer group of the same name over the events table, and
+// handlers registered per event type (On) that turn one event into SQL statements
+// over its tables, named unqualified. The same statements run in two places; only
+// the schema in front of the search_path differs:
 //
 //   - live: in the consumer's transaction, together with the checkpoint, so every
 //     event is applied exactly once (Runner);
 //   - rebuild: into a fresh schema beside the live one, then swapped in by renaming
-//     the schemas in one transaction (Rebuild);
-//   - time travel: into a schema that lives only inside a transaction that is
-//     rolled back, holding one tenant's log up to an instant (PortalViewAsOf).
+//     the schemas in one transaction (Rebuild).
+//
+// (Time travel, PortalViewAsOf, replays a tenant's log through the pure domain
+// rule instead.) Events of a type a projection did not register are skipped.
 //
 // Every row belongs to exactly one stream and remembers the version of the last
 // event of that stream applied to it; statements only change a row whose version
@@ -21,14 +22,12 @@
 package projections
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -151,7 +150,9 @@ func ByName(name string) (Projection, error) {
 }
 
 // Queue collects the statements of one or more events, sent as one pipelined
-// batch, with their tables qualified by the schema they write to.
+// batch to the tables of one schema. Statements name tables unqualified: the
+// schema is put in front of the search_path before they are sent (SearchPath of
+// the live consumer, send for a rebuild or a test), never written into them.
 type Queue struct {
 	schema string
 	b      pgx.Batch
@@ -160,7 +161,7 @@ type Queue struct {
 // NewQueue returns a queue writing to the tables of schema.
 func NewQueue(schema string) *Queue { return &Queue{schema: schema} }
 
-// Exec queues one statement; {name} stands for table name of the queue's schema.
+// Exec queues one statement.
 func (q *Queue) Exec(sql string, args ...any) {
 	for i, a := range args {
 		if u, ok := a.(uuid.UUID); ok {
@@ -168,26 +169,7 @@ func (q *Queue) Exec(sql string, args ...any) {
 			args[i] = pgtype.UUID{Bytes: u, Valid: true}
 		}
 	}
-	q.b.Queue(qualify(q.schema, sql), args...)
-}
-
-var (
-	tableRef  = regexp.MustCompile(`\{([a-z_]+)\}`)
-	qualified sync.Map // schema + "\x00" + sql -> sql with qualified names
-)
-
-func qualify(schema, sql string) string {
-	key := schema + "\x00" + sql
-	if v, ok := qualified.Load(key); ok {
-		return v.(string)
-	}
-	out := tableRef.ReplaceAllStringFunc(sql, func(m string) string {
-		return pgx.Identifier{schema, m[1 : len(m)-1]}.Sanitize()
-	})
-	if !strings.HasPrefix(schema, "asof_") { // one-off schemas are not worth keeping
-		qualified.Store(key, out)
-	}
-	return out
+	q.b.Queue(sql, args...)
 }
 
 // Len is the number of statements queued.
@@ -200,8 +182,31 @@ func (q *Queue) Batch() *pgx.Batch {
 	return &b
 }
 
+// searchPath is what goes in front of the search_path to write to schema.
+func searchPath(schema string) string { return pgx.Identifier{schema}.Sanitize() }
+
+// send runs the queued statements in tx with the queue's schema in front of the
+// search_path, and puts the search_path back after. The search_path is set by a
+// statement of its own, before the batch: pgx prepares a batch's new statements
+// before it runs any of them, and PostgreSQL resolves their tables then.
+func (q *Queue) send(ctx context.Context, tx pgx.Tx) error {
+	if q.Len() == 0 {
+		return nil
+	}
+	var old string
+	if err := tx.QueryRow(ctx, `SELECT old, set_config('search_path', $1 || ', ' || old, true)
+		FROM (SELECT current_setting('search_path') AS old) s`, searchPath(q.schema)).Scan(&old, nil); err != nil {
+		return fmt.Errorf("search_path: %w", err)
+	}
+	if err := tx.SendBatch(ctx, q.Batch()).Close(); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, old)
+	return err
+}
+
 // Statements applies events of p to its live tables, for
-// eventstore.SubscribeStatements.
+// eventstore.SubscribeStatements with SearchPath(p).
 func Statements(p Projection) eventstore.Statements {
 	schema := p.Schema()
 	return func(ev domain.Recorded) (*pgx.Batch, error) {
@@ -211,6 +216,22 @@ func Statements(p Projection) eventstore.Statements {
 		}
 		return q.Batch(), nil
 	}
+}
+
+// SearchPath is the eventstore.SubscriptionConfig.SearchPath of p's consumer:
+// its live schema.
+func SearchPath(p Projection) string { return searchPath(p.Schema()) }
+
+// ApplyTo applies evs to p's live tables in tx, as its consumer would (without
+// moving its checkpoint): for tools and tests that replay events by hand.
+func ApplyTo(ctx context.Context, tx pgx.Tx, p Projection, evs ...domain.Recorded) error {
+	q := NewQueue(p.Schema())
+	for _, ev := range evs {
+		if err := p.Apply(q, ev); err != nil {
+			return fmt.Errorf("event %d: %w", ev.Position, err)
+		}
+	}
+	return q.send(ctx, tx)
 }
 
 // id maps uuid.Nil to NULL.

@@ -381,10 +381,7 @@ func applyEvents(ctx context.Context, tx pgx.Tx, p Projection, schema string, ev
 			return fmt.Errorf("event %d: %w", ev.Position, err)
 		}
 	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, b.Batch()).Close()
+	return b.send(ctx, tx)
 }
 
 // diffSchemas counts, per table, the rows present in one schema and not the other

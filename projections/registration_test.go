@@ -28,7 +28,7 @@ func pauses() projections.Projection {
 	p := projections.Projection{Name: "pauses_" + strings.ReplaceAll(uuid.NewString()[:8], "-", ""),
 		DDL: `CREATE TABLE seen (position bigint PRIMARY KEY);`}
 	projections.On(&p, func(q *projections.Queue, ev domain.Recorded, e domain.SharingPaused) error {
-		q.Exec(`INSERT INTO {seen} VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		q.Exec(`INSERT INTO seen VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
 		return nil
 	})
 	return p

@@ -126,6 +126,7 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
 			ConsumerGroup: p.Name,
 			Guard:         p.guard(),
+			SearchPath:    SearchPath(p),
 			PollInterval:  r.PollInterval,
 			BatchSize:     r.BatchSize,
 			Logger:        log,

@@ -1,0 +1,36 @@
+package projections
+
+import (
+	"testing"
+
+	"github.com/sharehub/sharehub/domain"
+)
+
+// Statements name tables unqualified, so one SQL text could mean tables of two
+// projections; pgx caches a prepared statement (with its parameter types) by its
+// text per connection, and connections serve every consumer. No statement text
+// is therefore shared by two projections.
+func TestNoStatementTextIsSharedByTwoProjections(t *testing.T) {
+	owner := map[string]string{}
+	for _, p := range Served() {
+		for _, typ := range p.Types() {
+			ev, err := domain.ZeroEvent(typ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := NewQueue(p.Schema())
+			if err := p.Apply(q, domain.Recorded{Type: typ, Event: ev, Version: 1}); err != nil {
+				t.Fatalf("%s %s: %v", p.Name, typ, err)
+			}
+			for _, s := range q.Batch().QueuedQueries {
+				if o, ok := owner[s.SQL]; ok && o != p.Name {
+					t.Errorf("%s and %s both run:\n%s", o, p.Name, s.SQL)
+				}
+				owner[s.SQL] = p.Name
+			}
+		}
+	}
+	if len(owner) < 40 {
+		t.Fatalf("only %d statements seen", len(owner))
+	}
+}
