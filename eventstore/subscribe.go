@@ -191,7 +191,10 @@ type SubscriptionConfig struct {
 	// transaction, before its first handler runs (one statement per transaction):
 	// projections name their tables unqualified and set their schema here.
 	SearchPath string
-	Logger     *slog.Logger
+	// Handles, when set, says which event types the handler wants: the others are
+	// acknowledged without decoding them or calling the handler (no round trip).
+	Handles func(eventType string) bool
+	Logger  *slog.Logger
 }
 
 // PoisonEventError stops a consumer group: one event kept failing.
@@ -297,6 +300,11 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 		if ctx.Err() != nil {
 			msg.Nack()
 			return nil
+		}
+		if cfg.Handles != nil && !cfg.Handles(msg.Metadata.Get(metaType)) {
+			delivered.Inc()
+			msg.Ack()
+			continue
 		}
 		err := handle(msg)
 		if err == nil {

@@ -16,12 +16,12 @@ import (
 // applying an event again changes nothing. The tables (customer_access,
 // provider_defaults, document_versions) are in sql/notifications.sql.
 
-// portalShowsShare is the condition under which a PortalShareGranted ($3 the
-// customer, $4 the document or NULL for a folder) is mailed about. A provider
+// portalShowsShare is the condition under which a PortalShareGranted ($2 the
+// customer, $3 the document or NULL for a folder) is mailed about. A provider
 // without a PortalDefaultsChanged has the documents module on (as it registers).
 const portalShowsShare = `EXISTS (SELECT 1 FROM customer_access a LEFT JOIN provider_defaults d ON d.id = a.provider_id
-	 WHERE a.id = $3::uuid AND a.status = 'active' AND coalesce(a.documents_enabled, d.documents_enabled, true))
-	AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM document_versions v WHERE v.document_id = $4::uuid AND NOT v.hidden))`
+	 WHERE a.id = $2::uuid AND a.status = 'active' AND coalesce(a.documents_enabled, d.documents_enabled, true))
+	AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM document_versions v WHERE v.document_id = $3::uuid AND NOT v.hidden))`
 
 // notifyVisibility registers the handlers that keep the visibility tables.
 func notifyVisibility(p *Projection) {

@@ -44,15 +44,13 @@ type Projection struct {
 	Name string
 	// DDL creates the tables in the current search_path (names unqualified).
 	DDL string
-	// SideEffects marks a consumer whose statements act on the world (queue
-	// mails): it is never rebuilt, and when first created it starts at the head of
-	// the log rather than replaying history.
-	SideEffects bool
 
 	// handlers are the registered handlers by event type, in registration order
-	// (On, Handle). Never changed in place: a registration replaces the map, so
-	// copies of a Projection do not see each other's registrations.
-	handlers map[string][]Handler
+	// (On, Handle); reactions likewise (React), which make p a reactor. Never
+	// changed in place: a registration replaces the map, so copies of a
+	// Projection do not see each other's registrations.
+	handlers  map[string][]Handler
+	reactions map[string][]Reaction
 }
 
 // Handler queues the statements that apply one event. It must not read:
@@ -85,24 +83,27 @@ func On[E domain.Event](p *Projection, h func(q *Queue, ev domain.Recorded, e E)
 // a type unknown to the codec never gets this far (domain.DecodeEvent refuses
 // it).
 func (p *Projection) Handle(eventType string, h Handler) {
-	next := make(map[string][]Handler, len(p.handlers)+1)
-	for t, hs := range p.handlers {
-		next[t] = hs
+	p.handlers = with(p.handlers, eventType, h)
+}
+
+// with is m and h added to the handlers of eventType, in a new map.
+func with[H any](m map[string][]H, eventType string, h H) map[string][]H {
+	next := maps.Clone(m)
+	if next == nil {
+		next = map[string][]H{}
 	}
-	next[eventType] = append(slices.Clip(p.handlers[eventType]), h)
-	p.handlers = next
+	next[eventType] = append(slices.Clip(m[eventType]), h)
+	return next
 }
 
 // Without is a copy of p that skips the events of types (tests break a
 // projection with it).
 func (p Projection) Without(types ...string) Projection {
-	next := make(map[string][]Handler, len(p.handlers))
-	for t, hs := range p.handlers {
-		if !slices.Contains(types, t) {
-			next[t] = hs
-		}
+	p.handlers, p.reactions = maps.Clone(p.handlers), maps.Clone(p.reactions)
+	for _, t := range types {
+		delete(p.handlers, t)
+		delete(p.reactions, t)
 	}
-	p.handlers = next
 	return p
 }
 
@@ -117,10 +118,28 @@ func (p Projection) Apply(q *Queue, ev domain.Recorded) error {
 	return nil
 }
 
-// Types lists the event types p registered handlers for, sorted. Rebuilds read
-// only those types.
+// Types lists the event types p registered handlers or reactions for, sorted.
+// Rebuilds read only those types; the live consumer skips the others without
+// decoding them.
 func (p Projection) Types() []string {
-	return slices.Sorted(maps.Keys(p.handlers))
+	types := slices.Collect(maps.Keys(p.handlers))
+	for t := range p.reactions {
+		if _, ok := p.handlers[t]; !ok {
+			types = append(types, t)
+		}
+	}
+	slices.Sort(types)
+	return types
+}
+
+// handles says whether p's consumer must see events of eventType: a type it
+// registered, or one the codec does not know (which the codec then refuses:
+// a poison event, never a silent skip).
+func (p Projection) handles(eventType string) bool {
+	if len(p.handlers[eventType]) > 0 || len(p.reactions[eventType]) > 0 {
+		return true
+	}
+	return !slices.Contains(domain.EventTypes(), eventType)
 }
 
 // Schema is where the live tables are.
@@ -186,19 +205,25 @@ func (q *Queue) Batch() *pgx.Batch {
 func searchPath(schema string) string { return pgx.Identifier{schema}.Sanitize() }
 
 // send runs the queued statements in tx with the queue's schema in front of the
-// search_path, and puts the search_path back after. The search_path is set by a
-// statement of its own, before the batch: pgx prepares a batch's new statements
-// before it runs any of them, and PostgreSQL resolves their tables then.
+// search_path (inSchema).
 func (q *Queue) send(ctx context.Context, tx pgx.Tx) error {
 	if q.Len() == 0 {
 		return nil
 	}
+	return inSchema(ctx, tx, q.schema, func() error { return tx.SendBatch(ctx, q.Batch()).Close() })
+}
+
+// inSchema runs fn with schema in front of tx's search_path, and puts the
+// search_path back after. The search_path is set by a statement of its own,
+// before any of fn's: pgx prepares a batch's new statements before it runs any
+// of them, and PostgreSQL resolves their tables then.
+func inSchema(ctx context.Context, tx pgx.Tx, schema string, fn func() error) error {
 	var old string
 	if err := tx.QueryRow(ctx, `SELECT old, set_config('search_path', $1 || ', ' || old, true)
-		FROM (SELECT current_setting('search_path') AS old) s`, searchPath(q.schema)).Scan(&old, nil); err != nil {
+		FROM (SELECT current_setting('search_path') AS old) s`, searchPath(schema)).Scan(&old, nil); err != nil {
 		return fmt.Errorf("search_path: %w", err)
 	}
-	if err := tx.SendBatch(ctx, q.Batch()).Close(); err != nil {
+	if err := fn(); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, old)
@@ -223,15 +248,26 @@ func Statements(p Projection) eventstore.Statements {
 func SearchPath(p Projection) string { return searchPath(p.Schema()) }
 
 // ApplyTo applies evs to p's live tables in tx, as its consumer would (without
-// moving its checkpoint): for tools and tests that replay events by hand.
+// moving its checkpoint), reactions included: for tools and tests that replay
+// events by hand.
 func ApplyTo(ctx context.Context, tx pgx.Tx, p Projection, evs ...domain.Recorded) error {
-	q := NewQueue(p.Schema())
-	for _, ev := range evs {
-		if err := p.Apply(q, ev); err != nil {
-			return fmt.Errorf("event %d: %w", ev.Position, err)
+	return inSchema(ctx, tx, p.Schema(), func() error {
+		if !p.Reacts() {
+			q := NewQueue(p.Schema())
+			for _, ev := range evs {
+				if err := p.Apply(q, ev); err != nil {
+					return fmt.Errorf("event %d: %w", ev.Position, err)
+				}
+			}
+			return tx.SendBatch(ctx, q.Batch()).Close()
 		}
-	}
-	return q.send(ctx, tx)
+		for _, ev := range evs {
+			if err := applyAndReact(ctx, tx, p, ev); err != nil {
+				return fmt.Errorf("event %d: %w", ev.Position, err)
+			}
+		}
+		return nil
+	})
 }
 
 // id maps uuid.Nil to NULL.

@@ -88,7 +88,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, p Projection, opt Reb
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	if p.SideEffects {
+	if p.Reacts() {
 		return RebuildResult{}, fmt.Errorf("%s acts on the world (it queues mails): it is never rebuilt", p.Name)
 	}
 	pool := store.Pool()

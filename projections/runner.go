@@ -123,14 +123,13 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 		started := time.Now()
 		var since time.Time // database clock, for park
 		_ = r.Store.Pool().QueryRow(ctx, `SELECT now()`).Scan(&since)
-		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
+		err := subscribe(ctx, r.Store, eventstore.SubscriptionConfig{
 			ConsumerGroup: p.Name,
 			Guard:         p.guard(),
-			SearchPath:    SearchPath(p),
 			PollInterval:  r.PollInterval,
 			BatchSize:     r.BatchSize,
 			Logger:        log,
-		}, Statements(p))
+		}, p)
 		var poison *eventstore.PoisonEventError
 		switch {
 		case err == nil || ctx.Err() != nil:
@@ -281,7 +280,7 @@ func ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 			return serr
 		}
 		switch {
-		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.SideEffects):
+		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.Reacts()):
 			live := p.DDLHash()
 			if err == nil && exists {
 				live = hash // a consumer with side effects whose definition changed
@@ -304,7 +303,7 @@ func ensure(ctx context.Context, store *eventstore.Store, p Projection, log *slo
 			if _, err := tx.Exec(ctx, `DELETE FROM event_offsets WHERE consumer_group = $1`, p.Name); err != nil {
 				return err
 			}
-			if p.SideEffects {
+			if p.Reacts() {
 				// It replays the history to learn its state, but acts only on what
 				// comes after this moment.
 				if _, err := tx.Exec(ctx, `INSERT INTO `+pgx.Identifier{p.Schema(), "settings"}.Sanitize()+`
