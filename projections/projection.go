@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -139,8 +140,17 @@ func (p Projection) handles(eventType string) bool {
 	if len(p.handlers[eventType]) > 0 || len(p.reactions[eventType]) > 0 {
 		return true
 	}
-	return !slices.Contains(domain.EventTypes(), eventType)
+	return !knownTypes()[eventType]
 }
+
+// knownTypes are the event types of the codec (registered at init).
+var knownTypes = sync.OnceValue(func() map[string]bool {
+	known := map[string]bool{}
+	for _, t := range domain.EventTypes() {
+		known[t] = true
+	}
+	return known
+})
 
 // Schema is where the live tables are.
 func (p Projection) Schema() string { return "rm_" + p.Name }

@@ -34,3 +34,23 @@ func TestNoStatementTextIsSharedByTwoProjections(t *testing.T) {
 		t.Fatalf("only %d statements seen", len(owner))
 	}
 }
+
+// The live consumer skips what a projection did not register without decoding
+// it, but lets through a type the codec does not know, for the codec to refuse.
+func TestConsumerSkipsUnregisteredButNotUnknownTypes(t *testing.T) {
+	for _, tc := range []struct {
+		typ  string
+		want bool
+	}{
+		{"UserInvited", true},             // registered
+		{"CustomerUserInvited", true},     // a guard accounts registered (legacy upcast)
+		{"SharingPaused", false},          // known, not registered
+		{"CustomerShareAdded", false},     // a guard, not registered
+		{"ProjectionEventSkipped", false}, // operations on read models
+		{"NoSuchEventTypeEver", true},     // unknown to the codec
+	} {
+		if got := Accounts.handles(tc.typ); got != tc.want {
+			t.Errorf("accounts handles %s: %v, want %v", tc.typ, got, tc.want)
+		}
+	}
+}
