@@ -23,10 +23,9 @@ import (
 //     admins are told who put what where.
 //
 // The outbox rows commit with its checkpoint, so each event is turned into mails
-// exactly once. It keeps the little
-// it needs to address and word them (users, customers, companies, names) in tables
-// of its own, applied from the same ordered log, so it never reads another
-// projection that might lag behind it. When first created it records the head of
+// exactly once. It keeps the little it needs to address and word them (users,
+// customers, companies, names) in tables of its own, applied from the same
+// ordered log, so it never reads another projection that might lag behind it. When first created it records the head of
 // the log (from_position) and mails only about what comes after: it replays the
 // history to learn who is who, silently. Mail ids derive from the event and the
 // recipient, so handling an event again never queues a second mail. It acts on the
@@ -143,6 +142,14 @@ func notifications() Projection {
 	return p
 }
 
+// mailID is the id of the mail about event to user: md5 of their texts, as the
+// notifier's SQL derived it (md5(event::text || user::text)::uuid) before mails
+// were worded in Go, so an event handled again across that change queues no
+// second mail.
+func mailID(event, user uuid.UUID) uuid.UUID {
+	return md5.Sum([]byte(event.String() + user.String()))
+}
+
 // recipient is who a mail goes to.
 type recipient struct {
 	user  uuid.UUID
@@ -150,8 +157,8 @@ type recipient struct {
 }
 
 // queueMails puts one mail per row in the outbox, as word scans and renders it.
-// A mail's id derives from the event and the recipient (md5 of their texts, as
-// it always has), so handling an event again never queues a second mail.
+// A mail's id derives from the event and the recipient (mailID), so handling an
+// event again never queues a second mail.
 func queueMails(ctx context.Context, tx pgx.Tx, ev domain.Recorded, rows pgx.Rows,
 	word func(pgx.CollectableRow) (recipient, mail.Message, error)) error {
 	var ids []pgtype.UUID
@@ -161,7 +168,7 @@ func queueMails(ctx context.Context, tx pgx.Tx, ev domain.Recorded, rows pgx.Row
 		if err != nil {
 			return struct{}{}, err
 		}
-		ids = append(ids, pgtype.UUID{Bytes: md5.Sum([]byte(ev.EventID.String() + r.user.String())), Valid: true})
+		ids = append(ids, pgtype.UUID{Bytes: mailID(ev.EventID, r.user), Valid: true})
 		to, subjects, bodies, templates = append(to, r.email), append(subjects, m.Subject), append(bodies, m.Body), append(templates, m.Template)
 		return struct{}{}, nil
 	})

@@ -39,11 +39,14 @@ import (
 	"github.com/sharehub/sharehub/eventstore"
 )
 
-// Projection is one read model.
+// Projection is one consumer of the log: a read model, or a reactor (reactor.go)
+// when it registered reactions. Build one with its Name and DDL, then register
+// its handlers (On).
 type Projection struct {
 	// Name is the consumer group and the suffix of the schema. Permanent.
 	Name string
-	// DDL creates the tables in the current search_path (names unqualified).
+	// DDL creates the tables in the current search_path (names unqualified),
+	// in one multi-statement Exec; kept in sql/NAME.sql.
 	DDL string
 
 	// handlers are the registered handlers by event type, in registration order
@@ -57,7 +60,7 @@ type Projection struct {
 // Handler queues the statements that apply one event. It must not read:
 // everything it needs is in the event or reachable from SQL in the statements
 // themselves. Statements name tables unqualified; they run with the search_path
-// set to the schema being written (live, fresh or as-of).
+// led by the schema being written (live or fresh).
 type Handler func(q *Queue, ev domain.Recorded) error
 
 // On registers h for the events of type E: the typed form of Handle. Adding an

@@ -3,7 +3,10 @@ package projections
 import (
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/eventstore/pgtest"
 )
 
 // Statements name tables unqualified, so one SQL text could mean tables of two
@@ -51,6 +54,20 @@ func TestConsumerSkipsUnregisteredButNotUnknownTypes(t *testing.T) {
 	} {
 		if got := Accounts.handles(tc.typ); got != tc.want {
 			t.Errorf("accounts handles %s: %v, want %v", tc.typ, got, tc.want)
+		}
+	}
+}
+
+func TestMailIDIsTheOneTheSQLDerived(t *testing.T) {
+	pool, _ := pgtest.NewDatabase(t)
+	for range 3 {
+		event, user := uuid.New(), uuid.New()
+		var want uuid.UUID
+		if err := pool.QueryRow(t.Context(), `SELECT md5($1::text || $2::text)::uuid`, event, user).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got := mailID(event, user); got != want {
+			t.Fatalf("mailID(%s, %s) = %s, the SQL said %s", event, user, got, want)
 		}
 	}
 }
