@@ -188,8 +188,15 @@ type SubscriptionConfig struct {
 	// its own snapshot, under the checkpoint row's lock: while it is false the
 	// consumer reads nothing. Projections use it so that a process never applies
 	// events to tables of a definition it does not know (a rolling deploy).
-	Guard  string
-	Logger *slog.Logger
+	Guard string
+	// SearchPath, when set, is put in front of the search_path of every consumer
+	// transaction, before its first handler runs (one statement per transaction):
+	// projections name their tables unqualified and set their schema here.
+	SearchPath string
+	// Handles, when set, says which event types the handler wants: the others are
+	// acknowledged without decoding them or calling the handler (no round trip).
+	Handles func(eventType string) bool
+	Logger  *slog.Logger
 }
 
 // PoisonEventError stops a consumer group: one event kept failing.
@@ -249,6 +256,9 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 		log = s.log
 	}
 	log = log.With("consumer_group", cfg.ConsumerGroup)
+	if cfg.SearchPath != "" {
+		handle = withSearchPath(cfg.SearchPath, handle)
+	}
 	ackDeadline := 5 * time.Minute
 	sub, err := wsql.NewSubscriber(wsql.BeginnerFromPgx(s.pool), wsql.SubscriberConfig{
 		ConsumerGroup:  cfg.ConsumerGroup,
@@ -293,6 +303,11 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 			msg.Nack()
 			return nil
 		}
+		if cfg.Handles != nil && !cfg.Handles(msg.Metadata.Get(metaType)) {
+			delivered.Inc()
+			msg.Ack()
+			continue
+		}
 		err := handle(msg)
 		if err == nil {
 			delete(attempts, msg.UUID)
@@ -327,6 +342,29 @@ func (s *Store) subscribe(ctx context.Context, cfg SubscriptionConfig, handle fu
 				StreamID: msg.Metadata.Get(metaStreamID), Type: msg.Metadata.Get(metaType), Err: err}
 		}
 		msg.Nack()
+	}
+}
+
+// withSearchPath sets the search_path of each consumer transaction to path in
+// front of the connection's before handle sees its first event. The last
+// transaction set is kept, so that no new one can be allocated at its address
+// and be taken for it.
+func withSearchPath(path string, handle func(*message.Message) error) func(*message.Message) error {
+	var set pgx.Tx
+	return func(msg *message.Message) error {
+		tx, err := consumerTx(msg)
+		if err != nil {
+			return err
+		}
+		if tx != set {
+			if _, err := tx.Exec(msg.Context(), `SELECT set_config('search_path', $1 || ', ' || current_setting('search_path'), true)`,
+				path); err != nil {
+				// Never the event's fault: the transaction starts over.
+				return &ConsumerBrokenError{Err: fmt.Errorf("set search_path: %w", err)}
+			}
+			set = tx
+		}
+		return handle(msg)
 	}
 }
 

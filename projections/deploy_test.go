@@ -19,16 +19,14 @@ import (
 // that v1's statements do not fill (so v1 applied to v2's tables fails).
 func twoVersions() (v1, v2 projections.Projection) {
 	name := "deployed_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	v1 = projections.Projection{Name: name, DDL: `CREATE TABLE seen (position bigint PRIMARY KEY);`,
-		Apply: func(q *projections.Queue, ev domain.Recorded) error {
-			q.Exec(`INSERT INTO {seen} (position) VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
-			return nil
-		}}
-	v2 = projections.Projection{Name: name, DDL: `CREATE TABLE seen (position bigint PRIMARY KEY, stream text NOT NULL);`,
-		Apply: func(q *projections.Queue, ev domain.Recorded) error {
-			q.Exec(`INSERT INTO {seen} (position, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING`, ev.Position, ev.StreamID)
-			return nil
-		}}
+	v1 = everyEvent(projections.Projection{Name: name, DDL: `CREATE TABLE seen (position bigint PRIMARY KEY);`}, func(q *projections.Queue, ev domain.Recorded) error {
+		q.Exec(`INSERT INTO seen (position) VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		return nil
+	})
+	v2 = everyEvent(projections.Projection{Name: name, DDL: `CREATE TABLE seen (position bigint PRIMARY KEY, stream text NOT NULL);`}, func(q *projections.Queue, ev domain.Recorded) error {
+		q.Exec(`INSERT INTO seen (position, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING`, ev.Position, ev.StreamID)
+		return nil
+	})
 	return v1, v2
 }
 

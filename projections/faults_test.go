@@ -24,7 +24,7 @@ import (
 // counted by a sequence, which no rollback undoes.
 func flakyProjection(failures int) projections.Projection {
 	name := "flaky_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	return projections.Projection{
+	return everyEvent(projections.Projection{
 		Name: name,
 		DDL: fmt.Sprintf(`CREATE TABLE seen (position bigint PRIMARY KEY);
 CREATE SEQUENCE tries;
@@ -35,13 +35,11 @@ BEGIN
         RAISE EXCEPTION 'simulated transient failure %%', n
             USING ERRCODE = (ARRAY['40001', '40P01', '57014', '53100'])[1 + n %% 4];
     END IF;
-END $f$;`, pgx.Identifier{"rm_" + name}.Sanitize(), failures),
-		Apply: func(q *projections.Queue, ev domain.Recorded) error {
-			q.Exec(`SELECT {flaky}()`)
-			q.Exec(`INSERT INTO {seen} VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
-			return nil
-		},
-	}
+END $f$;`, pgx.Identifier{"rm_" + name}.Sanitize(), failures)}, func(q *projections.Queue, ev domain.Recorded) error {
+		q.Exec(`SELECT flaky()`)
+		q.Exec(`INSERT INTO seen VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		return nil
+	})
 }
 
 // TestTransientErrorsAreRetriedInANewTransactionNeverPoisoned: more transient
@@ -92,17 +90,15 @@ func TestTransientErrorsAreRetriedInANewTransactionNeverPoisoned(t *testing.T) {
 // fixableProjection cannot apply SharingPaused until its table fixed holds a row
 // (standing for a fix being deployed): division by zero, a deterministic error.
 func fixableProjection(name string) projections.Projection {
-	return projections.Projection{
+	return everyEvent(projections.Projection{
 		Name: name,
-		DDL:  `CREATE TABLE seen (position bigint PRIMARY KEY); CREATE TABLE fixed (ok boolean);`,
-		Apply: func(q *projections.Queue, ev domain.Recorded) error {
-			if ev.Type == "SharingPaused" {
-				q.Exec(`SELECT 1 / (SELECT count(*) FROM {fixed})`)
-			}
-			q.Exec(`INSERT INTO {seen} VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
-			return nil
-		},
-	}
+		DDL:  `CREATE TABLE seen (position bigint PRIMARY KEY); CREATE TABLE fixed (ok boolean);`}, func(q *projections.Queue, ev domain.Recorded) error {
+		if ev.Type == "SharingPaused" {
+			q.Exec(`SELECT 1 / (SELECT count(*) FROM fixed)`)
+		}
+		q.Exec(`INSERT INTO seen VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		return nil
+	})
 }
 
 // TestPoisonEventIsParkedStopsOnlyItsProjectionAndOperatorsResolveIt runs three

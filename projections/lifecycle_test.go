@@ -127,14 +127,9 @@ func TestApplyingEveryEventTwiceChangesNothing(t *testing.T) {
 				if err != nil || len(evs) == 0 {
 					return err
 				}
-				h := projections.Statements(p)
 				for _, ev := range evs {
 					for range 2 {
-						b, err := h(ev)
-						if err != nil {
-							return err
-						}
-						if err := tx.SendBatch(w.ctx, b).Close(); err != nil {
+						if err := projections.ApplyTo(w.ctx, tx, p, ev); err != nil {
 							return err
 						}
 					}
@@ -253,17 +248,15 @@ func TestChildRunner(t *testing.T) {
 func TestPoisonEventStopsOnlyItsProjection(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	poisoned := projections.Projection{
+	poisoned := everyEvent(projections.Projection{
 		Name: "poisoned_" + strings.ReplaceAll(uuid.NewString()[:8], "-", ""),
-		DDL:  `CREATE TABLE seen (position bigint PRIMARY KEY);`,
-		Apply: func(q *projections.Queue, ev domain.Recorded) error {
-			if ev.Type == "SharingPaused" {
-				return errors.New("this projection cannot apply SharingPaused")
-			}
-			q.Exec(`INSERT INTO {seen} VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
-			return nil
-		},
-	}
+		DDL:  `CREATE TABLE seen (position bigint PRIMARY KEY);`}, func(q *projections.Queue, ev domain.Recorded) error {
+		if ev.Type == "SharingPaused" {
+			return errors.New("this projection cannot apply SharingPaused")
+		}
+		q.Exec(`INSERT INTO seen VALUES ($1) ON CONFLICT DO NOTHING`, ev.Position)
+		return nil
+	})
 	r := &projections.Runner{Store: w.store, Pool: w.pool, Projections: []projections.Projection{poisoned, projections.Portal}, PollInterval: 5 * time.Millisecond, BatchSize: 1}
 	ctx, cancel := context.WithCancel(w.ctx)
 	done := make(chan error, 1)
@@ -411,13 +404,7 @@ func TestPortalViewAsOfMatchesWhatWasSeenLive(t *testing.T) {
 func TestOracleComparisonCatchesABrokenProjection(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	broken := projections.Portal
-	broken.Apply = func(q *projections.Queue, ev domain.Recorded) error {
-		if ev.Type == "SharingPaused" {
-			return nil
-		}
-		return projections.Portal.Apply(q, ev)
-	}
+	broken := projections.Portal.Without("SharingPaused")
 	w.run(broken)
 	c, _, _ := w.customer("Cust")
 	f := w.folder("Docs", uuid.Nil, uuid.Nil)

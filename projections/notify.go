@@ -1,12 +1,20 @@
 package projections
 
 import (
+	"context"
+	"crypto/md5"
+	_ "embed"
+
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/mail"
 )
 
-// Notifications turns events into mails in the outbox (delivered by the mailer):
+// Notifications, a reactor (reactor.go), turns events into mails in the outbox
+// (delivered by the mailer), worded by package mail:
 //   - a portal share granted: every active user of the customer's company is told
 //     what the provider shared with them, if the portal shows it at that moment
 //     (portalShowsShare: not while paused, not with the documents module off, not
@@ -14,52 +22,41 @@ import (
 //   - a customer deposited a document (JarvisDrive's notice): the provider's active
 //     admins are told who put what where.
 //
-// It is a consumer like the read models: the outbox rows commit with its
-// checkpoint, so each event is turned into mails exactly once. It keeps the little
-// it needs to address and word them (users, customers, companies, names) in tables
-// of its own, applied from the same ordered log, so it never reads another
-// projection that might lag behind it. When first created it records the head of
+// The outbox rows commit with its checkpoint, so each event is turned into mails
+// exactly once. It keeps the little it needs to address and word them (users,
+// customers, companies, names) in tables of its own, applied from the same
+// ordered log, so it never reads another projection that might lag behind it. When first created it records the head of
 // the log (from_position) and mails only about what comes after: it replays the
 // history to learn who is who, silently. Mail ids derive from the event and the
 // recipient, so handling an event again never queues a second mail. It acts on the
 // world, so it is never rebuilt.
-var Notifications = Projection{
-	Name:        "notifications",
-	DDL:         notificationsDDL + notifyVisibilityDDL,
-	Apply:       applyNotifications,
-	SideEffects: true,
-}
+var Notifications = notifications()
 
-const notificationsDDL = `
-CREATE TABLE settings (from_position bigint NOT NULL);
-CREATE TABLE companies (id uuid PRIMARY KEY, name text NOT NULL);
-CREATE TABLE users (
-    id         uuid PRIMARY KEY,
-    company_id uuid NOT NULL,
-    email      text NOT NULL,
-    role       text NOT NULL,
-    active     boolean NOT NULL,
-    version    bigint NOT NULL
-);
-CREATE INDEX users_company ON users (company_id);
-CREATE TABLE customers (id uuid PRIMARY KEY, provider_id uuid NOT NULL, company_id uuid NOT NULL, company_name text NOT NULL);
-CREATE TABLE items (id uuid PRIMARY KEY, name text NOT NULL);
-`
+// notificationsDDL creates the notifier's tables, those of notify_visibility.go
+// included (one multi-statement Exec).
+//
+//go:embed sql/notifications.sql
+var notificationsDDL string
 
-// news is the condition under which an event is mailed about: it came after the
-// notifier was created.
-const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM {settings})`
+// news is the condition under which an event ($1 its position) is mailed about:
+// it came after the notifier was created.
+const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM settings)`
 
-func applyNotifications(q *Queue, ev domain.Recorded) error {
-	v := ev.Version
-	applyNotifyVisibility(q, ev)
-	switch e := ev.Event.(type) {
-	case domain.CompanyRegistered:
-		q.Exec(`INSERT INTO {companies} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
-	case domain.UserRegistered:
-		q.Exec(`INSERT INTO {users} VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT DO NOTHING`,
+func notifications() Projection {
+	p := Projection{Name: "notifications", DDL: notificationsDDL}
+	notifyVisibility(&p)
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
+		q.Exec(`INSERT INTO companies VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRegistered) error {
+		v := ev.Version
+		q.Exec(`INSERT INTO users VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Email, string(e.Role), v)
-	case domain.UserInvited:
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserInvited) error {
+		v := ev.Version
 		// A portal user hears of its own customer only: it is filed under the
 		// customer's id (the recipients below match either), not under the
 		// customer's company, whose other providers' news are none of its business.
@@ -67,54 +64,119 @@ func applyNotifications(q *Queue, ev domain.Recorded) error {
 		if e.Kind == domain.UserKindPortal && e.CustomerID != uuid.Nil {
 			filed = e.CustomerID
 		}
-		q.Exec(`INSERT INTO {users} VALUES ($1, $2, $3, $4, false, $5) ON CONFLICT DO NOTHING`,
+		q.Exec(`INSERT INTO users VALUES ($1, $2, $3, $4, false, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, filed, e.Personal.Email, string(e.Role), v)
-	case domain.UserActivated:
-		q.Exec(`UPDATE {users} SET active = true, version = $2 WHERE id = $1 AND version < $2`, e.UserID, v)
-	case domain.UserRoleChanged:
-		q.Exec(`UPDATE {users} SET role = $2, version = $3 WHERE id = $1 AND version < $3`, e.UserID, string(e.Role), v)
-	case domain.CustomerConnected:
-		q.Exec(`INSERT INTO {customers} VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserActivated) error {
+		v := ev.Version
+		q.Exec(`UPDATE users SET active = true, version = $2 WHERE id = $1 AND version < $2`, e.UserID, v)
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRoleChanged) error {
+		v := ev.Version
+		q.Exec(`UPDATE users SET role = $2, version = $3 WHERE id = $1 AND version < $3`, e.UserID, string(e.Role), v)
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
+		q.Exec(`INSERT INTO customers VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
-	case domain.CustomerInvited:
-		q.Exec(`INSERT INTO {customers} VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
+		q.Exec(`INSERT INTO customers VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
-	case domain.FolderCreated:
-		q.Exec(`INSERT INTO {items} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.FolderID, e.Name)
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
+		q.Exec(`INSERT INTO items VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.FolderID, e.Name)
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
+		q.Exec(`INSERT INTO items VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.DocumentID, e.Name)
+		return nil
+	})
 
-	case domain.PortalShareGranted:
-		q.Exec(`INSERT INTO public.outbox_mail (id, recipient, subject, body, template)
-			SELECT md5($2::text || u.id::text)::uuid, u.email,
-			       coalesce(p.name, 'Your provider') || ' shared ' || coalesce(i.name, 'documents') || ' with you',
-			       coalesce(p.name, 'Your provider') || ' shared ' ||
-			         CASE WHEN $4::uuid IS NOT NULL THEN 'the document "' || coalesce(i.name, '') || '"'
-			              ELSE 'the folder "' || coalesce(i.name, '') || '" and everything in it' END ||
-			         ' with ' || c.company_name || ' (' || $6 || ' access). Open your customer portal to see it.' || E'\n',
-			       'share-granted'
-			  FROM {customers} c
-			  JOIN {users} u ON (u.company_id = c.company_id OR u.company_id = c.id) AND u.active
-			  LEFT JOIN {companies} p ON p.id = c.provider_id
-			  LEFT JOIN {items} i ON i.id = coalesce($4::uuid, $5::uuid)
-			 WHERE c.id = $3::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+` AND `+portalShowsShare+`
-			ON CONFLICT (id) DO NOTHING`,
-			ev.Position, ev.EventID, e.CustomerID, id(e.DocumentID), id(e.FolderID), string(e.Permission))
-	case domain.DocumentAdded:
-		q.Exec(`INSERT INTO {items} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.DocumentID, e.Name)
+	React(&p, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.PortalShareGranted) error {
+		rows, err := tx.Query(ctx, `SELECT u.id, u.email, coalesce(p.name, ''), coalesce(i.name, ''), c.company_name
+			  FROM customers c
+			  JOIN users u ON (u.company_id = c.company_id OR u.company_id = c.id) AND u.active
+			  LEFT JOIN companies p ON p.id = c.provider_id
+			  LEFT JOIN items i ON i.id = coalesce($3::uuid, $4::uuid)
+			 WHERE c.id = $2::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+` AND `+portalShowsShare,
+			ev.Position, e.CustomerID, id(e.DocumentID), id(e.FolderID))
+		if err != nil {
+			return err
+		}
+		return queueMails(ctx, tx, ev, rows, func(row pgx.CollectableRow) (r recipient, m mail.Message, err error) {
+			s := mail.Share{Document: e.DocumentID != uuid.Nil, Permission: string(e.Permission)}
+			if err := row.Scan(&r.user, &r.email, &s.Provider, &s.Item, &s.Customer); err != nil {
+				return r, m, err
+			}
+			m, err = mail.Render(mail.ShareGranted, s)
+			return r, m, err
+		})
+	})
+	React(&p, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.DocumentAdded) error {
 		if e.UploadedByCustomerID == uuid.Nil {
 			return nil
 		}
-		q.Exec(`INSERT INTO public.outbox_mail (id, recipient, subject, body, template)
-			SELECT md5($2::text || u.id::text)::uuid, u.email,
-			       c.company_name || ' deposited "' || $5 || '"',
-			       c.company_name || ' deposited the document "' || $5 || '" in the folder "' ||
-			         coalesce(f.name, '') || '" of its portal.' || E'\n',
-			       'customer-deposit'
-			  FROM {users} u
-			  JOIN {customers} c ON c.id = $4::uuid
-			  LEFT JOIN {items} f ON f.id = $6::uuid
-			 WHERE u.company_id = $3::uuid AND u.role = 'admin' AND u.active AND u.email <> '`+domain.Forgotten+`' AND `+news+`
-			ON CONFLICT (id) DO NOTHING`,
-			ev.Position, ev.EventID, e.ProviderID, e.UploadedByCustomerID, e.Name, e.FolderID)
+		rows, err := tx.Query(ctx, `SELECT u.id, u.email, c.company_name, coalesce(f.name, '')
+			  FROM users u
+			  JOIN customers c ON c.id = $3::uuid
+			  LEFT JOIN items f ON f.id = $4::uuid
+			 WHERE u.company_id = $2::uuid AND u.role = 'admin' AND u.active AND u.email <> '`+domain.Forgotten+`' AND `+news,
+			ev.Position, e.ProviderID, e.UploadedByCustomerID, e.FolderID)
+		if err != nil {
+			return err
+		}
+		return queueMails(ctx, tx, ev, rows, func(row pgx.CollectableRow) (r recipient, m mail.Message, err error) {
+			d := mail.Deposit{Document: e.Name}
+			if err := row.Scan(&r.user, &r.email, &d.Customer, &d.Folder); err != nil {
+				return r, m, err
+			}
+			m, err = mail.Render(mail.CustomerDeposit, d)
+			return r, m, err
+		})
+	})
+	return p
+}
+
+// mailID is the id of the mail about event to user: md5 of their texts, as the
+// notifier's SQL derived it (md5(event::text || user::text)::uuid) before mails
+// were worded in Go, so an event handled again across that change queues no
+// second mail.
+func mailID(event, user uuid.UUID) uuid.UUID {
+	return md5.Sum([]byte(event.String() + user.String()))
+}
+
+// recipient is who a mail goes to.
+type recipient struct {
+	user  uuid.UUID
+	email string
+}
+
+// queueMails puts one mail per row in the outbox, as word scans and renders it.
+// A mail's id derives from the event and the recipient (mailID), so handling an
+// event again never queues a second mail.
+func queueMails(ctx context.Context, tx pgx.Tx, ev domain.Recorded, rows pgx.Rows,
+	word func(pgx.CollectableRow) (recipient, mail.Message, error)) error {
+	var ids []pgtype.UUID
+	var to, subjects, bodies, templates []string
+	_, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+		r, m, err := word(row)
+		if err != nil {
+			return struct{}{}, err
+		}
+		ids = append(ids, pgtype.UUID{Bytes: mailID(ev.EventID, r.user), Valid: true})
+		to, subjects, bodies, templates = append(to, r.email), append(subjects, m.Subject), append(bodies, m.Body), append(templates, m.Template)
+		return struct{}{}, nil
+	})
+	if err != nil || len(ids) == 0 {
+		return err
 	}
-	return nil
+	_, err = tx.Exec(ctx, `INSERT INTO public.outbox_mail (id, recipient, subject, body, template)
+		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
+		ON CONFLICT (id) DO NOTHING`, ids, to, subjects, bodies, templates)
+	return err
 }

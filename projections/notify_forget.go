@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/eventstore"
@@ -21,7 +22,7 @@ func ForgetInNotifications(ctx context.Context, q eventstore.DB, company uuid.UU
 	if err != nil || !exists {
 		return 0, err
 	}
-	tag, err := q.Exec(ctx, `UPDATE rm_notifications.users SET email = $2 WHERE company_id = $1 AND email <> $2`,
+	tag, err := q.Exec(ctx, `UPDATE `+pgx.Identifier{Notifications.Schema(), "users"}.Sanitize()+` SET email = $2 WHERE company_id = $1 AND email <> $2`,
 		company, domain.Forgotten)
 	if err != nil {
 		return 0, fmt.Errorf("forget in notifications: %w", err)

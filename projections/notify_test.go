@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
@@ -77,15 +78,10 @@ func TestNotificationsForSharesAndDepositsExactlyOnceFromNowOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := projections.Statements(projections.Notifications)
-	for _, ev := range evs[len(evs)-6:] {
-		b, err := h(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.pool.SendBatch(w.ctx, b).Close(); err != nil {
-			t.Fatal(err)
-		}
+	if err := pgx.BeginFunc(w.ctx, w.pool, func(tx pgx.Tx) error {
+		return projections.ApplyTo(w.ctx, tx, projections.Notifications, evs[len(evs)-6:]...)
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if again := w.mails(t); len(again) != 2 {
 		t.Fatalf("a redelivered event queued another mail: %d mails", len(again))

@@ -13,64 +13,64 @@ import (
 // condition is judged at the share's position, never against a lagging read model.
 //
 // Every row remembers the version of the last event of its stream applied to it:
-// applying an event again changes nothing.
-const notifyVisibilityDDL = `
-CREATE TABLE customer_access (
-    id                uuid PRIMARY KEY,
-    provider_id       uuid NOT NULL,
-    status            text NOT NULL,
-    documents_enabled boolean,
-    version           bigint NOT NULL
-);
-CREATE TABLE provider_defaults (id uuid PRIMARY KEY, documents_enabled boolean NOT NULL, version bigint NOT NULL);
-CREATE TABLE document_versions (
-    document_id uuid NOT NULL,
-    number      integer NOT NULL,
-    hidden      boolean NOT NULL,
-    version     bigint NOT NULL,
-    PRIMARY KEY (document_id, number)
-);
-`
+// applying an event again changes nothing. The tables (customer_access,
+// provider_defaults, document_versions) are in sql/notifications.sql.
 
-// portalShowsShare is the condition under which a PortalShareGranted ($3 the
-// customer, $4 the document or NULL for a folder) is mailed about. A provider
+// portalShowsShare is the condition under which a PortalShareGranted ($2 the
+// customer, $3 the document or NULL for a folder) is mailed about. A provider
 // without a PortalDefaultsChanged has the documents module on (as it registers).
-const portalShowsShare = `EXISTS (SELECT 1 FROM {customer_access} a LEFT JOIN {provider_defaults} d ON d.id = a.provider_id
-	 WHERE a.id = $3::uuid AND a.status = 'active' AND coalesce(a.documents_enabled, d.documents_enabled, true))
-	AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM {document_versions} v WHERE v.document_id = $4::uuid AND NOT v.hidden))`
+const portalShowsShare = `EXISTS (SELECT 1 FROM customer_access a LEFT JOIN provider_defaults d ON d.id = a.provider_id
+	 WHERE a.id = $2::uuid AND a.status = 'active' AND coalesce(a.documents_enabled, d.documents_enabled, true))
+	AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM document_versions v WHERE v.document_id = $3::uuid AND NOT v.hidden))`
 
-// applyNotifyVisibility keeps the tables of notifyVisibilityDDL.
-func applyNotifyVisibility(q *Queue, ev domain.Recorded) {
-	v := ev.Version
-	access := func(customer any, status domain.CustomerStatus) {
-		q.Exec(`UPDATE {customer_access} SET status = $2, version = $3 WHERE id = $1 AND version < $3`, customer, string(status), v)
+// notifyVisibility registers the handlers that keep the visibility tables.
+func notifyVisibility(p *Projection) {
+	access := func(q *Queue, ev domain.Recorded, customer any, status domain.CustomerStatus) error {
+		q.Exec(`UPDATE customer_access SET status = $2, version = $3 WHERE id = $1 AND version < $3`, customer, string(status), ev.Version)
+		return nil
 	}
-	switch e := ev.Event.(type) {
-	case domain.PortalDefaultsChanged:
-		q.Exec(`INSERT INTO {provider_defaults} VALUES ($1, $2, $3)
+	On(p, func(q *Queue, ev domain.Recorded, e domain.PortalDefaultsChanged) error {
+		q.Exec(`INSERT INTO provider_defaults VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO UPDATE SET documents_enabled = EXCLUDED.documents_enabled, version = EXCLUDED.version
-			WHERE provider_defaults.version < EXCLUDED.version`, e.CompanyID, e.DocumentsEnabledDefault, v)
-	case domain.CustomerConnected:
-		q.Exec(`INSERT INTO {customer_access} VALUES ($1, $2, 'active', NULL, $3) ON CONFLICT DO NOTHING`, e.CustomerID, e.ProviderID, v)
-	case domain.CustomerInvited:
-		q.Exec(`INSERT INTO {customer_access} VALUES ($1, $2, 'invited', NULL, $3) ON CONFLICT DO NOTHING`, e.CustomerID, e.ProviderID, v)
-	case domain.CustomerInvitationAccepted:
-		access(e.CustomerID, domain.StatusActive)
-	case domain.SharingPaused:
-		access(e.CustomerID, domain.StatusPaused)
-	case domain.SharingResumed:
-		access(e.CustomerID, domain.StatusActive)
-	case domain.SharingRevoked:
-		access(e.CustomerID, domain.StatusRevoked)
-	case domain.PortalDocumentsToggled:
-		q.Exec(`UPDATE {customer_access} SET documents_enabled = $2, version = $3 WHERE id = $1 AND version < $3`,
-			e.CustomerID, e.DocumentsEnabled, v)
-	case domain.DocumentAdded:
-		q.Exec(`INSERT INTO {document_versions} VALUES ($1, 1, $2, $3) ON CONFLICT DO NOTHING`, e.DocumentID, e.Hidden, v)
-	case domain.DocumentVersionAdded:
-		q.Exec(`INSERT INTO {document_versions} VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, e.DocumentID, e.Version, e.Hidden, v)
-	case domain.VersionVisibilityChanged:
-		q.Exec(`UPDATE {document_versions} SET hidden = $3, version = $4 WHERE document_id = $1 AND number = $2 AND version < $4`,
-			e.DocumentID, e.Version, e.Hidden, v)
-	}
+			WHERE provider_defaults.version < EXCLUDED.version`, e.CompanyID, e.DocumentsEnabledDefault, ev.Version)
+		return nil
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
+		q.Exec(`INSERT INTO customer_access VALUES ($1, $2, 'active', NULL, $3) ON CONFLICT DO NOTHING`, e.CustomerID, e.ProviderID, ev.Version)
+		return nil
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
+		q.Exec(`INSERT INTO customer_access VALUES ($1, $2, 'invited', NULL, $3) ON CONFLICT DO NOTHING`, e.CustomerID, e.ProviderID, ev.Version)
+		return nil
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvitationAccepted) error {
+		return access(q, ev, e.CustomerID, domain.StatusActive)
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.SharingPaused) error {
+		return access(q, ev, e.CustomerID, domain.StatusPaused)
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.SharingResumed) error {
+		return access(q, ev, e.CustomerID, domain.StatusActive)
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.SharingRevoked) error {
+		return access(q, ev, e.CustomerID, domain.StatusRevoked)
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.PortalDocumentsToggled) error {
+		q.Exec(`UPDATE customer_access SET documents_enabled = $2, version = $3 WHERE id = $1 AND version < $3`,
+			e.CustomerID, e.DocumentsEnabled, ev.Version)
+		return nil
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
+		q.Exec(`INSERT INTO document_versions VALUES ($1, 1, $2, $3) ON CONFLICT DO NOTHING`, e.DocumentID, e.Hidden, ev.Version)
+		return nil
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.DocumentVersionAdded) error {
+		q.Exec(`INSERT INTO document_versions VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, e.DocumentID, e.Version, e.Hidden, ev.Version)
+		return nil
+	})
+	On(p, func(q *Queue, ev domain.Recorded, e domain.VersionVisibilityChanged) error {
+		q.Exec(`UPDATE document_versions SET hidden = $3, version = $4 WHERE document_id = $1 AND number = $2 AND version < $4`,
+			e.DocumentID, e.Version, e.Hidden, ev.Version)
+		return nil
+	})
 }

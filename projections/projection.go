@@ -2,17 +2,18 @@
 // event log.
 //
 // A projection is a schema of its own (rm_<name>) with the tables its DDL creates, a
-// watermill-sql consumer group of the same name over the events table, and an Apply
-// function that turns one event into SQL statements over its tables, named in
-// braces. The same Apply code runs in three places; only the schema the names are
-// qualified with differs:
+// watermill-sql consumer group of the same name over the events table, and
+// handlers registered per event type (On) that turn one event into SQL statements
+// over its tables, named unqualified. The same statements run in two places; only
+// the schema in front of the search_path differs:
 //
 //   - live: in the consumer's transaction, together with the checkpoint, so every
 //     event is applied exactly once (Runner);
 //   - rebuild: into a fresh schema beside the live one, then swapped in by renaming
-//     the schemas in one transaction (Rebuild);
-//   - time travel: into a schema that lives only inside a transaction that is
-//     rolled back, holding one tenant's log up to an instant (PortalViewAsOf).
+//     the schemas in one transaction (Rebuild).
+//
+// (Time travel, PortalViewAsOf, replays a tenant's log through the pure domain
+// rule instead.) Events of a type a projection did not register are skipped.
 //
 // Every row belongs to exactly one stream and remembers the version of the last
 // event of that stream applied to it; statements only change a row whose version
@@ -21,11 +22,12 @@
 package projections
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
-	"strings"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,22 +39,121 @@ import (
 	"github.com/sharehub/sharehub/eventstore"
 )
 
-// Projection is one read model.
+// Projection is one consumer of the log: a read model, or a reactor (reactor.go)
+// when it registered reactions. Build one with its Name and DDL, then register
+// its handlers (On).
 type Projection struct {
 	// Name is the consumer group and the suffix of the schema. Permanent.
 	Name string
-	// DDL creates the tables in the current search_path (names unqualified).
+	// DDL creates the tables in the current search_path (names unqualified),
+	// in one multi-statement Exec; kept in sql/NAME.sql.
 	DDL string
-	// Apply queues the statements that apply ev. It must not read: everything it
-	// needs is in the event or reachable from SQL in the statements themselves.
-	// Tables are named in braces ({customers}); the queue qualifies them with the
-	// schema being written (live, fresh or as-of).
-	Apply func(q *Queue, ev domain.Recorded) error
-	// SideEffects marks a consumer whose statements act on the world (queue
-	// mails): it is never rebuilt, and when first created it starts at the head of
-	// the log rather than replaying history.
-	SideEffects bool
+
+	// handlers are the registered handlers by event type, in registration order
+	// (On, Handle); reactions likewise (React), which make p a reactor. Never
+	// changed in place: a registration replaces the map, so copies of a
+	// Projection do not see each other's registrations.
+	handlers  map[string][]Handler
+	reactions map[string][]Reaction
 }
+
+// Handler queues the statements that apply one event. It must not read:
+// everything it needs is in the event or reachable from SQL in the statements
+// themselves. Statements name tables unqualified; they run with the search_path
+// led by the schema being written (live or fresh).
+type Handler func(q *Queue, ev domain.Recorded) error
+
+// On registers h for the events of type E: the typed form of Handle. Adding an
+// event to a projection is one call, e.g.
+//
+//	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRenamed) error { ... })
+//
+// An event decoded as another Go type than E (a codec change) is an error, so a
+// poison event, never silently skipped.
+func On[E domain.Event](p *Projection, h func(q *Queue, ev domain.Recorded, e E) error) {
+	var zero E
+	p.Handle(zero.EventType(), func(q *Queue, ev domain.Recorded) error {
+		e, ok := ev.Event.(E)
+		if !ok {
+			return fmt.Errorf("%s decoded as %T, registered as %T", ev.Type, ev.Event, zero)
+		}
+		return h(q, ev, e)
+	})
+}
+
+// Handle registers h for the events whose stored type is eventType. Several
+// handlers of one type run in the order they were registered. Events of a type
+// no handler is registered for are skipped (guards included, unless registered);
+// a type unknown to the codec never gets this far (domain.DecodeEvent refuses
+// it).
+func (p *Projection) Handle(eventType string, h Handler) {
+	p.handlers = with(p.handlers, eventType, h)
+}
+
+// with is m and h added to the handlers of eventType, in a new map.
+func with[H any](m map[string][]H, eventType string, h H) map[string][]H {
+	next := maps.Clone(m)
+	if next == nil {
+		next = map[string][]H{}
+	}
+	next[eventType] = append(slices.Clip(m[eventType]), h)
+	return next
+}
+
+// Without is a copy of p that skips the events of types (tests break a
+// projection with it).
+func (p Projection) Without(types ...string) Projection {
+	p.handlers, p.reactions = maps.Clone(p.handlers), maps.Clone(p.reactions)
+	for _, t := range types {
+		delete(p.handlers, t)
+		delete(p.reactions, t)
+	}
+	return p
+}
+
+// Apply queues the statements of every handler registered for ev's type; an
+// event of a type p did not register queues nothing.
+func (p Projection) Apply(q *Queue, ev domain.Recorded) error {
+	for _, h := range p.handlers[ev.Type] {
+		if err := h(q, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Types lists the event types p registered handlers or reactions for, sorted.
+// Rebuilds read only those types; the live consumer skips the others without
+// decoding them.
+func (p Projection) Types() []string {
+	types := slices.Collect(maps.Keys(p.handlers))
+	for t := range p.reactions {
+		if _, ok := p.handlers[t]; !ok {
+			types = append(types, t)
+		}
+	}
+	slices.Sort(types)
+	return types
+}
+
+// handles says whether p's consumer must see events of eventType: a type it
+// registered, or one the codec does not know (which the codec then refuses:
+// a poison event, never a silent skip).
+func (p Projection) handles(eventType string) bool {
+	if len(p.handlers[eventType]) > 0 || len(p.reactions[eventType]) > 0 {
+		return true
+	}
+	return !knownTypes()[eventType]
+}
+
+// knownTypes are the event types of the codec (registered at init).
+var knownTypes = sync.OnceValue(func() map[string]bool {
+	known := map[string]bool{}
+	for _, t := range domain.EventTypes() {
+		known[t] = true
+	}
+	return known
+})
 
 // Schema is where the live tables are.
 func (p Projection) Schema() string { return "rm_" + p.Name }
@@ -81,7 +182,9 @@ func ByName(name string) (Projection, error) {
 }
 
 // Queue collects the statements of one or more events, sent as one pipelined
-// batch, with their tables qualified by the schema they write to.
+// batch to the tables of one schema. Statements name tables unqualified: the
+// schema is put in front of the search_path before they are sent (SearchPath of
+// the live consumer, send for a rebuild or a test), never written into them.
 type Queue struct {
 	schema string
 	b      pgx.Batch
@@ -90,7 +193,7 @@ type Queue struct {
 // NewQueue returns a queue writing to the tables of schema.
 func NewQueue(schema string) *Queue { return &Queue{schema: schema} }
 
-// Exec queues one statement; {name} stands for table name of the queue's schema.
+// Exec queues one statement.
 func (q *Queue) Exec(sql string, args ...any) {
 	for i, a := range args {
 		if u, ok := a.(uuid.UUID); ok {
@@ -98,26 +201,7 @@ func (q *Queue) Exec(sql string, args ...any) {
 			args[i] = pgtype.UUID{Bytes: u, Valid: true}
 		}
 	}
-	q.b.Queue(qualify(q.schema, sql), args...)
-}
-
-var (
-	tableRef  = regexp.MustCompile(`\{([a-z_]+)\}`)
-	qualified sync.Map // schema + "\x00" + sql -> sql with qualified names
-)
-
-func qualify(schema, sql string) string {
-	key := schema + "\x00" + sql
-	if v, ok := qualified.Load(key); ok {
-		return v.(string)
-	}
-	out := tableRef.ReplaceAllStringFunc(sql, func(m string) string {
-		return pgx.Identifier{schema, m[1 : len(m)-1]}.Sanitize()
-	})
-	if !strings.HasPrefix(schema, "asof_") { // one-off schemas are not worth keeping
-		qualified.Store(key, out)
-	}
-	return out
+	q.b.Queue(sql, args...)
 }
 
 // Len is the number of statements queued.
@@ -130,8 +214,37 @@ func (q *Queue) Batch() *pgx.Batch {
 	return &b
 }
 
+// searchPath is what goes in front of the search_path to write to schema.
+func searchPath(schema string) string { return pgx.Identifier{schema}.Sanitize() }
+
+// send runs the queued statements in tx with the queue's schema in front of the
+// search_path (inSchema).
+func (q *Queue) send(ctx context.Context, tx pgx.Tx) error {
+	if q.Len() == 0 {
+		return nil
+	}
+	return inSchema(ctx, tx, q.schema, func() error { return tx.SendBatch(ctx, q.Batch()).Close() })
+}
+
+// inSchema runs fn with schema in front of tx's search_path, and puts the
+// search_path back after. The search_path is set by a statement of its own,
+// before any of fn's: pgx prepares a batch's new statements before it runs any
+// of them, and PostgreSQL resolves their tables then.
+func inSchema(ctx context.Context, tx pgx.Tx, schema string, fn func() error) error {
+	var old string
+	if err := tx.QueryRow(ctx, `SELECT old, set_config('search_path', $1 || ', ' || old, true)
+		FROM (SELECT current_setting('search_path') AS old) s`, searchPath(schema)).Scan(&old, nil); err != nil {
+		return fmt.Errorf("search_path: %w", err)
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT set_config('search_path', $1, true)`, old)
+	return err
+}
+
 // Statements applies events of p to its live tables, for
-// eventstore.SubscribeStatements.
+// eventstore.SubscribeStatements with SearchPath(p).
 func Statements(p Projection) eventstore.Statements {
 	schema := p.Schema()
 	return func(ev domain.Recorded) (*pgx.Batch, error) {
@@ -141,6 +254,33 @@ func Statements(p Projection) eventstore.Statements {
 		}
 		return q.Batch(), nil
 	}
+}
+
+// SearchPath is the eventstore.SubscriptionConfig.SearchPath of p's consumer:
+// its live schema.
+func SearchPath(p Projection) string { return searchPath(p.Schema()) }
+
+// ApplyTo applies evs to p's live tables in tx, as its consumer would (without
+// moving its checkpoint), reactions included: for tools and tests that replay
+// events by hand.
+func ApplyTo(ctx context.Context, tx pgx.Tx, p Projection, evs ...domain.Recorded) error {
+	return inSchema(ctx, tx, p.Schema(), func() error {
+		if !p.Reacts() {
+			q := NewQueue(p.Schema())
+			for _, ev := range evs {
+				if err := p.Apply(q, ev); err != nil {
+					return fmt.Errorf("event %d: %w", ev.Position, err)
+				}
+			}
+			return tx.SendBatch(ctx, q.Batch()).Close()
+		}
+		for _, ev := range evs {
+			if err := applyAndReact(ctx, tx, p, ev); err != nil {
+				return fmt.Errorf("event %d: %w", ev.Position, err)
+			}
+		}
+		return nil
+	})
 }
 
 // id maps uuid.Nil to NULL.
@@ -157,34 +297,4 @@ func at(t time.Time) any {
 		return nil
 	}
 	return t.UTC()
-}
-
-// unexpected reports an event of a known stream kind that the projection does not
-// know how to apply: a poison event until the projection learns it.
-func unexpected(ev domain.Recorded) error {
-	return fmt.Errorf("projection does not handle %s (schema %d) of %s", ev.Type, ev.SchemaVersion, ev.StreamID)
-}
-
-var handled sync.Map // projection name -> []string
-
-// Types lists the event types p applies, found by offering it an empty event of
-// every type of the catalogue: a type it ignores queues no statement. Rebuilds
-// read only those types.
-func (p Projection) Types() []string {
-	if v, ok := handled.Load(p.Name); ok {
-		return v.([]string)
-	}
-	types := []string{}
-	for _, typ := range domain.EventTypes() {
-		ev, err := domain.ZeroEvent(typ)
-		if err != nil {
-			continue
-		}
-		q := NewQueue("probe")
-		if err := p.Apply(q, domain.Recorded{Type: typ, Event: ev, Version: 1}); err != nil || q.Len() > 0 {
-			types = append(types, typ)
-		}
-	}
-	handled.Store(p.Name, types)
-	return types
 }

@@ -88,7 +88,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	if p.SideEffects {
+	if p.Reacts() {
 		return RebuildResult{}, fmt.Errorf("%s acts on the world (it queues mails): it is never rebuilt", p.Name)
 	}
 	start := time.Now()
@@ -378,10 +378,7 @@ func applyEvents(ctx context.Context, tx pgx.Tx, p Projection, schema string, ev
 			return fmt.Errorf("event %d: %w", ev.Position, err)
 		}
 	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, b.Batch()).Close()
+	return b.send(ctx, tx)
 }
 
 // diffSchemas counts, per table, the rows present in one schema and not the other

@@ -128,13 +128,13 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 		started := time.Now()
 		var since time.Time // database clock, for park
 		_ = r.Pool.QueryRow(ctx, `SELECT now()`).Scan(&since)
-		err := r.Store.SubscribeStatements(ctx, eventstore.SubscriptionConfig{
+		err := subscribe(ctx, r.Store, eventstore.SubscriptionConfig{
 			ConsumerGroup: p.Name,
 			Guard:         p.guard(),
 			PollInterval:  r.PollInterval,
 			BatchSize:     r.BatchSize,
 			Logger:        log,
-		}, Statements(p))
+		}, p)
 		var poison *eventstore.PoisonEventError
 		switch {
 		case err == nil || ctx.Err() != nil:
@@ -284,7 +284,7 @@ func ensure(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p 
 			return serr
 		}
 		switch {
-		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.SideEffects):
+		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.Reacts()):
 			live := p.DDLHash()
 			if err == nil && exists {
 				live = hash // a consumer with side effects whose definition changed
@@ -307,7 +307,7 @@ func ensure(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p 
 			if err := (eventstore.Checkpoints{}).Delete(ctx, tx, p.Name); err != nil {
 				return err
 			}
-			if p.SideEffects {
+			if p.Reacts() {
 				// It replays the history to learn its state, but acts only on what
 				// comes after this moment.
 				if _, err := tx.Exec(ctx, `INSERT INTO `+pgx.Identifier{p.Schema(), "settings"}.Sanitize()+`

@@ -112,15 +112,10 @@ func TestCompanyForgetLeavesNoPlainEmailAnywhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notify := projections.Statements(projections.Notifications)
-	for _, ev := range evs {
-		b, err := notify(ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := pool.SendBatch(ctx, b).Close(); err != nil {
-			t.Fatal(err)
-		}
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		return projections.ApplyTo(ctx, tx, projections.Notifications, evs...)
+	}); err != nil {
+		t.Fatal(err)
 	}
 	// The search finds what is there: both companies' addresses, before.
 	if got := occurrences(t, ctx, pool, "forgettable.example"); got[`"rm_accounts"."users"`] != 2 || got[`"public"."outbox_mail"`] != 1 ||

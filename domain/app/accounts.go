@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/mail"
 )
 
 // RegisterCompany is a signup: a new company with its first admin.
@@ -140,7 +141,7 @@ func (s *Service) InviteStaff(ctx context.Context, call Call, cmd InviteStaff) (
 		if err != nil {
 			return err
 		}
-		if err := u.mail(events[0].(domain.UserInvited).Personal.Email, "staff-invitation", "You are invited to sharehub", token); err != nil {
+		if err := u.mail(events[0].(domain.UserInvited).Personal.Email, mail.StaffInvitation, mail.Invitation{}, token); err != nil {
 			return err
 		}
 		return u.recordNew(events)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/mail"
 )
 
 // CreateGroup creates a customer group with a random four-digit suffix (admins only).
@@ -273,7 +274,7 @@ func (s *Service) InviteCustomer(ctx context.Context, call Call, cmd InviteCusto
 		customer := after(&domain.Customer{}, cloneCustomer, eventsOn(domain.CustomerStream(out.CustomerID), changes))
 		out.Customer = &customer
 		email, _ := domain.NormalizeEmail(cmd.Email) // valid: InviteCustomer checked it
-		if err := u.mail(email, "customer-invitation", provider.Name+" shares documents with you on sharehub", token); err != nil {
+		if err := u.mail(email, mail.CustomerInvitation, mail.Invitation{Provider: provider.Name}, token); err != nil {
 			return err
 		}
 		return u.record(changes...)
@@ -532,7 +533,7 @@ func (s *Service) InviteCustomerUser(ctx context.Context, call Call, cmd InviteC
 			return err
 		}
 		email, _ := domain.NormalizeEmail(cmd.Email)
-		if err := u.mail(email, "customer-user-invitation", "You are invited to a customer portal on sharehub", token); err != nil {
+		if err := u.mail(email, mail.CustomerUserInvitation, mail.Invitation{}, token); err != nil {
 			return err
 		}
 		return u.record(changes...)

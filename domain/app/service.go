@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/mail"
 )
 
 // EmailClaimScope is the Claim scope that keeps login e-mail addresses unique.
@@ -421,8 +422,9 @@ func (u *unit) folderScope(p domain.Principal, f *domain.Folder) (domain.Scope, 
 	return u.libraryScope(p, f.ProviderID, f.WorkspaceCustomerID)
 }
 
-// mail queues an invitation mail when the service is configured to send them.
-func (u *unit) mail(to, template, subject, token string) error {
+// mail queues an invitation mail (template, worded by package mail with the
+// token's URL) when the service is configured to send them.
+func (u *unit) mail(to, template string, data mail.Invitation, token string) error {
 	if u.s.invitationURL == nil {
 		return nil
 	}
@@ -430,9 +432,12 @@ func (u *unit) mail(to, template, subject, token string) error {
 	if err != nil {
 		return err
 	}
-	url := u.s.invitationURL(token)
-	u.records = append(u.records, OutboxMail{ID: id, To: to, Subject: subject, Template: template,
-		Body: subject + "\n\nAccept the invitation here: " + url + "\n"})
+	data.URL = u.s.invitationURL(token)
+	m, err := mail.Render(template, data)
+	if err != nil {
+		return err
+	}
+	u.records = append(u.records, OutboxMail{ID: id, To: to, Subject: m.Subject, Template: m.Template, Body: m.Body})
 	return nil
 }
 
