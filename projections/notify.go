@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/mail"
+	"github.com/sharehub/sharehub/domain/mail"
 )
 
 // Notifications, a reactor (reactor.go), turns events into mails in the outbox

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/mail"
+	"github.com/sharehub/sharehub/domain/mail"
 )
 
 // RegisterCompany is a signup: a new company with its first admin.

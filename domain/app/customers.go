@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/mail"
+	"github.com/sharehub/sharehub/domain/mail"
 )
 
 // CreateGroup creates a customer group with a random four-digit suffix (admins only).

@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/mail"
+	"github.com/sharehub/sharehub/domain/mail"
 )
 
 // EmailClaimScope is the Claim scope that keeps login e-mail addresses unique.

@@ -3,7 +3,7 @@ package mail_test
 import (
 	"testing"
 
-	"github.com/sharehub/sharehub/mail"
+	"github.com/sharehub/sharehub/domain/mail"
 )
 
 // Given data, when rendered, then the exact wording (the one the invitations and
