@@ -45,6 +45,8 @@ lint:
 	$(GO) vet ./...
 	@leak=$$($(GO) list -deps ./domain/... | grep -E 'jackc/pgx|ThreeDotsLabs/watermill|go-chi/chi|sharehub/(eventstore|projections|httpapi|cmd|migrations)' || true); \
 	  if [ -n "$$leak" ]; then echo "domain/ must not import infrastructure:"; echo "$$leak"; exit 1; fi
+	@leak=$$($(GO) list -deps ./httpapi/... | grep -E '^github.com/sharehub/sharehub/projections(/|$$)' || true); \
+	  if [ -n "$$leak" ]; then echo "httpapi must reach the read models only through the query layer's interfaces (domain/app/query), wired in cmd:"; echo "$$leak"; exit 1; fi
 	@echo "lint ok"
 
 bench:
