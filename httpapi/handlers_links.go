@@ -36,13 +36,11 @@ type linkResponse struct {
 	CancelledAt      *time.Time `json:"cancelled_at"`
 }
 
-func newLinkResponse(l app.LinkResult) linkResponse {
-	out := linkResponse{ID: l.LinkID, DocumentID: l.DocumentID, Status: "active", ExpiresAt: optionalTime(l.ExpiresAt),
+// newLinkResponse judges expiry at now (domain.AccessStatusAt, as history does).
+func newLinkResponse(l app.LinkResult, now time.Time) linkResponse {
+	return linkResponse{ID: l.LinkID, DocumentID: l.DocumentID, ExpiresAt: optionalTime(l.ExpiresAt),
+		Status:           string(domain.AccessStatusAt(!l.CancelledAt.IsZero(), l.ExpiresAt, now)),
 		PasswordRequired: l.PasswordRequired, CreatedAt: l.CreatedAt.UTC(), CancelledAt: optionalTime(l.CancelledAt)}
-	if !l.CancelledAt.IsZero() {
-		out.Status = "cancelled"
-	}
-	return out
 }
 
 // createLink creates a shareable link to a document; the token is in this answer
@@ -67,7 +65,7 @@ func (s *Server) createLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := newLinkResponse(res)
+	out := newLinkResponse(res, s.now())
 	out.URL = s.linkURL(res.Token)
 	w.Header().Set("Cache-Control", "no-store") // the answer holds the link token
 	return written(w, http.StatusCreated, res.Appended, out)
@@ -91,7 +89,7 @@ func (s *Server) cancelLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return written(w, http.StatusOK, res.Appended, newLinkResponse(res))
+	return written(w, http.StatusOK, res.Appended, newLinkResponse(res, s.now()))
 }
 
 type linkMetadataResponse struct {

@@ -57,12 +57,8 @@ type customerDetail struct {
 
 func newCustomerDetail(c query.Customer) customerDetail {
 	return customerDetail{
-		customerResponse: customerResponse{
-			ID: c.ID, CompanyID: c.CompanyID, CompanyName: c.CompanyName, Status: c.Status, GroupID: c.GroupID,
-			WorkspaceFolderID: c.WorkspaceFolderID, MasterAccess: c.MasterAccess, DocumentsEnabled: c.DocumentsEnabled,
-			CreatedAt: c.CreatedAt.UTC(), RevokeReason: stringOrEmpty(c.RevokeReason),
-		},
-		GroupName: c.GroupName, Via: c.Via, ContactName: c.ContactName, ContactEmail: c.ContactEmail,
+		customerResponse: newCustomerResponse(c),
+		GroupName:        c.GroupName, Via: c.Via, ContactName: c.ContactName, ContactEmail: c.ContactEmail,
 		StatusChangedAt: c.StatusChangedAt.UTC(),
 	}
 }

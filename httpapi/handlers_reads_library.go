@@ -7,13 +7,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/web"
 )
-
-func folderItem(f query.Folder) folderResponse {
-	return folderResponse{ID: f.ID, Name: f.Name, ParentID: f.ParentID, CustomerID: f.WorkspaceCustomerID, CreatedAt: f.CreatedAt.UTC()}
-}
 
 // documentItem is a document in lists: its newest version (hidden or not).
 type documentItem struct {
@@ -23,12 +20,8 @@ type documentItem struct {
 
 func newDocumentItem(d query.Document) documentItem {
 	return documentItem{
-		documentResponse: documentResponse{
-			ID: d.ID, Name: d.Name, FolderID: d.FolderID, CustomerID: d.WorkspaceCustomerID, Version: d.Newest.Number,
-			Size: d.Newest.Size, SHA256: d.Newest.SHA256, MediaType: d.Newest.MediaType, Hidden: d.Newest.Hidden,
-			CreatedAt: d.AddedAt.UTC(),
-		},
-		UpdatedAt: d.Newest.AddedAt.UTC(),
+		documentResponse: newDocumentResponse(d, d.Newest),
+		UpdatedAt:        d.Newest.AddedAt.UTC(),
 	}
 }
 
@@ -62,10 +55,10 @@ func (s *Server) getFolder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := folderDetail{folderResponse: folderItem(fp.Folder), Folders: make([]folderResponse, len(fp.Subfolders)),
+	out := folderDetail{folderResponse: newFolderResponse(fp.Folder), Folders: make([]folderResponse, len(fp.Subfolders)),
 		Documents: make([]documentItem, len(fp.Documents)), NextCursor: next}
 	for i, sub := range fp.Subfolders {
-		out.Folders[i] = folderItem(sub)
+		out.Folders[i] = newFolderResponse(sub)
 	}
 	for i, d := range fp.Documents {
 		out.Documents[i] = newDocumentItem(d)
@@ -214,14 +207,7 @@ func (s *Server) listShares(w http.ResponseWriter, r *http.Request) error {
 	list, err := listOf(s, r, rows, page,
 		func(sh query.Share) any { return query.TimeKey{At: sh.GrantedAt, ID: sh.ID} },
 		func(sh query.Share) shareItem {
-			out := shareItem{CustomerName: sh.CustomerName, shareResponse: shareResponse{
-				ID: sh.ID, Type: "portal", Status: "active", CustomerID: sh.CustomerID, DocumentID: sh.DocumentID,
-				FolderID: sh.FolderID, Permission: sh.Permission, SharedBy: sh.GrantedBy, SharedAt: sh.GrantedAt.UTC(),
-			}}
-			if sh.Cancelled {
-				out.Status, out.CancelledBy, out.CancelledAt, out.CancelReason = "cancelled", sh.CancelledBy, utcPtr(sh.CancelledAt), sh.Reason
-			}
-			return out
+			return shareItem{CustomerName: sh.CustomerName, shareResponse: newShareResponse(sh)}
 		})
 	if err != nil {
 		return err
@@ -268,16 +254,15 @@ func newHistoryItem(h query.HistoryEntry, now time.Time) historyItem {
 	out := historyItem{
 		ID: h.ID, Type: h.Type, CustomerID: h.CustomerID, CustomerName: h.CustomerName, Permission: h.Permission,
 		SharedBy: personRef{ID: h.SharedByID, Name: h.SharedByName}, SharedAt: h.SharedAt.UTC(),
-		ExpiresAt: utcPtr(h.ExpiresAt), PasswordRequired: h.PasswordRequired, Status: "active",
+		ExpiresAt: utcPtr(h.ExpiresAt), PasswordRequired: h.PasswordRequired,
 		CancelledAt: utcPtr(h.CancelledAt), CancelReason: h.CancelReason, OpenedCount: h.OpenedCount,
 		LastOpenedAt: utcPtr(h.LastOpenedAt),
 	}
-	switch {
-	case h.Cancelled:
-		out.Status = "cancelled"
-	case h.ExpiresAt != nil && !h.ExpiresAt.After(now):
-		out.Status = "expired"
+	var expires time.Time
+	if h.ExpiresAt != nil {
+		expires = *h.ExpiresAt
 	}
+	out.Status = string(domain.AccessStatusAt(h.Cancelled, expires, now))
 	if h.CancelledByID != nil {
 		name := ""
 		if h.CancelledByName != nil {

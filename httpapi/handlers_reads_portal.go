@@ -138,6 +138,13 @@ type portalProviderItem struct {
 	Since            time.Time `json:"since"`
 }
 
+// newPortalProviderItem is the one mapper of a provider connection, for the list
+// and for the answer to leaving it.
+func newPortalProviderItem(p query.PortalProvider) portalProviderItem {
+	return portalProviderItem{ProviderID: p.ProviderID, Name: p.Name, CustomerID: p.CustomerID, Status: p.Status,
+		DocumentsEnabled: p.DocumentsEnabled, MasterAccess: p.MasterAccess, Since: p.Since.UTC()}
+}
+
 // portalProviders lists the providers the caller's company is a customer of, with
 // the status of that connection: GET /api/v1/portal/providers.
 func (s *Server) portalProviders(w http.ResponseWriter, r *http.Request) error {
@@ -155,10 +162,7 @@ func (s *Server) portalProviders(w http.ResponseWriter, r *http.Request) error {
 	}
 	list, err := listOf(s, r, rows, page,
 		func(p query.PortalProvider) any { return query.NameKey{Name: p.Name, ID: p.ProviderID} },
-		func(p query.PortalProvider) portalProviderItem {
-			return portalProviderItem{ProviderID: p.ProviderID, Name: p.Name, CustomerID: p.CustomerID, Status: p.Status,
-				DocumentsEnabled: p.DocumentsEnabled, MasterAccess: p.MasterAccess, Since: p.Since.UTC()}
-		})
+		newPortalProviderItem)
 	if err != nil {
 		return err
 	}

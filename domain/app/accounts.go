@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 )
 
 // RegisterCompany is a signup: a new company with its first admin.
@@ -105,7 +106,7 @@ type Invitation struct {
 	ExpiresAt  time.Time
 	// Customer is the invited customer as InviteCustomer left it (nil for user
 	// invitations).
-	Customer *domain.Customer
+	Customer *query.Customer
 	Appended AppendResult
 }
 
