@@ -66,6 +66,9 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 			return problem.Unauthenticated("sign in: this call needs `Authorization: Bearer <token>`", false)
 		}
 		v, err := s.queries.Viewers.Viewer(r.Context(), p.UserID, p.CompanyID)
+		if errors.Is(err, query.ErrOtherCompany) {
+			return problem.Unauthenticated("the session token is invalid, expired or signed out", true)
+		}
 		if err != nil {
 			return err
 		}
@@ -77,6 +80,22 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(query.WithViewer(r.Context(), v)))
 		return nil
 	})
+}
+
+// resolveOutsideReads is the principal resolver auth.Require runs: reads (GET,
+// HEAD) skip it, because withViewer resolves their caller, after the
+// X-Min-Position wait, and holds them to the portal boundary itself; resolving
+// before the wait as well would read the same user twice per request.
+func resolveOutsideReads(resolve auth.PrincipalResolver) auth.PrincipalResolver {
+	if resolve == nil {
+		return nil
+	}
+	return func(ctx context.Context, p auth.Principal) (auth.Principal, error) {
+		if rc := chi.RouteContext(ctx); rc != nil && (rc.RouteMethod == http.MethodGet || rc.RouteMethod == http.MethodHead) {
+			return p, nil
+		}
+		return resolve(ctx, p)
+	}
 }
 
 // viewer is the caller of a read, as withViewer resolved it.

@@ -98,15 +98,6 @@ func staffOf(u StaffRow) query.Staff {
 	return out
 }
 
-// Viewer implements query.Viewers.
-func (m ReadModels) Viewer(ctx context.Context, userID, companyID uuid.UUID) (query.Viewer, error) {
-	v, err := LoadViewer(ctx, m.Q, userID, companyID)
-	if err != nil {
-		return query.Viewer{}, err
-	}
-	return query.Viewer{Principal: v.Principal, Groups: v.Groups}, nil
-}
-
 // UserRole implements query.Viewers.
 func (m ReadModels) UserRole(ctx context.Context, userID uuid.UUID) (query.UserRole, error) {
 	u, err := LoadUserRole(ctx, m.Q, userID)

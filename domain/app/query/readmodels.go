@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,11 +15,15 @@ import (
 // plain data. None of them decides access: they are told, through a GroupFilter
 // or a company id, which rows a viewer may see.
 
+// ErrOtherCompany is a session's user known under another company than the
+// session's: not a valid session.
+var ErrOtherCompany = errors.New("the user belongs to another company than its session")
+
 // Viewers resolves the caller of a request.
 type Viewers interface {
 	// Viewer reads a user's role, flags and group access; a user the read model
-	// does not know, or knows under another company, is an inactive principal of
-	// companyID.
+	// does not know (yet) is an inactive principal of companyID, one it knows
+	// under another company is ErrOtherCompany.
 	Viewer(ctx context.Context, userID, companyID uuid.UUID) (Viewer, error)
 	// UserRole reads one user's role and flags, to resolve a session's principal;
 	// ErrNotFound when the read model does not know the user (yet).
