@@ -36,10 +36,12 @@ type linkResponse struct {
 	CancelledAt      *time.Time `json:"cancelled_at"`
 }
 
-// newLinkResponse judges expiry at now (domain.AccessStatusAt, as history does).
-func newLinkResponse(l app.LinkResult, now time.Time) linkResponse {
+// newLinkResponse answers the link as the write left it (domain.AccessStatusAt,
+// the rule history judges by, at the write: a creation never answers an expired
+// link, which the domain refuses to create; a cancel answers cancelled).
+func newLinkResponse(l app.LinkResult) linkResponse {
 	return linkResponse{ID: l.LinkID, DocumentID: l.DocumentID, ExpiresAt: optionalTime(l.ExpiresAt),
-		Status:           string(domain.AccessStatusAt(!l.CancelledAt.IsZero(), l.ExpiresAt, now)),
+		Status:           string(domain.AccessStatusAt(!l.CancelledAt.IsZero(), l.ExpiresAt, l.CreatedAt)),
 		PasswordRequired: l.PasswordRequired, CreatedAt: l.CreatedAt.UTC(), CancelledAt: optionalTime(l.CancelledAt)}
 }
 
@@ -65,7 +67,7 @@ func (s *Server) createLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := newLinkResponse(res, s.now())
+	out := newLinkResponse(res)
 	out.URL = s.linkURL(res.Token)
 	w.Header().Set("Cache-Control", "no-store") // the answer holds the link token
 	return written(w, http.StatusCreated, res.Appended, out)
@@ -89,7 +91,7 @@ func (s *Server) cancelLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return written(w, http.StatusOK, res.Appended, newLinkResponse(res, s.now()))
+	return written(w, http.StatusOK, res.Appended, newLinkResponse(res))
 }
 
 type linkMetadataResponse struct {
