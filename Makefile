@@ -55,6 +55,8 @@ lint:
 	@# The bulk loader can drop the events table's constraints: benchmarks only.
 	@bad=$$(grep -rl --include='*.go' --exclude-dir=.data '"github.com/sharehub/sharehub/eventstore/bulkload"' . | grep -v -e '^./cmd/shbench/' -e '^./eventstore/bulk_test.go$$' || true); \
 	  if [ -n "$$bad" ]; then echo "only cmd/shbench may import eventstore/bulkload:"; echo "$$bad"; exit 1; fi
+	@leak=$$($(GO) list -deps ./httpapi/... | grep -E '^github.com/sharehub/sharehub/projections(/|$$)' || true); \
+	  if [ -n "$$leak" ]; then echo "httpapi must reach the read models only through the query layer's interfaces (domain/app/query), wired in cmd:"; echo "$$leak"; exit 1; fi
 	@echo "lint ok"
 
 bench:

@@ -22,6 +22,7 @@ import (
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 	"github.com/sharehub/sharehub/httpapi/auth"
+	"github.com/sharehub/sharehub/projections"
 )
 
 // The fuzz targets go through the real router over real HTTP to a real database.
@@ -63,6 +64,7 @@ func newFuzzServer(tb testing.TB) *testServer {
 	s, err := New(Config{
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Pool:   pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
+		ReadModels: projections.NewReadModels(pool, store),
 		Registerer: reg, Gatherer: reg,
 		PublicBaseURL:  "http://127.0.0.1:0",
 		MaxJSONBytes:   64 << 10,

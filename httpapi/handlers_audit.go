@@ -13,37 +13,25 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/audit"
-	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/web"
-	"github.com/sharehub/sharehub/projections"
 )
 
 // The audit API serves a provider's admins and auditors, from the log itself.
 
-// auditor returns the caller's company when the caller may read its audit trail.
-// The role is resolved again here, after X-Min-Position was waited for, so that a
+// auditTenant is the caller's company when the caller may read its audit trail
+// (domain.Authorize's rule for audit data: admins and auditors). The caller is
+// the viewer withViewer resolved after X-Min-Position was waited for, so that a
 // caller just made an auditor is one.
-func (s *Server) auditor(r *http.Request) (uuid.UUID, error) {
-	p, ok := auth.PrincipalFrom(r.Context())
-	if !ok {
-		return uuid.Nil, problem.Unauthenticated("sign in first", false)
+func auditTenant(r *http.Request) (uuid.UUID, error) {
+	v, err := viewer(r)
+	if err != nil {
+		return uuid.Nil, err
 	}
-	if s.resolve != nil {
-		var err error
-		if p, err = s.resolve(r.Context(), p); err != nil {
-			return uuid.Nil, err
-		}
-	}
-	if p.Portal {
-		return uuid.Nil, fmt.Errorf("portal user: %w", domain.ErrNotFound)
-	}
-	if p.Role != string(domain.RoleAdmin) && !p.Auditor {
-		return uuid.Nil, problem.Forbidden("the audit trail is for the company's admins and auditors")
-	}
-	return p.CompanyID, nil
+	return query.AuditTenant(v)
 }
 
 const ndjson = "application/x-ndjson"
@@ -61,7 +49,7 @@ type auditEventsCursor struct {
 // With Accept: application/x-ndjson the answer is one event per line, streamed for
 // any size (no limit unless one is given); otherwise JSON pages.
 func (s *Server) auditEvents(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := s.auditor(r)
+	tenant, err := auditTenant(r)
 	if err != nil {
 		return err
 	}
@@ -216,7 +204,7 @@ func (s *Server) streamAuditEvents(w http.ResponseWriter, r *http.Request, tenan
 // auditVerify recomputes the hash chains of the provider's streams:
 // GET /api/v1/audit/verify.
 func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := s.auditor(r)
+	tenant, err := auditTenant(r)
 	if err != nil {
 		return err
 	}
@@ -259,7 +247,7 @@ type asOfViewDocument struct {
 // auditPortalView answers what a customer could see at an instant, by replaying
 // the log up to it: GET /api/v1/audit/customers/{id}/portal-view?as_of=.
 func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := s.auditor(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
@@ -273,14 +261,7 @@ func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
 	} else if ok {
 		at = t
 	}
-	// Whose customer it is, before any replay: another provider's customer
-	// answers exactly like an id nobody has, and costs no more.
-	var owner uuid.UUID
-	if err := s.pool.QueryRow(r.Context(), `SELECT tenant_id FROM events WHERE stream_id = $1 AND stream_version = 1`,
-		domain.CustomerStream(id)).Scan(&owner); err != nil || owner != tenant {
-		return domain.ErrNotFound
-	}
-	view, err := projections.PortalViewAsOf(r.Context(), s.store, s.pool, id, at)
+	view, err := s.queries.PortalViewAsOf.Handle(r.Context(), query.PortalViewAsOf{Viewer: v, CustomerID: id, At: at})
 	if err != nil {
 		return err
 	}
@@ -306,7 +287,7 @@ func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
 // downloads), every portal share of it or of a folder above it, and every link to
 // it with its opens and rejected passwords: GET /api/v1/audit/documents/{id}/access.
 func (s *Server) auditDocumentAccess(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := s.auditor(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
@@ -318,7 +299,7 @@ func (s *Server) auditDocumentAccess(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	streams, err := s.documentAccessStreams(r.Context(), tenant, id)
+	tenant, streams, err := s.queries.DocumentAccess.Handle(r.Context(), query.DocumentAccess{Viewer: v, DocumentID: id})
 	if err != nil {
 		return err
 	}
@@ -331,48 +312,4 @@ func (s *Server) auditDocumentAccess(w http.ResponseWriter, r *http.Request) err
 		Items      []json.RawMessage `json:"items"`
 		NextCursor *string           `json:"next_cursor"`
 	}{id, items, next})
-}
-
-// documentAccessStreams names the streams of a document's access history: the
-// document, its shares, the shares of the folders above it, its links and its
-// downloads. A
-// document of another provider is not found.
-func (s *Server) documentAccessStreams(ctx context.Context, tenant, doc uuid.UUID) ([]string, error) {
-	var folder uuid.UUID
-	err := s.pool.QueryRow(ctx, `SELECT (payload->>'folder_id')::uuid FROM events
-		WHERE stream_id = $1 AND stream_version = 1 AND tenant_id = $2`, domain.DocumentStream(doc), tenant).Scan(&folder)
-	if err != nil {
-		return nil, problem.From(fmt.Errorf("document: %w", domain.ErrNotFound))
-	}
-	// Each branch is a range scan of a partial index of migration 00060 (the
-	// first event of a share, link or download stream names what it is about);
-	// the folders above are found by the unique (stream_id, stream_version)
-	// index.
-	rows, err := s.pool.Query(ctx, `
-		WITH RECURSIVE above(id) AS (
-			SELECT $3::uuid
-			UNION
-			SELECT (e.payload->>'parent_id')::uuid FROM events e JOIN above a ON e.stream_id = 'folder-' || a.id
-			 WHERE e.stream_version = 1 AND e.payload->>'parent_id' IS NOT NULL)
-		SELECT stream_id FROM events
-		 WHERE payload->>'document_id' = $1::text AND tenant_id = $2
-		   AND stream_version = 1 AND event_type IN ('PortalShareGranted', 'LinkCreated', 'DocumentDownloaded', 'LinkOpened')
-		UNION
-		SELECT stream_id FROM events
-		 WHERE payload->>'folder_id' IN (SELECT id::text FROM above) AND tenant_id = $2
-		   AND stream_version = 1 AND event_type = 'PortalShareGranted'`,
-		doc, tenant, folder)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	streams := []string{domain.DocumentStream(doc)}
-	for rows.Next() {
-		var st string
-		if err := rows.Scan(&st); err != nil {
-			return nil, err
-		}
-		streams = append(streams, st)
-	}
-	return streams, rows.Err()
 }

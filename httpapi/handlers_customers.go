@@ -7,13 +7,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/web"
 )
 
-// customerResponse is a customer as a write leaves it (the shape of
-// GET /api/v1/customers/{id}, built from the aggregate rather than a read model).
+// customerResponse is a customer, as a write answers it and as reads start it
+// (customerDetail): one mapper, newCustomerResponse, for both.
 type customerResponse struct {
 	ID                uuid.UUID  `json:"id"`
 	CompanyID         uuid.UUID  `json:"company_id"`
@@ -31,11 +31,11 @@ type customerResponse struct {
 	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`
 }
 
-func newCustomerResponse(c domain.Customer) customerResponse {
+func newCustomerResponse(c query.Customer) customerResponse {
 	return customerResponse{
-		ID: c.ID, CompanyID: c.CompanyID, CompanyName: c.CompanyName, Status: string(c.Status),
-		GroupID: optionalID(c.GroupID), WorkspaceFolderID: c.WorkspaceFolderID, MasterAccess: c.MasterAccess,
-		DocumentsEnabled: c.DocumentsEnabled, CreatedAt: c.CreatedAt.UTC(), RevokeReason: c.RevokeReason,
+		ID: c.ID, CompanyID: c.CompanyID, CompanyName: c.CompanyName, Status: c.Status,
+		GroupID: c.GroupID, WorkspaceFolderID: c.WorkspaceFolderID, MasterAccess: c.MasterAccess,
+		DocumentsEnabled: c.DocumentsEnabled, CreatedAt: c.CreatedAt.UTC(), RevokeReason: stringOrEmpty(c.RevokeReason),
 	}
 }
 

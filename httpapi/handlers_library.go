@@ -13,6 +13,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/web"
 )
@@ -23,7 +24,8 @@ type createFolderRequest struct {
 	CustomerID *uuid.UUID `json:"customer_id"`
 }
 
-// folderResponse is a folder as its creation left it.
+// folderResponse is a folder, as its creation answers it and as reads list it:
+// one mapper, newFolderResponse, for both.
 type folderResponse struct {
 	ID         uuid.UUID  `json:"id"`
 	Name       string     `json:"name"`
@@ -32,9 +34,8 @@ type folderResponse struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
-func newFolderResponse(f domain.Folder) folderResponse {
-	return folderResponse{ID: f.ID, Name: f.Name, ParentID: optionalID(f.ParentID),
-		CustomerID: optionalID(f.WorkspaceCustomerID), CreatedAt: f.CreatedAt.UTC()}
+func newFolderResponse(f query.Folder) folderResponse {
+	return folderResponse{ID: f.ID, Name: f.Name, ParentID: f.ParentID, CustomerID: f.WorkspaceCustomerID, CreatedAt: f.CreatedAt.UTC()}
 }
 
 // createFolder: POST /api/v1/folders.
@@ -50,7 +51,8 @@ func (s *Server) createFolder(w http.ResponseWriter, r *http.Request) error {
 	return written(w, http.StatusCreated, res.Appended, newFolderResponse(res.Folder))
 }
 
-// documentResponse is a document with the version a write added or changed.
+// documentResponse is a document with one version: the one a write added or
+// changed, or the newest in reads (documentItem). One mapper for both.
 type documentResponse struct {
 	ID         uuid.UUID  `json:"id"`
 	Name       string     `json:"name"`
@@ -64,14 +66,9 @@ type documentResponse struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
-func newDocumentResponse(d domain.Document, version int) documentResponse {
-	out := documentResponse{ID: d.ID, Name: d.Name, FolderID: d.FolderID, CustomerID: optionalID(d.WorkspaceCustomerID),
-		Version: version, CreatedAt: d.AddedAt.UTC()}
-	if version >= 1 && version <= len(d.Versions) {
-		v := d.Versions[version-1]
-		out.Size, out.SHA256, out.MediaType, out.Hidden = v.Size, v.SHA256, v.MediaType, v.Hidden
-	}
-	return out
+func newDocumentResponse(d query.Document, v query.Version) documentResponse {
+	return documentResponse{ID: d.ID, Name: d.Name, FolderID: d.FolderID, CustomerID: d.WorkspaceCustomerID,
+		Version: v.Number, Size: v.Size, SHA256: v.SHA256, MediaType: v.MediaType, Hidden: v.Hidden, CreatedAt: d.AddedAt.UTC()}
 }
 
 // uploadedFile turns an upload into the domain's file description.
@@ -167,7 +164,7 @@ func (s *Server) addDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return written(w, http.StatusCreated, res.Appended, newDocumentResponse(res.Document, res.Version))
+	return written(w, http.StatusCreated, res.Appended, newDocumentResponse(res.Document, res.Changed))
 }
 
 // addVersion adds the next version of a document:
@@ -200,7 +197,7 @@ func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return written(w, http.StatusCreated, res.Appended, newDocumentResponse(res.Document, res.Version))
+	return written(w, http.StatusCreated, res.Appended, newDocumentResponse(res.Document, res.Changed))
 }
 
 type versionVisibilityRequest struct {

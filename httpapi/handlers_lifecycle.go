@@ -20,11 +20,7 @@ func (s *Server) leaveProvider(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := res.Customer
-	return written(w, http.StatusOK, res.Appended, portalProviderItem{
-		ProviderID: res.ProviderID, Name: res.ProviderName, CustomerID: c.ID, Status: string(c.Status),
-		DocumentsEnabled: res.DocumentsEnabled, MasterAccess: c.MasterAccess, Since: c.CreatedAt.UTC(),
-	})
+	return written(w, http.StatusOK, res.Appended, newPortalProviderItem(res.Provider))
 }
 
 // stringOrEmpty reads an optional text column.

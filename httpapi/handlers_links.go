@@ -36,13 +36,13 @@ type linkResponse struct {
 	CancelledAt      *time.Time `json:"cancelled_at"`
 }
 
+// newLinkResponse answers the link as the write left it (domain.AccessStatusAt,
+// the rule history judges by, at the write: a creation never answers an expired
+// link, which the domain refuses to create; a cancel answers cancelled).
 func newLinkResponse(l app.LinkResult) linkResponse {
-	out := linkResponse{ID: l.LinkID, DocumentID: l.DocumentID, Status: "active", ExpiresAt: optionalTime(l.ExpiresAt),
+	return linkResponse{ID: l.LinkID, DocumentID: l.DocumentID, ExpiresAt: optionalTime(l.ExpiresAt),
+		Status:           string(domain.AccessStatusAt(!l.CancelledAt.IsZero(), l.ExpiresAt, l.CreatedAt)),
 		PasswordRequired: l.PasswordRequired, CreatedAt: l.CreatedAt.UTC(), CancelledAt: optionalTime(l.CancelledAt)}
-	if !l.CancelledAt.IsZero() {
-		out.Status = "cancelled"
-	}
-	return out
 }
 
 // createLink creates a shareable link to a document; the token is in this answer

@@ -9,10 +9,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/web"
-	"github.com/sharehub/sharehub/projections"
 )
 
 // The tenant boundary of portal users (DESIGN.md v1.1 "Portal users"): a user a
@@ -73,7 +73,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return problem.Unauthenticated("sign in: this call needs `Authorization: Bearer <token>`", false)
 	}
-	m, err := projections.LoadMe(r.Context(), s.pool, p.UserID, p.CompanyID)
+	m, err := s.queries.GetMe.Handle(r.Context(), query.GetMe{UserID: p.UserID, CompanyID: p.CompanyID})
 	if err != nil {
 		return err
 	}

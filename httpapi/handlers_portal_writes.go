@@ -71,7 +71,7 @@ func (s *Server) portalUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return written(w, http.StatusCreated, res.Appended, newDocumentResponse(res.Document, res.Version))
+	return written(w, http.StatusCreated, res.Appended, newDocumentResponse(res.Document, res.Changed))
 }
 
 // portalRemoveDocument removes a document the customer uploaded itself (403 for

@@ -8,33 +8,40 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/web"
-	"github.com/sharehub/sharehub/projections"
 )
 
-// Reads answer from the read models (package projections). Who may see what is
-// decided by domain.Authorize over the caller as the accounts read model knows
-// it after any X-Min-Position wait (projections.LoadViewer), so a read that waited
-// for a role change or a group grant already sees its effect. Anything the caller
-// may not see answers 404, exactly like something that does not exist.
+// Reads go handler -> query (package domain/app/query) -> encode. The caller is
+// resolved once per request, after any X-Min-Position wait, by withViewer: the
+// queries decide with domain.Authorize over that viewer, so a read that waited for
+// a role change or a group grant already sees its effect. Anything the caller may
+// not see answers 404, exactly like something that does not exist.
+
+// The consumer groups of the read models the queries read (projections.Portal and
+// projections.Accounts; a consumer group's name is permanent once deployed, and
+// TestReadGroupsNameTheProjections holds these to it).
+const (
+	portalGroup   = "portal"
+	accountsGroup = "accounts"
+)
 
 // readGroups are the consumer groups every read route waits for with
 // X-Min-Position: the rows come from the portal read model, the caller's role
 // and group access from the accounts one.
-var readGroups = []string{projections.Portal.Name, projections.Accounts.Name}
+var readGroups = []string{portalGroup, accountsGroup}
 
 // NewPrincipalResolver fills the role and flags of a session's principal from the
-// accounts read model (rm_accounts.users). A user the read model does not know yet
-// (it lags the signup by a moment) keeps an unresolved principal (Role ""); a user
-// recorded under another company than the session's is not a valid session.
-func NewPrincipalResolver(pool *pgxpool.Pool) auth.PrincipalResolver {
+// accounts read model. A user the read model does not know yet (it lags the
+// signup by a moment) keeps an unresolved principal (Role ""); a user recorded
+// under another company than the session's is not a valid session.
+func NewPrincipalResolver(users query.Viewers) auth.PrincipalResolver {
 	return func(ctx context.Context, p auth.Principal) (auth.Principal, error) {
-		u, err := projections.LoadUserRole(ctx, pool, p.UserID)
+		u, err := users.UserRole(ctx, p.UserID)
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
 			return p, nil
@@ -49,20 +56,55 @@ func NewPrincipalResolver(pool *pgxpool.Pool) auth.PrincipalResolver {
 	}
 }
 
-// viewer is the caller of an authenticated read with its current role and group
-// access.
-func (s *Server) viewer(r *http.Request) (projections.Viewer, error) {
-	p, ok := auth.PrincipalFrom(r.Context())
+// withViewer resolves the caller of a read once, after the X-Min-Position wait
+// (it runs after s.fresh.Reads), and puts it in the request's context for the
+// queries (query.ViewerFrom).
+func (s *Server) withViewer(next http.Handler) http.Handler {
+	return problem.Handler(func(w http.ResponseWriter, r *http.Request) error {
+		p, ok := auth.PrincipalFrom(r.Context())
+		if !ok {
+			return problem.Unauthenticated("sign in: this call needs `Authorization: Bearer <token>`", false)
+		}
+		v, err := s.queries.Viewers.Viewer(r.Context(), p.UserID, p.CompanyID)
+		if errors.Is(err, query.ErrOtherCompany) {
+			return problem.Unauthenticated("the session token is invalid, expired or signed out", true)
+		}
+		if err != nil {
+			return err
+		}
+		if v.Portal() && !portalRoute(listScope(r)) {
+			// portalBoundary's rule, for a session resolved before the read model
+			// knew the user was a portal user.
+			return fmt.Errorf("portal user: %w", domain.ErrNotFound)
+		}
+		next.ServeHTTP(w, r.WithContext(query.WithViewer(r.Context(), v)))
+		return nil
+	})
+}
+
+// resolveOutsideReads is the principal resolver auth.Require runs: reads (GET,
+// HEAD) skip it, because withViewer resolves their caller, after the
+// X-Min-Position wait, and holds them to the portal boundary itself; resolving
+// before the wait as well would read the same user twice per request.
+func resolveOutsideReads(resolve auth.PrincipalResolver) auth.PrincipalResolver {
+	if resolve == nil {
+		return nil
+	}
+	return func(ctx context.Context, p auth.Principal) (auth.Principal, error) {
+		if rc := chi.RouteContext(ctx); rc != nil && (rc.RouteMethod == http.MethodGet || rc.RouteMethod == http.MethodHead) {
+			return p, nil
+		}
+		return resolve(ctx, p)
+	}
+}
+
+// viewer is the caller of a read, as withViewer resolved it.
+func viewer(r *http.Request) (query.Viewer, error) {
+	v, ok := query.ViewerFrom(r.Context())
 	if !ok {
-		return projections.Viewer{}, problem.Unauthenticated("sign in: this call needs `Authorization: Bearer <token>`", false)
+		return query.Viewer{}, errors.New("read route without withViewer")
 	}
-	v, err := projections.LoadViewer(r.Context(), s.pool, p.UserID, p.CompanyID)
-	if err == nil && v.Portal() && !portalRoute(listScope(r)) {
-		// portalBoundary's rule, for a session resolved before the read model knew
-		// the user was a portal user.
-		return projections.Viewer{}, fmt.Errorf("portal user: %w", domain.ErrNotFound)
-	}
-	return v, err
+	return v, nil
 }
 
 // listScope names a list for its cursors: the route pattern.

@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/web"
-	"github.com/sharehub/sharehub/projections"
 )
 
 type directoryItem struct {
@@ -23,23 +23,21 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, after, err := openPage[projections.NameKey](s, r)
+	page, after, err := openPage[query.NameKey](s, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	var rows []projections.DirectoryEntry
-	if v.Active {
-		if rows, err = projections.Directory(r.Context(), s.pool, v.CompanyID, q, after, page.Limit+1); err != nil {
-			return err
-		}
+	rows, err := s.queries.Directory.Handle(r.Context(), query.Directory{Viewer: v, Search: q, After: after, Limit: page.Limit + 1})
+	if err != nil {
+		return err
 	}
 	list, err := listOf(s, r, rows, page,
-		func(e projections.DirectoryEntry) any { return projections.NameKey{Name: e.Name, ID: e.CompanyID} },
-		func(e projections.DirectoryEntry) directoryItem { return directoryItem(e) })
+		func(e query.DirectoryEntry) any { return query.NameKey{Name: e.Name, ID: e.CompanyID} },
+		func(e query.DirectoryEntry) directoryItem { return directoryItem(e) })
 	if err != nil {
 		return err
 	}
@@ -57,14 +55,10 @@ type customerDetail struct {
 	StatusChangedAt time.Time `json:"status_changed_at"`
 }
 
-func newCustomerDetail(c projections.CustomerRow) customerDetail {
+func newCustomerDetail(c query.Customer) customerDetail {
 	return customerDetail{
-		customerResponse: customerResponse{
-			ID: c.ID, CompanyID: c.CompanyID, CompanyName: c.CompanyName, Status: c.Status, GroupID: c.GroupID,
-			WorkspaceFolderID: c.WorkspaceFolderID, MasterAccess: c.MasterAccess, DocumentsEnabled: c.DocumentsEnabled,
-			CreatedAt: c.CreatedAt.UTC(), RevokeReason: stringOrEmpty(c.RevokeReason),
-		},
-		GroupName: c.GroupName, Via: c.Via, ContactName: c.ContactName, ContactEmail: c.ContactEmail,
+		customerResponse: newCustomerResponse(c),
+		GroupName:        c.GroupName, Via: c.Via, ContactName: c.ContactName, ContactEmail: c.ContactEmail,
 		StatusChangedAt: c.StatusChangedAt.UTC(),
 	}
 }
@@ -85,22 +79,21 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, after, err := openPage[projections.NameKey](s, r)
+	page, after, err := openPage[query.NameKey](s, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	rows, err := projections.Customers(r.Context(), s.pool, projections.CustomerFilter{
-		Provider: v.CompanyID, Visible: projections.CustomersOf(v), Status: status, GroupID: groupID, Search: q,
-	}, after, page.Limit+1)
+	rows, err := s.queries.ListCustomers.Handle(r.Context(), query.ListCustomers{Viewer: v, Status: status, GroupID: groupID,
+		Search: q, After: after, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}
 	list, err := listOf(s, r, rows, page,
-		func(c projections.CustomerRow) any { return projections.NameKey{Name: c.CompanyName, ID: c.ID} },
+		func(c query.Customer) any { return query.NameKey{Name: c.CompanyName, ID: c.ID} },
 		newCustomerDetail)
 	if err != nil {
 		return err
@@ -108,30 +101,17 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	return web.WriteJSON(w, http.StatusOK, list)
 }
 
-// visibleCustomer reads customer {id} when the caller may see it (404 otherwise).
-func (s *Server) visibleCustomer(r *http.Request, v projections.Viewer) (projections.CustomerRow, error) {
-	id, err := web.PathUUID(r, "id")
-	if err != nil {
-		return projections.CustomerRow{}, err
-	}
-	c, err := projections.Customer(r.Context(), s.pool, id)
-	if err != nil {
-		return projections.CustomerRow{}, err
-	}
-	scope := domain.CustomerScope(c.ProviderID, v.GroupAccess(c.GroupID))
-	if err := domain.Authorize(v.Principal, domain.ActionViewCustomer, scope); err != nil {
-		return projections.CustomerRow{}, err
-	}
-	return c, nil
-}
-
 // getCustomer: GET /api/v1/customers/{id}.
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewer(r)
+	id, err := web.PathUUID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.visibleCustomer(r, v)
+	v, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.queries.GetCustomer.Handle(r.Context(), query.GetCustomer{Viewer: v, ID: id})
 	if err != nil {
 		return err
 	}
@@ -146,15 +126,15 @@ func (s *Server) customerPortalView(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	id, err := web.PathUUID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.visibleCustomer(r, v)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	view, err := projections.PortalView(r.Context(), s.pool, c.ID)
+	view, err := s.queries.CustomerPortalView.Handle(r.Context(), query.CustomerPortalView{Viewer: v, CustomerID: id})
 	if err != nil {
 		return err
 	}
@@ -185,30 +165,21 @@ type groupItem struct {
 // listGroups lists the provider's customer groups with their staff access; admins
 // see every group, members the groups they have access to: GET /api/v1/groups.
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) error {
-	page, after, err := openPage[projections.NameKey](s, r)
+	page, after, err := openPage[query.NameKey](s, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	var only []uuid.UUID
-	if !v.Admin() {
-		only = []uuid.UUID{}
-		if v.Active {
-			for g := range v.Groups {
-				only = append(only, g)
-			}
-		}
-	}
-	rows, err := projections.Groups(r.Context(), s.pool, v.CompanyID, only, after, page.Limit+1)
+	rows, err := s.queries.ListGroups.Handle(r.Context(), query.ListGroups{Viewer: v, After: after, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}
 	list, err := listOf(s, r, rows, page,
-		func(g projections.GroupRow) any { return projections.NameKey{Name: g.Name, ID: g.ID} },
-		func(g projections.GroupRow) groupItem {
+		func(g query.Group) any { return query.NameKey{Name: g.Name, ID: g.ID} },
+		func(g query.Group) groupItem {
 			out := groupItem{groupResponse: groupResponse{ID: g.ID, Name: g.Name, Code: g.Code, SelfRegistration: g.SelfRegistration}, CreatedAt: g.CreatedAt.UTC(),
 				CustomerCount: g.Customers, Members: make([]groupMemberItem, len(g.Members))}
 			for i, m := range g.Members {
@@ -255,23 +226,21 @@ func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, after, err := openPage[projections.NameKey](s, r)
+	page, after, err := openPage[query.NameKey](s, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	var rows []projections.StaffRow
-	if v.Active {
-		if rows, err = projections.Staff(r.Context(), s.pool, v.CompanyID, q, after, page.Limit+1); err != nil {
-			return err
-		}
+	rows, err := s.queries.ListStaff.Handle(r.Context(), query.ListStaff{Viewer: v, Search: q, After: after, Limit: page.Limit + 1})
+	if err != nil {
+		return err
 	}
 	list, err := listOf(s, r, rows, page,
-		func(u projections.StaffRow) any { return projections.NameKey{Name: u.Name, ID: u.UserID} },
-		func(u projections.StaffRow) staffItem {
+		func(u query.Staff) any { return query.NameKey{Name: u.Name, ID: u.UserID} },
+		func(u query.Staff) staffItem {
 			out := staffItem{UserID: u.UserID, Name: u.Name, Email: u.Email, Role: string(u.Role), CanShare: u.CanShare,
 				Auditor: u.Auditor, Status: u.Status, InvitedAt: utcPtr(u.InvitedAt), ActivatedAt: utcPtr(u.ActivatedAt),
 				Groups: make([]staffGroupItem, len(u.Groups))}

@@ -8,22 +8,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/web"
-	"github.com/sharehub/sharehub/projections"
 )
-
-// libraryScope is where a folder or document lies: a customer's workspace (then
-// the customer's group decides for members) or the provider's own library.
-func libraryScope(v projections.Viewer, provider uuid.UUID, workspaceCustomer, group *uuid.UUID) domain.Scope {
-	if workspaceCustomer != nil {
-		return domain.CustomerScope(provider, v.GroupAccess(group))
-	}
-	return domain.LibraryScope(provider)
-}
-
-func folderItem(f projections.FolderRow) folderResponse {
-	return folderResponse{ID: f.ID, Name: f.Name, ParentID: f.ParentID, CustomerID: f.WorkspaceCustomerID, CreatedAt: f.CreatedAt.UTC()}
-}
 
 // documentItem is a document in lists: its newest version (hidden or not).
 type documentItem struct {
@@ -31,14 +18,10 @@ type documentItem struct {
 	UpdatedAt time.Time `json:"updated_at"` // when the newest version was added
 }
 
-func newDocumentItem(d projections.DocumentRow) documentItem {
+func newDocumentItem(d query.Document) documentItem {
 	return documentItem{
-		documentResponse: documentResponse{
-			ID: d.ID, Name: d.Name, FolderID: d.FolderID, CustomerID: d.WorkspaceCustomerID, Version: d.Newest.Number,
-			Size: d.Newest.Size, SHA256: d.Newest.SHA256, MediaType: d.Newest.MediaType, Hidden: d.Newest.Hidden,
-			CreatedAt: d.AddedAt.UTC(),
-		},
-		UpdatedAt: d.Newest.AddedAt.UTC(),
+		documentResponse: newDocumentResponse(d, d.Newest),
+		UpdatedAt:        d.Newest.AddedAt.UTC(),
 	}
 }
 
@@ -56,27 +39,28 @@ func (s *Server) getFolder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	page, after, err := openPage[query.ViewKey](s, r)
 	if err != nil {
 		return err
 	}
-	f, err := projections.Folder(r.Context(), s.pool, id)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	scope := libraryScope(v, f.ProviderID, f.WorkspaceCustomerID, f.CustomerGroupID)
-	if err := domain.Authorize(v.Principal, domain.ActionViewLibrary, scope); err != nil {
-		return err
-	}
-	subs, docs, next, err := s.folderPage(r, f, projections.CustomersOf(v))
+	fp, err := s.queries.GetFolder.Handle(r.Context(), query.GetFolder{Viewer: v, ID: id, After: after, Limit: page.Limit})
 	if err != nil {
 		return err
 	}
-	out := folderDetail{folderResponse: folderItem(f), Folders: make([]folderResponse, len(subs)), Documents: make([]documentItem, len(docs)), NextCursor: next}
-	for i, sub := range subs {
-		out.Folders[i] = folderItem(sub)
+	next, err := s.sealView(r, fp.Next)
+	if err != nil {
+		return err
 	}
-	for i, d := range docs {
+	out := folderDetail{folderResponse: newFolderResponse(fp.Folder), Folders: make([]folderResponse, len(fp.Subfolders)),
+		Documents: make([]documentItem, len(fp.Documents)), NextCursor: next}
+	for i, sub := range fp.Subfolders {
+		out.Folders[i] = newFolderResponse(sub)
+	}
+	for i, d := range fp.Documents {
 		out.Documents[i] = newDocumentItem(d)
 	}
 	return web.WriteJSON(w, http.StatusOK, out)
@@ -97,55 +81,26 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, after, err := openPage[projections.NameKey](s, r)
+	page, after, err := openPage[query.NameKey](s, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	var rows []projections.DocumentRow
-	if v.Active {
-		rows, err = projections.Documents(r.Context(), s.pool, projections.DocumentFilter{
-			Provider: v.CompanyID, Visible: projections.CustomersOf(v), FolderID: folderID, CustomerID: customerID, Search: q,
-		}, after, page.Limit+1)
-		if err != nil {
-			return err
-		}
+	rows, err := s.queries.ListDocuments.Handle(r.Context(), query.ListDocuments{Viewer: v, FolderID: folderID,
+		CustomerID: customerID, Search: q, After: after, Limit: page.Limit + 1})
+	if err != nil {
+		return err
 	}
 	list, err := listOf(s, r, rows, page,
-		func(d projections.DocumentRow) any { return projections.NameKey{Name: d.Name, ID: d.ID} },
+		func(d query.Document) any { return query.NameKey{Name: d.Name, ID: d.ID} },
 		newDocumentItem)
 	if err != nil {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, list)
-}
-
-// visibleDocument reads document {id} when the caller may see it; removed
-// documents answer 404 unless withRemoved.
-func (s *Server) visibleDocument(r *http.Request, v projections.Viewer, withRemoved bool) (projections.DocumentRow, error) {
-	id, err := web.PathUUID(r, "id")
-	if err != nil {
-		return projections.DocumentRow{}, err
-	}
-	d, err := projections.Document(r.Context(), s.pool, id)
-	if err != nil {
-		return projections.DocumentRow{}, err
-	}
-	owner := d.WorkspaceCustomerID
-	if owner == nil {
-		owner = d.UploadedByCustomerID // a customer's deposit is that customer's
-	}
-	scope := libraryScope(v, d.ProviderID, owner, d.CustomerGroupID)
-	if err := domain.Authorize(v.Principal, domain.ActionViewLibrary, scope); err != nil {
-		return projections.DocumentRow{}, err
-	}
-	if d.Removed && !withRemoved {
-		return projections.DocumentRow{}, domain.ErrNotFound
-	}
-	return d, nil
 }
 
 type versionItem struct {
@@ -166,15 +121,15 @@ type documentDetail struct {
 
 // getDocument answers a document with all its versions: GET /api/v1/documents/{id}.
 func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.viewer(r)
+	id, err := web.PathUUID(r, "id")
 	if err != nil {
 		return err
 	}
-	d, err := s.visibleDocument(r, v, false)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	versions, err := projections.DocumentVersions(r.Context(), s.pool, d.ID)
+	d, versions, err := s.queries.DocumentVersions.Handle(r.Context(), query.DocumentVersions{Viewer: v, ID: id})
 	if err != nil {
 		return err
 	}
@@ -190,33 +145,21 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {
 // documentContent streams a version of a document to the provider (default the
 // newest, hidden or not): GET /api/v1/documents/{id}/content?version=.
 func (s *Server) documentContent(w http.ResponseWriter, r *http.Request) error {
-	n, byNumber, err := web.QueryInt64(r, "version", 1, math.MaxInt32)
+	n, _, err := web.QueryInt64(r, "version", 1, math.MaxInt32)
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	id, err := web.PathUUID(r, "id")
 	if err != nil {
 		return err
 	}
-	d, err := s.visibleDocument(r, v, false)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	ver := d.Newest
-	if byNumber && int(n) != ver.Number {
-		versions, err := projections.DocumentVersions(r.Context(), s.pool, d.ID)
-		if err != nil {
-			return err
-		}
-		found := false
-		for _, candidate := range versions {
-			if candidate.Number == int(n) {
-				ver, found = candidate, true
-			}
-		}
-		if !found {
-			return domain.ErrNotFound
-		}
+	d, ver, err := s.queries.DocumentVersion.Handle(r.Context(), query.DocumentVersion{Viewer: v, ID: id, Number: int(n)})
+	if err != nil {
+		return err
 	}
 	f, err := s.blobs.Open(ver.SHA256)
 	if err != nil {
@@ -248,34 +191,23 @@ func (s *Server) listShares(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, after, err := openPage[projections.TimeKey](s, r)
+	page, after, err := openPage[query.TimeKey](s, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	var rows []projections.ShareRow
-	if v.Active {
-		rows, err = projections.Shares(r.Context(), s.pool, projections.ShareFilter{
-			Provider: v.CompanyID, Visible: projections.CustomersOf(v), CustomerID: customerID, DocumentID: documentID, Status: status,
-		}, after, page.Limit+1)
-		if err != nil {
-			return err
-		}
+	rows, err := s.queries.ListShares.Handle(r.Context(), query.ListShares{Viewer: v, CustomerID: customerID,
+		DocumentID: documentID, Status: status, After: after, Limit: page.Limit + 1})
+	if err != nil {
+		return err
 	}
 	list, err := listOf(s, r, rows, page,
-		func(sh projections.ShareRow) any { return projections.TimeKey{At: sh.GrantedAt, ID: sh.ID} },
-		func(sh projections.ShareRow) shareItem {
-			out := shareItem{CustomerName: sh.CustomerName, shareResponse: shareResponse{
-				ID: sh.ID, Type: "portal", Status: "active", CustomerID: sh.CustomerID, DocumentID: sh.DocumentID,
-				FolderID: sh.FolderID, Permission: sh.Permission, SharedBy: sh.GrantedBy, SharedAt: sh.GrantedAt.UTC(),
-			}}
-			if sh.Cancelled {
-				out.Status, out.CancelledBy, out.CancelledAt, out.CancelReason = "cancelled", sh.CancelledBy, utcPtr(sh.CancelledAt), sh.Reason
-			}
-			return out
+		func(sh query.Share) any { return query.TimeKey{At: sh.GrantedAt, ID: sh.ID} },
+		func(sh query.Share) shareItem {
+			return shareItem{CustomerName: sh.CustomerName, shareResponse: newShareResponse(sh)}
 		})
 	if err != nil {
 		return err
@@ -318,20 +250,19 @@ type historyItem struct {
 }
 
 // newHistoryItem judges expiry at now.
-func newHistoryItem(h projections.HistoryEntry, now time.Time) historyItem {
+func newHistoryItem(h query.HistoryEntry, now time.Time) historyItem {
 	out := historyItem{
 		ID: h.ID, Type: h.Type, CustomerID: h.CustomerID, CustomerName: h.CustomerName, Permission: h.Permission,
 		SharedBy: personRef{ID: h.SharedByID, Name: h.SharedByName}, SharedAt: h.SharedAt.UTC(),
-		ExpiresAt: utcPtr(h.ExpiresAt), PasswordRequired: h.PasswordRequired, Status: "active",
+		ExpiresAt: utcPtr(h.ExpiresAt), PasswordRequired: h.PasswordRequired,
 		CancelledAt: utcPtr(h.CancelledAt), CancelReason: h.CancelReason, OpenedCount: h.OpenedCount,
 		LastOpenedAt: utcPtr(h.LastOpenedAt),
 	}
-	switch {
-	case h.Cancelled:
-		out.Status = "cancelled"
-	case h.ExpiresAt != nil && !h.ExpiresAt.After(now):
-		out.Status = "expired"
+	var expires time.Time
+	if h.ExpiresAt != nil {
+		expires = *h.ExpiresAt
 	}
+	out.Status = string(domain.AccessStatusAt(h.Cancelled, expires, now))
 	if h.CancelledByID != nil {
 		name := ""
 		if h.CancelledByName != nil {
@@ -353,26 +284,26 @@ func newHistoryItem(h projections.HistoryEntry, now time.Time) historyItem {
 // newest first (a removed document keeps its history):
 // GET /api/v1/documents/{id}/share-history.
 func (s *Server) shareHistory(w http.ResponseWriter, r *http.Request) error {
-	page, after, err := openPage[projections.TimeKey](s, r)
+	id, err := web.PathUUID(r, "id")
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	page, after, err := openPage[query.TimeKey](s, r)
 	if err != nil {
 		return err
 	}
-	d, err := s.visibleDocument(r, v, true)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	rows, err := projections.ShareHistory(r.Context(), s.pool, d.ProviderID, d.ID, projections.CustomersOf(v), after, page.Limit+1)
+	rows, err := s.queries.ShareHistory.Handle(r.Context(), query.ShareHistory{Viewer: v, DocumentID: id, After: after, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}
 	now := s.now()
 	list, err := listOf(s, r, rows, page,
-		func(h projections.HistoryEntry) any { return projections.TimeKey{At: h.SharedAt, ID: h.ID} },
-		func(h projections.HistoryEntry) historyItem { return newHistoryItem(h, now) })
+		func(h query.HistoryEntry) any { return query.TimeKey{At: h.SharedAt, ID: h.ID} },
+		func(h query.HistoryEntry) historyItem { return newHistoryItem(h, now) })
 	if err != nil {
 		return err
 	}

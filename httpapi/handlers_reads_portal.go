@@ -8,9 +8,9 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/consistency"
 	"github.com/sharehub/sharehub/httpapi/web"
-	"github.com/sharehub/sharehub/projections"
 )
 
 // portalListingOptions are the parameters of a portal listing.
@@ -138,58 +138,35 @@ type portalProviderItem struct {
 	Since            time.Time `json:"since"`
 }
 
+// newPortalProviderItem is the one mapper of a provider connection, for the list
+// and for the answer to leaving it.
+func newPortalProviderItem(p query.PortalProvider) portalProviderItem {
+	return portalProviderItem{ProviderID: p.ProviderID, Name: p.Name, CustomerID: p.CustomerID, Status: p.Status,
+		DocumentsEnabled: p.DocumentsEnabled, MasterAccess: p.MasterAccess, Since: p.Since.UTC()}
+}
+
 // portalProviders lists the providers the caller's company is a customer of, with
 // the status of that connection: GET /api/v1/portal/providers.
 func (s *Server) portalProviders(w http.ResponseWriter, r *http.Request) error {
-	page, after, err := openPage[projections.NameKey](s, r)
+	page, after, err := openPage[query.NameKey](s, r)
 	if err != nil {
 		return err
 	}
-	v, err := s.viewer(r)
+	v, err := viewer(r)
 	if err != nil {
 		return err
 	}
-	var rows []projections.PortalProvider
-	switch {
-	case v.Active && v.Portal():
-		// A portal user sees its own provider only.
-		if rows, err = projections.PortalProvidersOf(r.Context(), s.pool, v.CompanyID, v.PortalOf, after, page.Limit+1); err != nil {
-			return err
-		}
-	case v.Active:
-		if rows, err = projections.PortalProviders(r.Context(), s.pool, v.CompanyID, after, page.Limit+1); err != nil {
-			return err
-		}
+	rows, err := s.queries.ListPortalProviders.Handle(r.Context(), query.ListPortalProviders{Viewer: v, After: after, Limit: page.Limit + 1})
+	if err != nil {
+		return err
 	}
 	list, err := listOf(s, r, rows, page,
-		func(p projections.PortalProvider) any { return projections.NameKey{Name: p.Name, ID: p.ProviderID} },
-		func(p projections.PortalProvider) portalProviderItem {
-			return portalProviderItem{ProviderID: p.ProviderID, Name: p.Name, CustomerID: p.CustomerID, Status: p.Status,
-				DocumentsEnabled: p.DocumentsEnabled, MasterAccess: p.MasterAccess, Since: p.Since.UTC()}
-		})
+		func(p query.PortalProvider) any { return query.NameKey{Name: p.Name, ID: p.ProviderID} },
+		newPortalProviderItem)
 	if err != nil {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, list)
-}
-
-// portalViewOf is the caller's portal view of provider: 404 unless the caller is an
-// active user of a company that is (or was) a customer of provider.
-func (s *Server) portalViewOf(r *http.Request, provider uuid.UUID) (domain.PortalView, error) {
-	v, err := s.viewer(r)
-	if err != nil {
-		return domain.PortalView{}, err
-	}
-	row, err := projections.PortalCustomer(r.Context(), s.pool, v.CompanyID, provider)
-	if err != nil {
-		return domain.PortalView{}, err
-	}
-	c := &domain.Customer{ID: row.ID, ProviderID: row.ProviderID, CompanyID: row.CompanyID, Status: domain.CustomerStatus(row.Status)}
-	c.Restore(1)
-	if err := domain.AuthorizePortal(v.Principal, c); err != nil {
-		return domain.PortalView{}, err
-	}
-	return projections.PortalView(r.Context(), s.pool, row.ID)
 }
 
 // portalDocuments lists what the caller's company sees of a provider:
@@ -203,7 +180,11 @@ func (s *Server) portalDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view, err := s.portalViewOf(r, provider)
+	v, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	view, err := s.queries.PortalView.Handle(r.Context(), query.PortalView{Viewer: v, ProviderID: provider})
 	if err != nil {
 		return err
 	}
@@ -246,17 +227,13 @@ func (s *Server) portalContent(w http.ResponseWriter, r *http.Request) error {
 // portalDocumentNow answers what RecordDownload would, from the read model,
 // without recording anything.
 func (s *Server) portalDocumentNow(r *http.Request, id uuid.UUID) (app.Download, error) {
-	d, err := projections.Document(r.Context(), s.pool, id)
+	v, err := viewer(r)
 	if err != nil {
 		return app.Download{}, err
 	}
-	view, err := s.portalViewOf(r, d.ProviderID)
+	view, pd, err := s.queries.PortalDocument.Handle(r.Context(), query.PortalDocument{Viewer: v, DocumentID: id})
 	if err != nil {
 		return app.Download{}, err
-	}
-	pd, ok := view.Document(id)
-	if !ok {
-		return app.Download{}, domain.ErrNotFound
 	}
 	return app.Download{DocumentID: id, CustomerID: view.CustomerID, Name: pd.Name, Version: pd.Version, File: pd.File}, nil
 }

@@ -8,11 +8,13 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/problem"
 	"github.com/sharehub/sharehub/httpapi/web"
 )
 
-// shareResponse is a portal share as a write leaves it.
+// shareResponse is a portal share, as a write answers it and as reads list it
+// (shareItem): one mapper, newShareResponse, for both.
 type shareResponse struct {
 	ID           uuid.UUID  `json:"id"`
 	Type         string     `json:"type"`
@@ -28,15 +30,15 @@ type shareResponse struct {
 	CancelReason *string    `json:"cancel_reason"`
 }
 
-func newShareResponse(sh domain.Share) shareResponse {
+func newShareResponse(sh query.Share) shareResponse {
+	// A portal share has no expiry (yet): its status is active or cancelled.
 	out := shareResponse{
-		ID: sh.ID, Type: "portal", Status: "active", CustomerID: sh.CustomerID,
-		DocumentID: optionalID(sh.DocumentID), FolderID: optionalID(sh.FolderID), Permission: string(sh.Permission),
+		ID: sh.ID, Type: "portal", Status: string(domain.AccessStatusAt(sh.Cancelled, time.Time{}, time.Time{})),
+		CustomerID: sh.CustomerID, DocumentID: sh.DocumentID, FolderID: sh.FolderID, Permission: sh.Permission,
 		SharedBy: sh.GrantedBy, SharedAt: sh.GrantedAt.UTC(),
 	}
 	if sh.Cancelled {
-		reason := sh.Reason
-		out.Status, out.CancelledBy, out.CancelledAt, out.CancelReason = "cancelled", optionalID(sh.CancelledBy), optionalTime(sh.CancelledAt), &reason
+		out.CancelledBy, out.CancelledAt, out.CancelReason = sh.CancelledBy, utcPtr(sh.CancelledAt), sh.Reason
 	}
 	return out
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/sharehub/sharehub/projections"
+	"github.com/sharehub/sharehub/domain/app/query"
 )
 
 // Views that hold two lists (a folder's subfolders and documents, a portal
@@ -16,13 +16,9 @@ import (
 // page (issue 12: no unbounded answer). The answer keeps its shape and adds
 // next_cursor (null on the last page).
 
-// viewKey is the keyset position in such a view: after the folder (Doc false) or
-// document named Name with id ID.
-type viewKey struct {
-	Doc  bool      `json:"d,omitempty"`
-	Name string    `json:"n"`
-	ID   uuid.UUID `json:"id"`
-}
+// viewKey is the keyset position in such a view (query.ViewKey: the folder
+// query pages the same way).
+type viewKey = query.ViewKey
 
 // sealView seals the position after the last item of a page ("" when none).
 func (s *Server) sealView(r *http.Request, k *viewKey) (*string, error) {
@@ -34,58 +30,6 @@ func (s *Server) sealView(r *http.Request, k *viewKey) (*string, error) {
 		return nil, err
 	}
 	return &c, nil
-}
-
-// folderPage reads one page of the folder's subfolders, then documents, from the
-// read model (keyset queries, so a page costs the same wherever it is).
-func (s *Server) folderPage(r *http.Request, f projections.FolderRow, visible projections.GroupFilter) ([]projections.FolderRow, []projections.DocumentRow, *string, error) {
-	page, after, err := openPage[viewKey](s, r)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	limit := page.Limit
-	var subs []projections.FolderRow
-	var next *viewKey
-	if after == nil || !after.Doc {
-		var fa *projections.NameKey
-		if after != nil {
-			fa = &projections.NameKey{Name: after.Name, ID: after.ID}
-		}
-		if subs, err = projections.SubfoldersAfter(r.Context(), s.pool, f.ID, visible, fa, limit+1); err != nil {
-			return nil, nil, nil, err
-		}
-		if len(subs) > limit {
-			subs = subs[:limit]
-			last := subs[limit-1]
-			next = &viewKey{Name: last.Name, ID: last.ID}
-		}
-		limit -= len(subs)
-	}
-	var docs []projections.DocumentRow
-	if next == nil {
-		var da *projections.NameKey
-		if after != nil && after.Doc {
-			da = &projections.NameKey{Name: after.Name, ID: after.ID}
-		}
-		// One more than fits tells whether a next page exists (also when the
-		// folders filled this one).
-		if docs, err = projections.Documents(r.Context(), s.pool, projections.DocumentFilter{
-			Provider: f.ProviderID, Visible: visible, FolderID: &f.ID}, da, limit+1); err != nil {
-			return nil, nil, nil, err
-		}
-		if len(docs) > limit {
-			docs = docs[:limit]
-			if limit > 0 {
-				last := docs[limit-1]
-				next = &viewKey{Doc: true, Name: last.Name, ID: last.ID}
-			} else {
-				last := subs[len(subs)-1]
-				next = &viewKey{Name: last.Name, ID: last.ID}
-			}
-		}
-	}
-	cursor, err := s.sealView(r, next)
-	return subs, docs, cursor, err
 }
 
 // pageListing cuts an in-memory portal listing (folders, then documents, each

@@ -356,7 +356,7 @@ func TestPrincipalResolver(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	resolve := NewPrincipalResolver(ts.pool)
+	resolve := NewPrincipalResolver(projections.NewReadModels(ts.pool, ts.store))
 	p, err := resolve(ctxFor(t), auth.Principal{UserID: provider.UserID, CompanyID: provider.CompanyID})
 	if err != nil || p.Role != "admin" || p.Auditor {
 		t.Fatalf("admin %+v %v", p, err)

@@ -20,7 +20,7 @@ import (
 func newReadServer(t *testing.T, adjust func(*Config)) *testServer {
 	t.Helper()
 	ts := newTestServer(t, func(c *Config) {
-		c.PrincipalResolver = NewPrincipalResolver(c.Pool)
+		c.PrincipalResolver = NewPrincipalResolver(c.ReadModels)
 		// Under -race with many databases at once a fresh runner may take more than
 		// the default few seconds to catch up; reads still wait only as needed.
 		c.MaxConsistencyWait = 30 * time.Second

@@ -81,7 +81,7 @@ func (s *Server) routes(r chi.Router) {
 
 		// Reads of the read models (handlers_reads_*.go), with X-Min-Position.
 		r.Group(func(r chi.Router) {
-			r.Use(s.fresh.Reads(readGroups...))
+			r.Use(s.fresh.Reads(readGroups...), s.withViewer)
 			r.Get("/api/v1/me", s.handle(s.me))
 			r.Get("/api/v1/directory", s.handle(s.directory))
 			r.Get("/api/v1/customers", s.handle(s.listCustomers))
@@ -102,7 +102,7 @@ func (s *Server) routes(r chi.Router) {
 	// Downloads: authenticated reads without the JSON request timeout (the server's
 	// write timeout bounds a slow download).
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.fresh.Reads(readGroups...))
+		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.fresh.Reads(readGroups...), s.withViewer)
 		r.Get("/api/v1/documents/{id}/content", s.handle(s.documentContent))
 		r.Get("/api/v1/portal/documents/{id}/content", s.handle(s.portalContent))
 	})
@@ -121,11 +121,12 @@ func (s *Server) routes(r chi.Router) {
 	// request timeout: an export streams for as long as the log is, and a replay
 	// or a verification reads a whole tenant.
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.fresh.Reads("accounts"))
+		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.fresh.Reads(accountsGroup), s.withViewer)
 		r.Get("/api/v1/audit/events", s.handle(s.auditEvents))
 		r.Get("/api/v1/audit/verify", s.handle(s.auditVerify))
 		r.Get("/api/v1/audit/customers/{id}/portal-view", s.handle(s.auditPortalView))
-		r.Get("/api/v1/audit/documents/{id}/access", s.handle(s.auditDocumentAccess))
+		// Who could reach a document is a portal read-model query.
+		r.With(s.fresh.Reads(portalGroup)).Get("/api/v1/audit/documents/{id}/access", s.handle(s.auditDocumentAccess))
 	})
 
 	r.Group(func(r chi.Router) {

@@ -8,8 +8,13 @@
 // auth (passwords, sessions, the Principal), throttle, idempotency, consistency
 // (X-Position / X-Min-Position) and obs (request ids, access log, metrics).
 //
-// httpapi may import domain, domain/app, eventstore (and eventstore/blobs) and
-// projections; nothing but cmd imports it.
+// Reads go through the query layer (domain/app/query): a handler decodes, calls
+// a query with the viewer withViewer resolved once for the request, and encodes.
+//
+// httpapi may import domain, domain/app (and domain/app/query), eventstore (and
+// eventstore/blobs); it must not import projections, whose read models reach it
+// only through the query layer's interfaces, wired in cmd (make lint checks it).
+// Nothing but cmd imports it.
 package httpapi
 
 import (
@@ -27,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sharehub/sharehub/domain/app"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi/auth"
@@ -63,6 +69,9 @@ type Config struct {
 	Hasher *auth.Argon2id
 	// App runs the commands (the domain's application services).
 	App *app.Service
+	// ReadModels answer the queries of the reads (package domain/app/query);
+	// package projections implements them (projections.NewReadModels).
+	ReadModels query.ReadModels
 	// SignupClosed refuses POST /api/v1/signup (SIGNUP=closed).
 	SignupClosed bool
 
@@ -149,6 +158,9 @@ func (c Config) Validate() error {
 	if c.App == nil {
 		errs = append(errs, errors.New("httpapi: App is required"))
 	}
+	if c.ReadModels == nil {
+		errs = append(errs, errors.New("httpapi: ReadModels is required"))
+	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
 		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
 		"BodyIdleTimeout": int64(c.BodyIdleTimeout), "MaxCredentialRequests": int64(c.MaxCredentialRequests),
@@ -184,6 +196,8 @@ type Server struct {
 	blobs  *blobs.Store
 	hasher *auth.Argon2id
 	app    *app.Service
+	// queries answer the reads; handlers never call a read model themselves.
+	queries query.Queries
 
 	signupClosed bool
 	sessions     *auth.Sessions
@@ -224,9 +238,10 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		log: cfg.Logger, now: cfg.Clock, pool: cfg.Pool, store: cfg.Store, blobs: cfg.Blobs, hasher: cfg.Hasher,
 		app: cfg.App, signupClosed: cfg.SignupClosed,
-		resolve: cfg.PrincipalResolver, publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
+		resolve: resolveOutsideReads(cfg.PrincipalResolver), publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
 		maxJSONBytes: cfg.MaxJSONBytes, requestTimeout: cfg.RequestTimeout, readyChecks: cfg.ReadyChecks,
 		credentials: auth.NewCredentials(cfg.Pool),
+		queries:     query.New(cfg.ReadModels),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -27,6 +27,7 @@ import (
 	"github.com/sharehub/sharehub/httpapi/apitest"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/throttle"
+	"github.com/sharehub/sharehub/projections"
 )
 
 // userJoined is an event type private to these tests: it stands for the events that
@@ -92,6 +93,7 @@ func newTestServer(t *testing.T, adjust func(*Config), routes func(s *Server, r 
 	cfg := Config{
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		Pool:   pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
+		ReadModels: projections.NewReadModels(pool, store),
 		Registerer: reg, Gatherer: reg,
 		PublicBaseURL: "http://127.0.0.1:0",
 	}

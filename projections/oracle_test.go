@@ -131,7 +131,7 @@ func (s *scenario) step(i int) {
 		var r app.FolderResult
 		if r, err = w.svc.CreateFolder(w.ctx, admin, app.CreateFolder{Name: fmt.Sprint("F", i), ParentID: f}); err == nil {
 			s.folders = append(s.folders, r.FolderID)
-			if r.Folder.WorkspaceCustomerID == uuid.Nil {
+			if r.Folder.WorkspaceCustomerID == nil {
 				s.library = append(s.library, r.FolderID)
 			}
 		}

@@ -41,42 +41,11 @@ func nameAfter(after *NameKey) (string, uuid.UUID) {
 }
 
 // Viewer is a caller as the read side knows it: the access-rule principal and the
-// staff user's access per customer group of its company.
+// staff user's access per customer group of its company. What it may see is the
+// query layer's business (query.Viewer, domain/app/query).
 type Viewer struct {
 	domain.Principal
 	Groups map[uuid.UUID]domain.AccessLevel
-}
-
-// GroupAccess is the viewer's access to a customer's group (AccessNone for an
-// ungrouped customer or a group the viewer is not a member of).
-func (v Viewer) GroupAccess(groupID *uuid.UUID) domain.AccessLevel {
-	if groupID == nil {
-		return domain.AccessNone
-	}
-	return v.Groups[*groupID]
-}
-
-// SeesCustomer reports whether the viewer may see a customer of provider in group.
-func (v Viewer) SeesCustomer(provider uuid.UUID, groupID *uuid.UUID) bool {
-	return domain.Authorize(v.Principal, domain.ActionViewCustomer, domain.CustomerScope(provider, v.GroupAccess(groupID))) == nil
-}
-
-// Admin reports whether the viewer sees every customer of its company.
-func (v Viewer) Admin() bool { return v.Active && !v.Portal() && v.Role == domain.RoleAdmin }
-
-// VisibleGroups lists the groups whose customers a member sees (read or write);
-// none for an inactive principal.
-func (v Viewer) VisibleGroups() []uuid.UUID {
-	out := []uuid.UUID{}
-	if !v.Active || v.Portal() {
-		return out
-	}
-	for g, a := range v.Groups {
-		if a == domain.AccessRead || a == domain.AccessWrite {
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // LoadViewer reads a user's role, flags and group access. A user the read model

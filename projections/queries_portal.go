@@ -15,7 +15,7 @@ import (
 
 // Queries over the portal read model (schema rm_portal): customers, the library,
 // shares and the "previous shares" history. Which customers a staff user sees is
-// passed in as a GroupFilter, computed from the caller's Viewer; the functions
+// passed in as a GroupFilter, computed by the query layer (query.Viewer); the functions
 // never decide access on their own.
 
 // GroupFilter limits rows that belong to a customer to the customers a viewer
@@ -23,11 +23,6 @@ import (
 type GroupFilter struct {
 	All    bool
 	Groups []uuid.UUID
-}
-
-// CustomersOf is the filter for viewer.
-func CustomersOf(v Viewer) GroupFilter {
-	return GroupFilter{All: v.Admin(), Groups: v.VisibleGroups()}
 }
 
 // CustomerRow is a customer as the provider sees it.

@@ -106,13 +106,14 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		return err
 	}
 	defer exportPool.Close()
+	readModels := projections.NewReadModels(pool, store)
 	api, err := httpapi.New(httpapi.Config{
-		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
+		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc, ReadModels: readModels,
 		ExportStore: eventstore.New(exportPool, log), ExportsPerTenant: cfg.ExportsPerTenant, ExportsMax: cfg.ExportsMax,
 		SignupClosed:  cfg.Signup == "closed",
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		LinkOpenLimit: cfg.Abuse.LinkOpenLimit, QuotaBytes: cfg.Abuse.QuotaBytes,
-		PrincipalResolver: httpapi.NewPrincipalResolver(pool),
+		PrincipalResolver: httpapi.NewPrincipalResolver(readModels),
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "projections", Check: func(r *http.Request) error {
 			return projectionsReady(r.Context(), pool)
 		}}},

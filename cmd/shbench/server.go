@@ -13,6 +13,7 @@ import (
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi"
 	"github.com/sharehub/sharehub/httpapi/auth"
+	"github.com/sharehub/sharehub/projections"
 )
 
 // benchServer is what an HTTP benchmark measures: the real router, services, store
@@ -63,8 +64,9 @@ func startBenchServer(ctx context.Context, baseURL, prefix string) (s *benchServ
 		return nil, nil, err
 	}
 	reg := prometheus.NewRegistry()
+	readModels := projections.NewReadModels(pool, s.store)
 	api, err := httpapi.New(httpapi.Config{Logger: s.log, Pool: pool, Store: s.store, Blobs: blobStore, Hasher: hasher, App: svc,
-		PrincipalResolver: httpapi.NewPrincipalResolver(pool), Registerer: reg, Gatherer: reg, PublicBaseURL: "http://127.0.0.1"})
+		ReadModels: readModels, PrincipalResolver: httpapi.NewPrincipalResolver(readModels), Registerer: reg, Gatherer: reg, PublicBaseURL: "http://127.0.0.1"})
 	if err != nil {
 		return nil, nil, err
 	}

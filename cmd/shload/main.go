@@ -176,9 +176,10 @@ func startServer(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*se
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
+	readModels := projections.NewReadModels(pool, store)
 	api, err := httpapi.New(httpapi.Config{
-		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc,
-		PublicBaseURL: base, PrincipalResolver: httpapi.NewPrincipalResolver(pool),
+		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc, ReadModels: readModels,
+		PublicBaseURL: base, PrincipalResolver: httpapi.NewPrincipalResolver(readModels),
 		MaxCredentialRequests: 8, // the seed signs up four at a time
 		Registerer:            reg, Gatherer: reg,
 	})

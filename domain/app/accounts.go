@@ -9,6 +9,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/mail"
+	"github.com/sharehub/sharehub/domain/app/query"
 )
 
 // RegisterCompany is a signup: a new company with its first admin.
@@ -106,7 +107,7 @@ type Invitation struct {
 	ExpiresAt  time.Time
 	// Customer is the invited customer as InviteCustomer left it (nil for user
 	// invitations).
-	Customer *domain.Customer
+	Customer *query.Customer
 	Appended AppendResult
 }
 

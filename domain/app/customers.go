@@ -11,6 +11,7 @@ import (
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/mail"
+	"github.com/sharehub/sharehub/domain/app/query"
 )
 
 // CreateGroup creates a customer group with a random four-digit suffix (admins only).
@@ -162,8 +163,8 @@ func (s *Service) groupAccess(ctx context.Context, call Call, groupID uuid.UUID,
 type CustomerResult struct {
 	CustomerID        uuid.UUID
 	WorkspaceFolderID uuid.UUID
-	// Customer is the customer as the command left it.
-	Customer domain.Customer
+	// Customer is the customer as the command left it (views.go).
+	Customer query.Customer
 	Appended AppendResult
 }
 
@@ -219,7 +220,7 @@ func (s *Service) ConnectCustomer(ctx context.Context, call Call, cmd ConnectCus
 		if err != nil {
 			return err
 		}
-		out.Customer = after(&domain.Customer{}, cloneCustomer, eventsOn(domain.CustomerStream(out.CustomerID), changes))
+		out.Customer = customerView(after(&domain.Customer{}, cloneCustomer, eventsOn(domain.CustomerStream(out.CustomerID), changes)))
 		return u.record(changes...)
 	})
 	return out, err
@@ -271,7 +272,7 @@ func (s *Service) InviteCustomer(ctx context.Context, call Call, cmd InviteCusto
 		if err != nil {
 			return err
 		}
-		customer := after(&domain.Customer{}, cloneCustomer, eventsOn(domain.CustomerStream(out.CustomerID), changes))
+		customer := customerView(after(&domain.Customer{}, cloneCustomer, eventsOn(domain.CustomerStream(out.CustomerID), changes)))
 		out.Customer = &customer
 		email, _ := domain.NormalizeEmail(cmd.Email) // valid: InviteCustomer checked it
 		if err := u.mail(email, mail.CustomerInvitation, mail.Invitation{Provider: provider.Name}, token); err != nil {
@@ -366,7 +367,7 @@ func (s *Service) onCustomer(ctx context.Context, call Call, customerID uuid.UUI
 		if err != nil {
 			return err
 		}
-		out.Customer = after(c, cloneCustomer, events)
+		out.Customer = customerView(after(c, cloneCustomer, events))
 		return u.recordOn(c, events)
 	})
 	return out, err
@@ -403,7 +404,7 @@ func (s *Service) RevokeCustomer(ctx context.Context, call Call, cmd CustomerRef
 		if err != nil {
 			return err
 		}
-		out.Customer = after(c, cloneCustomer, eventsOn(c.StreamID(), changes))
+		out.Customer = customerView(after(c, cloneCustomer, eventsOn(c.StreamID(), changes)))
 		return u.record(changes...)
 	})
 	return out, err

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 )
 
 // CreateFolder creates a folder in the actor's library: under ParentID, or at the
@@ -20,8 +21,8 @@ type CreateFolder struct {
 // FolderResult names the folder a command created.
 type FolderResult struct {
 	FolderID uuid.UUID
-	// Folder is the folder as the command left it.
-	Folder   domain.Folder
+	// Folder is the folder as the command left it (views.go).
+	Folder   query.Folder
 	Appended AppendResult
 }
 
@@ -73,7 +74,7 @@ func (s *Service) CreateFolder(ctx context.Context, call Call, cmd CreateFolder)
 		if err != nil {
 			return err
 		}
-		out.Folder = after(&domain.Folder{}, same[domain.Folder], events)
+		out.Folder = folderView(after(&domain.Folder{}, same[domain.Folder], events))
 		return u.recordNew(events)
 	})
 	return out, err
@@ -92,8 +93,10 @@ type AddDocument struct {
 type DocumentResult struct {
 	DocumentID uuid.UUID
 	Version    int
-	// Document is the document as the command left it.
-	Document domain.Document
+	// Document is the document as the command left it (views.go), with its
+	// newest version; Changed is version Version of it (zero when Version is 0).
+	Document query.Document
+	Changed  query.Version
 	Appended AppendResult
 }
 
@@ -127,7 +130,7 @@ func (s *Service) AddDocument(ctx context.Context, call Call, cmd AddDocument) (
 		if err != nil {
 			return err
 		}
-		out.Document = after(&domain.Document{}, cloneDocument, events)
+		out.Document, out.Changed = documentView(after(&domain.Document{}, cloneDocument, events), out.Version)
 		return u.recordNew(events)
 	})
 	return out, err
@@ -166,7 +169,7 @@ func (s *Service) onDocument(ctx context.Context, call Call, documentID uuid.UUI
 		if err != nil {
 			return err
 		}
-		out.Document = after(d, cloneDocument, events)
+		out.Document, out.Changed = documentView(after(d, cloneDocument, events), out.Version)
 		return u.recordOn(d, events)
 	})
 	return err

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 )
 
 // The end of a customer connection (revoke by the provider, leave by the customer)
@@ -57,14 +58,10 @@ type LeaveProvider struct{ ProviderID uuid.UUID }
 
 // ProviderConnection is a customer connection seen from the customer's side.
 type ProviderConnection struct {
-	ProviderID   uuid.UUID
-	ProviderName string
-	// Customer is the connection as the command left it.
-	Customer domain.Customer
-	// DocumentsEnabled is the documents module in effect (the customer's setting,
-	// else the provider's default).
-	DocumentsEnabled bool
-	Appended         AppendResult
+	// Provider is the connection as the command left it (views.go), in the shape
+	// of the portal's provider list.
+	Provider query.PortalProvider
+	Appended AppendResult
 }
 
 // LeaveProvider: an admin of the customer company ends its connection with the
@@ -73,7 +70,7 @@ type ProviderConnection struct {
 // Anyone else, and a provider the company is not (or no longer) a customer of:
 // domain.ErrNotFound.
 func (s *Service) LeaveProvider(ctx context.Context, call Call, cmd LeaveProvider) (ProviderConnection, error) {
-	out := ProviderConnection{ProviderID: cmd.ProviderID}
+	var out ProviderConnection
 	var err error
 	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
 		p, err := u.principal()
@@ -101,9 +98,7 @@ func (s *Service) LeaveProvider(ctx context.Context, call Call, cmd LeaveProvide
 		if err != nil {
 			return err
 		}
-		out.ProviderName = provider.Name
-		out.Customer = after(c, cloneCustomer, eventsOn(c.StreamID(), changes))
-		out.DocumentsEnabled = out.Customer.DocumentsOn(provider.DocumentsEnabledDefault)
+		out.Provider = providerView(provider, after(c, cloneCustomer, eventsOn(c.StreamID(), changes)))
 		return u.record(changes...)
 	})
 	return out, err

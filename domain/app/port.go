@@ -3,9 +3,10 @@
 // resulting events (with any side records) in one atomic batch, retrying a bounded
 // number of times on a concurrency conflict.
 //
-// It depends on domain and the standard library only; the PostgreSQL adapter lives in
-// package eventstore and an in-memory one in app/memstore. It must not import pgx,
-// watermill, chi, eventstore, projections or httpapi.
+// It depends on domain, app/query (whose data shapes its results use, views.go)
+// and the standard library only; the PostgreSQL adapter lives in package
+// eventstore and an in-memory one in app/memstore. It must not import pgx,
+// watermill, chi, eventstore, projections or httpapi. Reads are app/query's.
 package app
 
 import (

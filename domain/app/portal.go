@@ -107,7 +107,7 @@ func (s *Service) PortalCreateFolder(ctx context.Context, call Call, cmd PortalC
 		if err != nil {
 			return err
 		}
-		out.Folder = after(&domain.Folder{}, same[domain.Folder], events)
+		out.Folder = folderView(after(&domain.Folder{}, same[domain.Folder], events))
 		return u.recordNew(events)
 	})
 	return out, err
@@ -160,7 +160,7 @@ func (s *Service) PortalUpload(ctx context.Context, call Call, cmd PortalUpload)
 		if err != nil {
 			return err
 		}
-		out.Document = after(&domain.Document{}, cloneDocument, events)
+		out.Document, out.Changed = documentView(after(&domain.Document{}, cloneDocument, events), out.Version)
 		return u.recordNew(events)
 	})
 	return out, err

@@ -393,7 +393,7 @@ func (u *unit) customerScope(p domain.Principal, c *domain.Customer) (domain.Sco
 // scope, or the provider's library.
 func (u *unit) libraryScope(p domain.Principal, providerID, workspaceCustomer uuid.UUID) (domain.Scope, error) {
 	if workspaceCustomer == uuid.Nil {
-		return domain.LibraryScope(providerID), nil
+		return domain.ItemScope(providerID, uuid.Nil, domain.AccessNone), nil
 	}
 	c, err := u.customer(workspaceCustomer)
 	if err != nil {
@@ -406,13 +406,7 @@ func (u *unit) documentScope(p domain.Principal, d *domain.Document) (domain.Sco
 	if !d.Exists() {
 		return domain.Scope{}, fmt.Errorf("document: %w", domain.ErrNotFound)
 	}
-	owner := d.WorkspaceCustomerID
-	if owner == uuid.Nil {
-		// A customer's deposit outside its workspace is still that customer's:
-		// staff who may not see the customer may not see it (DESIGN.md v1.1).
-		owner = d.UploadedByCustomerID
-	}
-	return u.libraryScope(p, d.ProviderID, owner)
+	return u.libraryScope(p, d.ProviderID, domain.LibraryOwner(d.WorkspaceCustomerID, d.UploadedByCustomerID))
 }
 
 func (u *unit) folderScope(p domain.Principal, f *domain.Folder) (domain.Scope, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/domain/app/query"
 )
 
 // GrantShare shares a document or a folder (exactly one of the ids) with a
@@ -22,8 +23,8 @@ type GrantShare struct {
 // ShareResult names the share a command created or changed.
 type ShareResult struct {
 	ShareID uuid.UUID
-	// Share is the share as the command left it.
-	Share    domain.Share
+	// Share is the share as the command left it (views.go).
+	Share    query.Share
 	Appended AppendResult
 }
 
@@ -74,7 +75,7 @@ func (s *Service) GrantShare(ctx context.Context, call Call, cmd GrantShare) (Sh
 		if err != nil {
 			return err
 		}
-		out.Share = after(&domain.Share{}, same[domain.Share], eventsOn(domain.ShareStream(in.ShareID), changes))
+		out.Share = shareView(after(&domain.Share{}, same[domain.Share], eventsOn(domain.ShareStream(in.ShareID), changes)))
 		return u.record(changes...)
 	})
 	return out, err
@@ -110,7 +111,7 @@ func (s *Service) onShare(ctx context.Context, call Call, shareID uuid.UUID, dec
 		if err != nil {
 			return err
 		}
-		out.Share = after(sh, same[domain.Share], events)
+		out.Share = shareView(after(sh, same[domain.Share], events))
 		return nil
 	})
 	return out, err
