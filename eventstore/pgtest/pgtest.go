@@ -4,7 +4,9 @@
 //
 // The server comes from DATABASE_URL (`make test` starts a local cluster and sets
 // it). Without it the tests fail rather than skip: a green run must mean the
-// database tests ran.
+// database tests ran. The one exception is `go test -short` (`make test-short`):
+// there every test that asks for a database is skipped, so the short tier runs the
+// pure tests only, in seconds, with no server at all.
 package pgtest
 
 import (
@@ -25,9 +27,11 @@ import (
 	"github.com/sharehub/sharehub/migrations"
 )
 
-// URL returns the server URL tests use, failing the test when it is unset.
+// URL returns the server URL tests use, failing the test when it is unset and
+// skipping it under -short (every database helper here starts with it).
 func URL(t testing.TB) string {
 	t.Helper()
+	SkipShort(t)
 	url := os.Getenv("DATABASE_URL")
 	if url == "" {
 		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which starts a local PostgreSQL")
@@ -210,4 +214,14 @@ func AppRoleURL(t testing.TB, url string) string {
 	}
 	u.User = neturl.UserPassword(role, password)
 	return u.String()
+}
+
+// SkipShort skips t under `go test -short`: the short tier runs no database and no
+// HTTP test. Tests that reach PostgreSQL or a server another way than NewDatabase
+// call it first.
+func SkipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("database test: skipped under -short")
+	}
 }
