@@ -11,7 +11,6 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sharehub/sharehub/eventstore/devdb"
 	"github.com/sharehub/sharehub/migrations"
 )
 
@@ -162,21 +162,9 @@ func template(ctx context.Context, admin *pgx.Conn, base string) (string, error)
 	return name, nil
 }
 
-// withDatabase points a postgres:// URL at another database on the same server.
-func withDatabase(raw, db string) string {
-	u, err := neturl.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return raw + " dbname=" + db // keyword/value form
-	}
-	u.Path = "/" + db
-	return u.String()
-}
+func withDatabase(raw, db string) string { return devdb.WithDatabase(raw, db) }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randomHex(n int) string { return devdb.RandomName(n) }
 
 // AppRoleURL returns url (a database of NewDatabase) with the credentials of a login
 // role whose only privileges are its membership in sharehub_app, the role `serve`
