@@ -51,7 +51,7 @@ func (h *harness) runLinkOpenGrowth(ctx context.Context, n int) result {
 	if err != nil {
 		return r.error(err)
 	}
-	if _, err := l.openRepeatedly(ctx, warm, 300); err != nil {
+	if _, err := l.client().OpenLinkRepeatedly(ctx, warm, 300); err != nil {
 		return r.error(fmt.Errorf("warm-up: %w", err))
 	}
 	token, linkID, err := l.linkToNewDocument(ctx)
@@ -59,7 +59,7 @@ func (h *harness) runLinkOpenGrowth(ctx context.Context, n int) result {
 		return r.error(err)
 	}
 	t0 := time.Now()
-	lats, err := l.openRepeatedly(ctx, token, n)
+	lats, err := l.client().OpenLinkRepeatedly(ctx, token, n)
 	if err != nil {
 		return r.error(err)
 	}
@@ -106,33 +106,6 @@ func (l *load) linkToNewDocument(ctx context.Context) (token, linkID string, err
 		return "", "", err
 	}
 	return link.URL[strings.LastIndex(link.URL, "/")+1:], link.ID, nil
-}
-
-// openRepeatedly GETs a link's content n times in a row; latencies in ms.
-func (l *load) openRepeatedly(ctx context.Context, token string, n int) ([]float64, error) {
-	lats := make([]float64, 0, n)
-	url := l.base() + "/l/" + token + "/content"
-	for i := range n {
-		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-		if err != nil {
-			return nil, err
-		}
-		t0 := time.Now()
-		resp, err := l.http.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("open %d: %d", i, resp.StatusCode)
-		}
-		lats = append(lats, float64(time.Since(t0).Microseconds())/1000)
-	}
-	return lats, nil
 }
 
 func countOpens(ctx context.Context, dbURL, linkID string) (recorded, inLinkStream int, err error) {
