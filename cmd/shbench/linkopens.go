@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"github.com/sharehub/sharehub/httpapi/client"
-	"slices"
 	"strings"
 )
 
@@ -52,7 +51,7 @@ func benchLinkOpens(ctx context.Context, baseURL string, n int) ([]result, error
 		SELECT payload->>'link_id' FROM events WHERE event_type = 'LinkCreated' ORDER BY position LIMIT 1)`).Scan(&opens); err != nil {
 		return nil, err
 	}
-	first, last := median(lats[:100]), median(lats[len(lats)-100:])
+	first, last := client.Median(lats[:100]), client.Median(lats[len(lats)-100:])
 	ratio := last / first
 	verdict := "ok"
 	if ratio > linkOpenTarget {
@@ -60,19 +59,7 @@ func benchLinkOpens(ctx context.Context, baseURL string, n int) ([]result, error
 	}
 	return []result{{name: "Link open latency, last 100 / first 100", ours: last, raw: first, unit: "ms",
 		notes: fmt.Sprintf("median of the last 100 of %d opens / median of the first 100 = %.2f (target <= %.1f: %s); first %.2f ms, last %.2f ms, median of all %.2f ms; %d LinkOpened recorded",
-			n, ratio, linkOpenTarget, verdict, first, last, median(lats), opens)}}, nil
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+			n, ratio, linkOpenTarget, verdict, first, last, client.Median(lats), opens)}}, nil
 }
 
 // linkToSmallDocument signs a provider up, uploads a small document and creates a

@@ -11,12 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/sharehub/sharehub/httpapi/client"
 )
 
 // linkOpenTarget: the median latency of the last 100 opens of a link may be at
@@ -64,7 +64,7 @@ func (h *harness) runLinkOpenGrowth(ctx context.Context, n int) result {
 		return r.error(err)
 	}
 	took := time.Since(t0)
-	first, last := median(lats[:100]), median(lats[len(lats)-100:])
+	first, last := client.Median(lats[:100]), client.Median(lats[len(lats)-100:])
 	ratio := last / first
 	v := &verdict{}
 	if ratio > linkOpenTarget {
@@ -117,18 +117,6 @@ func countOpens(ctx context.Context, dbURL, linkID string) (recorded, inLinkStre
 	err = conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE stream_id = 'link-' || $1)
 		FROM events WHERE event_type = 'LinkOpened' AND payload->>'link_id' = $1`, linkID).Scan(&recorded, &inLinkStream)
 	return recorded, inLinkStream, err
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // dirBytes sums the sizes of the regular files below root.

@@ -21,6 +21,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -285,4 +286,17 @@ func (c *Client) OpenLinkRepeatedly(ctx context.Context, token string, n int) ([
 		lats = append(lats, float64(a.Took.Microseconds())/1000)
 	}
 	return lats, nil
+}
+
+// Median is the median of latencies such as OpenLinkRepeatedly's (0 for none).
+func Median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

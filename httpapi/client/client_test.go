@@ -208,3 +208,15 @@ func newServer(t *testing.T) (string, *pgxpool.Pool) {
 	t.Cleanup(func() { srv.Close(); stop(); <-done })
 	return srv.URL, pool
 }
+
+func TestMedian(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := client.Median(tc.in); got != tc.want {
+			t.Errorf("Median(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
