@@ -44,6 +44,9 @@ type Client struct {
 	ShedRetries int
 	// MaxShedWait caps one such wait (default 2s).
 	MaxShedWait time.Duration
+	// Verbatim sends each request with exactly the headers it names: no
+	// generated X-Request-Id (tests of the server's own request ids use it).
+	Verbatim bool
 }
 
 // New returns a client of base over hc (nil: http.DefaultClient).
@@ -144,6 +147,9 @@ func (c *Client) http() *http.Client {
 func (c *Client) Do(ctx context.Context, r Request) Answer {
 	a := Answer{RequestID: r.RequestID}
 	if a.RequestID == "" {
+		a.RequestID = r.Header.Get("X-Request-Id")
+	}
+	if a.RequestID == "" && !c.Verbatim {
 		a.RequestID = uuid.NewString()
 	}
 	start := time.Now()
@@ -188,7 +194,9 @@ func (c *Client) send(ctx context.Context, r Request, a *Answer) {
 	for k, v := range r.Header {
 		req.Header[k] = v
 	}
-	req.Header.Set("X-Request-Id", a.RequestID)
+	if a.RequestID != "" {
+		req.Header.Set("X-Request-Id", a.RequestID)
+	}
 	if r.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
