@@ -34,6 +34,10 @@ import (
 // rule refuses it, or it would overshoot the event count); another is chosen.
 var errSkip = errors.New("skip")
 
+// errDecidedAndRejected: a decider refused a command and still decided events
+// (only a rejected link password is recorded: LinkPasswordRejected).
+var errDecidedAndRejected = errors.New("scenario: a rejected command decided events")
+
 // Batch is one command's decision, as a store appends it: changes of one or more
 // streams, committed together under one metadata at one time.
 type Batch struct {
@@ -56,6 +60,11 @@ func New(sink Sink, n int, seed int64) *Generator { return &Generator{newGenerat
 // Run generates until the count is reached or ctx ends.
 func (g *Generator) Run(ctx context.Context) error { return g.g.run(ctx) }
 
+// Strict makes the generator a property check of the deciders: a command that
+// fails with anything but a domain rejection, or is rejected yet decides events,
+// stops it with an error (by default it is skipped and another is chosen).
+func (g *Generator) Strict() *Generator { g.g.strict = true; return g }
+
 // The log interleaves a few providers at a time, each its own tenant: staff,
 // customer groups, customers in every state (connected, invited, accepted, paused,
 // resumed, revoked with their shares cancelled), folder trees and workspaces,
@@ -63,6 +72,7 @@ func (g *Generator) Run(ctx context.Context) error { return g.g.run(ctx) }
 // folders, links with expiry and passwords, opens and downloads.
 type generator struct {
 	b         Sink
+	strict    bool
 	rng       *rand.Rand
 	now       time.Time
 	step      float64 // mean seconds between commands
@@ -152,6 +162,12 @@ func (g *generator) step1(w *world) error {
 	a := pick(g.rng, actions)
 	c, err := a.run(g, w)
 	if err != nil {
+		if g.strict && !errors.Is(err, errSkip) && !errors.Is(err, errDecidedAndRejected) && !domain.IsRejection(err) {
+			return fmt.Errorf("scenario: a command failed with what is no rejection: %w", err)
+		}
+		if errors.Is(err, errDecidedAndRejected) && g.strict {
+			return err
+		}
 		return nil // errSkip or a domain refusal: choose again
 	}
 	n, err := g.record(w, c)
@@ -239,6 +255,9 @@ func (g *generator) one(w *world, actor uuid.UUID) func([]domain.Event, error) (
 }
 
 func (g *generator) oneOf(w *world, actor uuid.UUID, evs []domain.Event, err error) (cmd, error) {
+	if err != nil && len(evs) > 0 && !errors.Is(err, domain.ErrPasswordRejected) {
+		return cmd{}, fmt.Errorf("%w: %d events with %w", errDecidedAndRejected, len(evs), err)
+	}
 	if err != nil {
 		return cmd{}, err
 	}
