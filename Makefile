@@ -11,7 +11,7 @@ TEST_DB   := .data/pg-test
 FUZZTIME  ?= 2000x
 FUZZ_TARGETS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r dirname | sort -u)
 
-.PHONY: run test test-go fuzz lint bench load faults isolation db-stop db-url clean
+.PHONY: run test test-short test-go fuzz lint bench load faults isolation db-stop db-url clean
 
 # serve migrates as the owner (MIGRATE_DATABASE_URL) and serves as sharehub_serve, a
 # login role that is only a member of sharehub_app (DATABASE_URL). A DATABASE_URL
@@ -22,6 +22,11 @@ run:
 	MIGRATE_DATABASE_URL="$$murl" DATABASE_URL="$$url" $(GO) run ./cmd/sharehub serve
 
 test: lint test-go fuzz
+
+# The short tier: pure tests only (domain, codecs, handlers on recorders), no
+# PostgreSQL and no server (eventstore/pgtest skips every database test under -short).
+test-short:
+	$(GO) test -short -count=1 ./...
 
 # Tests need the owner's URL (they create a database each); the ones that run serve
 # give it a login role in sharehub_app of their own (pgtest.AppRoleURL).

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +25,7 @@ import (
 	"github.com/sharehub/sharehub/eventstore/pgtest"
 	"github.com/sharehub/sharehub/httpapi/apitest"
 	"github.com/sharehub/sharehub/httpapi/auth"
+	"github.com/sharehub/sharehub/httpapi/client"
 	"github.com/sharehub/sharehub/httpapi/throttle"
 	"github.com/sharehub/sharehub/projections"
 )
@@ -133,22 +133,16 @@ func (a answer) code() string {
 	return p.Code
 }
 
+// do sends one request through the API client (httpapi/client) over c, exactly
+// as given (Verbatim: no header the test did not name).
 func (ts *testServer) do(t *testing.T, c *http.Client, method, path string, header http.Header, body string) answer {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctxFor(t), method, ts.url+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	api := &client.Client{Base: ts.url, HTTP: c, Verbatim: true}
+	a := api.Do(ctxFor(t), client.Request{Method: method, Path: path, Header: header, Body: []byte(body)})
+	if a.Status == 0 {
+		t.Fatal(a.Err)
 	}
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, string(b)}
+	return answer{a.Status, a.Header, string(a.Body)}
 }
 
 // addLogin creates a login the way the application does: a credential record

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,14 +14,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/audit"
-	"github.com/sharehub/sharehub/migrations"
+	"github.com/sharehub/sharehub/eventstore/devdb"
 )
 
 // benchNoted is the benchmark's own event type: a payload of realistic size.
@@ -165,48 +161,14 @@ func pgbench(ctx context.Context, conn, script string, d time.Duration) (float64
 	return strconv.ParseFloat(string(m[1]), 64)
 }
 
-// scratchDatabase creates a migrated database for one benchmark and drops it after.
+// scratchDatabase creates a migrated database for one benchmark (devdb) and drops
+// it after.
 func scratchDatabase(ctx context.Context, baseURL, prefix string) (*pgxpool.Pool, string, func(), error) {
-	u, err := neturl.Parse(baseURL)
-	if err != nil || u.Scheme == "" {
-		return nil, "", nil, fmt.Errorf("DATABASE_URL must be a postgres:// URL")
-	}
-	admin, err := pgx.Connect(ctx, baseURL)
+	db, err := devdb.Create(ctx, baseURL, prefix, devdb.Options{Migrate: true})
 	if err != nil {
 		return nil, "", nil, err
 	}
-	name := prefix + "_" + randomHex(4)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close(ctx)
-		return nil, "", nil, err
-	}
-	u.Path = "/" + name
-	cfg, err := pgxpool.ParseConfig(u.String())
-	if err != nil {
-		return nil, "", nil, err
-	}
-	cfg.MaxConns = 32
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err == nil {
-		_, err = migrations.Up(ctx, pool, nil)
-	}
-	cleanup := func() {
-		if pool != nil {
-			pool.Close()
-		}
-		c := context.WithoutCancel(ctx)
-		_, _ = admin.Exec(c, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		admin.Close(c)
-	}
-	if err != nil {
-		cleanup()
-		return nil, "", nil, err
-	}
-	return pool, u.String(), cleanup, nil
+	return db.Pool, db.URL, func() { _ = db.Drop(context.WithoutCancel(ctx)) }, nil
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randomHex(n int) string { return devdb.RandomName(n) }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"slices"
@@ -16,7 +13,9 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
+	"github.com/sharehub/sharehub/httpapi/client"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -40,8 +39,8 @@ func benchHTTP(ctx context.Context, baseURL string, d time.Duration) ([]result, 
 	}()
 	defer func() { stop(); <-stopped }()
 
-	c := &benchClient{base: apiURL, http: loopbackClient()}
-	fx, err := c.setup(ctx)
+	hc := loopbackClient()
+	fx, err := setupFixture(ctx, client.New(apiURL, hc))
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
@@ -77,11 +76,11 @@ func benchHTTP(ctx context.Context, baseURL string, d time.Duration) ([]result, 
 	var out []result
 	for _, tc := range cases {
 		fmt.Printf("http: %s, 16 clients, %s ...\n", tc.name, d)
-		ours, err := load(ctx, c.http, apiURL+tc.path, tc.header, 16, d)
+		ours, err := load(ctx, hc, apiURL+tc.path, tc.header, 16, d)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", tc.name, err)
 		}
-		raw, err := load(ctx, c.http, rawURL+tc.raw, nil, 16, d)
+		raw, err := load(ctx, hc, rawURL+tc.raw, nil, 16, d)
 		if err != nil {
 			return nil, fmt.Errorf("%s raw: %w", tc.name, err)
 		}
@@ -169,159 +168,85 @@ func serveLoopback(h http.Handler) (string, func(), error) {
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
 }
 
-type benchClient struct {
-	base string
-	http *http.Client
-}
-
 type fixture struct {
 	provider, document, linkToken string
 	customerAuth                  http.Header
 	file, listingBody, linkBody   []byte
 }
 
-func (c *benchClient) call(ctx context.Context, method, path string, h http.Header, body io.Reader, contentType string, out any) (http.Header, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode >= 300 {
-		return nil, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	return resp.Header, nil
-}
-
-func (c *benchClient) json(ctx context.Context, method, path string, h http.Header, in, out any) (http.Header, error) {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return nil, err
-	}
-	return c.call(ctx, method, path, h, bytes.NewReader(b), "application/json", out)
-}
-
-// setup builds the fixture through the API, as a client would.
-func (c *benchClient) setup(ctx context.Context) (fixture, error) {
+// setupFixture builds the fixture through the API, as a client would.
+func setupFixture(ctx context.Context, c *client.Client) (fixture, error) {
 	var fx fixture
-	type signedUp struct {
-		CompanyID string `json:"company_id"`
-		UserID    string `json:"user_id"`
-		Token     string `json:"token"`
-	}
-	var prov, cust signedUp
-	if _, err := c.json(ctx, "POST", "/api/v1/signup", nil, map[string]string{"company_name": "Bench Provider",
-		"name": "Pat Provider", "email": "pat@provider.bench.test", "password": "a long bench password"}, &prov); err != nil {
+	prov, _, err := c.Signup(ctx, client.SignupInput{CompanyName: "Bench Provider", Name: "Pat Provider",
+		Email: "pat@provider.bench.test", Password: "a long bench password"})
+	if err != nil {
 		return fx, err
 	}
-	if _, err := c.json(ctx, "POST", "/api/v1/signup", nil, map[string]string{"company_name": "Bench Customer",
-		"name": "Cat Customer", "email": "cat@customer.bench.test", "password": "a long bench password"}, &cust); err != nil {
+	cust, _, err := c.Signup(ctx, client.SignupInput{CompanyName: "Bench Customer", Name: "Cat Customer",
+		Email: "cat@customer.bench.test", Password: "a long bench password"})
+	if err != nil {
 		return fx, err
 	}
-	pa := http.Header{"Authorization": {"Bearer " + prov.Token}}
 	fx.customerAuth = http.Header{"Authorization": {"Bearer " + cust.Token}}
-	fx.provider = prov.CompanyID
-	var customer struct {
-		ID string `json:"id"`
-	}
-	if _, err := c.json(ctx, "POST", "/api/v1/customers", pa, map[string]string{"company_id": cust.CompanyID}, &customer); err != nil {
+	fx.provider = prov.CompanyID.String()
+	customer, _, err := c.ConnectCustomer(ctx, prov.Token, cust.CompanyID)
+	if err != nil {
 		return fx, err
 	}
-	var folder struct {
-		ID string `json:"id"`
-	}
-	if _, err := c.json(ctx, "POST", "/api/v1/folders", pa, map[string]string{"name": "Bench"}, &folder); err != nil {
+	folder, _, err := c.CreateFolder(ctx, prov.Token, "Bench", nil)
+	if err != nil {
 		return fx, err
 	}
 	fx.file = make([]byte, 1<<20)
 	if _, err := rand.Read(fx.file); err != nil {
 		return fx, err
 	}
+	var first uuid.UUID // the 1 MiB document
 	for i := range 20 {
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		_ = mw.WriteField("folder_id", folder.ID)
-		fw, _ := mw.CreateFormFile("file", fmt.Sprintf("report-%02d.pdf", i))
 		content := fx.file
 		if i > 0 {
 			content = []byte(strings.Repeat(fmt.Sprint(i), 1000))
 		}
-		_, _ = fw.Write(content)
-		_ = mw.Close()
-		var doc struct {
-			ID string `json:"id"`
-		}
-		if _, err := c.call(ctx, "POST", "/api/v1/documents", pa, &body, mw.FormDataContentType(), &doc); err != nil {
+		doc, _, err := c.UploadDocument(ctx, prov.Token, folder.ID, fmt.Sprintf("report-%02d.pdf", i), content)
+		if err != nil {
 			return fx, err
 		}
 		if i == 0 {
-			fx.document = doc.ID
+			first = doc.ID
 		}
 	}
-	if _, err := c.json(ctx, "POST", "/api/v1/shares", pa, map[string]string{"customer_id": customer.ID, "folder_id": folder.ID, "permission": "view"}, nil); err != nil {
+	if _, _, err := c.GrantShare(ctx, prov.Token, client.GrantShareInput{CustomerID: customer.ID, FolderID: &folder.ID, Permission: "view"}); err != nil {
 		return fx, err
 	}
-	var link struct {
-		URL string `json:"url"`
-	}
-	h, err := c.json(ctx, "POST", "/api/v1/documents/"+fx.document+"/links", pa, map[string]string{}, &link)
+	fx.document = first.String()
+	link, a, err := c.CreateLink(ctx, prov.Token, first)
 	if err != nil {
 		return fx, err
 	}
-	fx.linkToken = link.URL[strings.LastIndex(link.URL, "/")+1:]
+	fx.linkToken = link.Token()
 	// Wait for the share to reach the portal, then record the bodies the raw
 	// baseline answers with.
-	wait := http.Header{"X-Min-Position": h["X-Position"]}
-	for k, v := range fx.customerAuth {
-		wait[k] = v
-	}
-	if _, err := c.call(ctx, "GET", "/api/v1/portal/providers/"+fx.provider+"/documents?flat=true", wait, nil, "", nil); err != nil {
+	listing := client.PortalDocumentsPath(prov.CompanyID)
+	if err := c.Get(ctx, listing, cust.Token, a.Position).Check("portalDocuments"); err != nil {
 		return fx, err
 	}
-	fx.listingBody, err = c.body(ctx, "/api/v1/portal/providers/"+fx.provider+"/documents?flat=true", fx.customerAuth)
-	if err != nil {
+	if fx.listingBody, err = body(ctx, c, listing, cust.Token); err != nil {
 		return fx, err
 	}
-	if fx.linkBody, err = c.body(ctx, "/l/"+fx.linkToken, nil); err != nil {
+	if fx.linkBody, err = body(ctx, c, client.LinkPath(fx.linkToken), ""); err != nil {
 		return fx, err
 	}
 	return fx, nil
 }
 
-func (c *benchClient) body(ctx context.Context, path string, h http.Header) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
-	if err != nil {
+// body GETs path and returns its body, which must come with a 200.
+func body(ctx context.Context, c *client.Client, path, token string) ([]byte, error) {
+	a := c.Get(ctx, path, token, 0)
+	if err := a.Check("GET " + path); err != nil {
 		return nil, err
 	}
-	for k, v := range h {
-		req.Header[k] = v
+	if a.Status != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %d", path, a.Status)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
-	}
-	return b, err
+	return a.Body, nil
 }

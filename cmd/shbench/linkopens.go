@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"mime/multipart"
-	"net/http"
-	"slices"
+	"github.com/sharehub/sharehub/httpapi/client"
 	"strings"
-	"time"
 )
 
 // linkOpenTarget: the median of the last 100 opens of a link may be at most this
@@ -32,22 +27,22 @@ func benchLinkOpens(ctx context.Context, baseURL string, n int) ([]result, error
 	}
 	defer closeServer()
 	pool, apiURL := srv.pool, srv.url
-	c := &benchClient{base: apiURL, http: loopbackClient()}
-	token, err := c.linkToSmallDocument(ctx, "lin")
+	c := client.New(apiURL, loopbackClient())
+	token, err := linkToSmallDocument(ctx, c, "lin")
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
 	// Warm the server up on another link first (connections, prepared statements,
 	// caches), so the first 100 opens measured are not slow for reasons of their own.
-	warm, err := c.linkToSmallDocument(ctx, "warm")
+	warm, err := linkToSmallDocument(ctx, c, "warm")
 	if err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
-	if _, err := openRepeatedly(ctx, c.http, apiURL+"/l/"+warm+"/content", 300); err != nil {
+	if _, err := c.OpenLinkRepeatedly(ctx, warm, 300); err != nil {
 		return nil, fmt.Errorf("warm-up: %w", err)
 	}
 	fmt.Printf("link opens: %d opens of one link in a row ...\n", n)
-	lats, err := openRepeatedly(ctx, c.http, apiURL+"/l/"+token+"/content", n)
+	lats, err := c.OpenLinkRepeatedly(ctx, token, n)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +51,7 @@ func benchLinkOpens(ctx context.Context, baseURL string, n int) ([]result, error
 		SELECT payload->>'link_id' FROM events WHERE event_type = 'LinkCreated' ORDER BY position LIMIT 1)`).Scan(&opens); err != nil {
 		return nil, err
 	}
-	first, last := median(lats[:100]), median(lats[len(lats)-100:])
+	first, last := client.Median(lats[:100]), client.Median(lats[len(lats)-100:])
 	ratio := last / first
 	verdict := "ok"
 	if ratio > linkOpenTarget {
@@ -64,82 +59,28 @@ func benchLinkOpens(ctx context.Context, baseURL string, n int) ([]result, error
 	}
 	return []result{{name: "Link open latency, last 100 / first 100", ours: last, raw: first, unit: "ms",
 		notes: fmt.Sprintf("median of the last 100 of %d opens / median of the first 100 = %.2f (target <= %.1f: %s); first %.2f ms, last %.2f ms, median of all %.2f ms; %d LinkOpened recorded",
-			n, ratio, linkOpenTarget, verdict, first, last, median(lats), opens)}}, nil
-}
-
-// openRepeatedly GETs url n times in a row and returns each latency in ms; every
-// answer must be 200.
-func openRepeatedly(ctx context.Context, client *http.Client, url string, n int) ([]float64, error) {
-	lats := make([]float64, 0, n)
-	for i := range n {
-		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-		if err != nil {
-			return nil, err
-		}
-		t0 := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("open %d: %d", i, resp.StatusCode)
-		}
-		lats = append(lats, float64(time.Since(t0).Microseconds())/1000)
-	}
-	return lats, nil
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+			n, ratio, linkOpenTarget, verdict, first, last, client.Median(lats), opens)}}, nil
 }
 
 // linkToSmallDocument signs a provider up, uploads a small document and creates a
 // link to it; it returns the link's token.
-func (c *benchClient) linkToSmallDocument(ctx context.Context, who string) (string, error) {
-	var prov struct {
-		Token string `json:"token"`
-	}
-	if _, err := c.json(ctx, "POST", "/api/v1/signup", nil, map[string]string{"company_name": "Link Bench " + who,
-		"name": "Lin Bench", "email": who + "@links.bench.test", "password": "a long bench password"}, &prov); err != nil {
+func linkToSmallDocument(ctx context.Context, c *client.Client, who string) (string, error) {
+	prov, _, err := c.Signup(ctx, client.SignupInput{CompanyName: "Link Bench " + who,
+		Name: "Lin Bench", Email: who + "@links.bench.test", Password: "a long bench password"})
+	if err != nil {
 		return "", err
 	}
-	pa := http.Header{"Authorization": {"Bearer " + prov.Token}}
-	var folder struct {
-		ID string `json:"id"`
-	}
-	if _, err := c.json(ctx, "POST", "/api/v1/folders", pa, map[string]string{"name": "Links"}, &folder); err != nil {
+	folder, _, err := c.CreateFolder(ctx, prov.Token, "Links", nil)
+	if err != nil {
 		return "", err
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	_ = mw.WriteField("folder_id", folder.ID)
-	fw, _ := mw.CreateFormFile("file", "leaflet.pdf")
-	_, _ = fw.Write([]byte(strings.Repeat("leaflet ", 512)))
-	_ = mw.Close()
-	var doc struct {
-		ID string `json:"id"`
-	}
-	if _, err := c.call(ctx, "POST", "/api/v1/documents", pa, &body, mw.FormDataContentType(), &doc); err != nil {
+	doc, _, err := c.UploadDocument(ctx, prov.Token, folder.ID, "leaflet.pdf", []byte(strings.Repeat("leaflet ", 512)))
+	if err != nil {
 		return "", err
 	}
-	var link struct {
-		URL string `json:"url"`
-	}
-	if _, err := c.json(ctx, "POST", "/api/v1/documents/"+doc.ID+"/links", pa, map[string]string{}, &link); err != nil {
+	link, _, err := c.CreateLink(ctx, prov.Token, doc.ID)
+	if err != nil {
 		return "", err
 	}
-	return link.URL[strings.LastIndex(link.URL, "/")+1:], nil
+	return link.Token(), nil
 }

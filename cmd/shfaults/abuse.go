@@ -11,12 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/sharehub/sharehub/httpapi/client"
 )
 
 // linkOpenTarget: the median latency of the last 100 opens of a link may be at
@@ -51,7 +51,7 @@ func (h *harness) runLinkOpenGrowth(ctx context.Context, n int) result {
 	if err != nil {
 		return r.error(err)
 	}
-	if _, err := l.openRepeatedly(ctx, warm, 300); err != nil {
+	if _, err := l.client().OpenLinkRepeatedly(ctx, warm, 300); err != nil {
 		return r.error(fmt.Errorf("warm-up: %w", err))
 	}
 	token, linkID, err := l.linkToNewDocument(ctx)
@@ -59,12 +59,12 @@ func (h *harness) runLinkOpenGrowth(ctx context.Context, n int) result {
 		return r.error(err)
 	}
 	t0 := time.Now()
-	lats, err := l.openRepeatedly(ctx, token, n)
+	lats, err := l.client().OpenLinkRepeatedly(ctx, token, n)
 	if err != nil {
 		return r.error(err)
 	}
 	took := time.Since(t0)
-	first, last := median(lats[:100]), median(lats[len(lats)-100:])
+	first, last := client.Median(lats[:100]), client.Median(lats[len(lats)-100:])
 	ratio := last / first
 	v := &verdict{}
 	if ratio > linkOpenTarget {
@@ -108,33 +108,6 @@ func (l *load) linkToNewDocument(ctx context.Context) (token, linkID string, err
 	return link.URL[strings.LastIndex(link.URL, "/")+1:], link.ID, nil
 }
 
-// openRepeatedly GETs a link's content n times in a row; latencies in ms.
-func (l *load) openRepeatedly(ctx context.Context, token string, n int) ([]float64, error) {
-	lats := make([]float64, 0, n)
-	url := l.base() + "/l/" + token + "/content"
-	for i := range n {
-		req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-		if err != nil {
-			return nil, err
-		}
-		t0 := time.Now()
-		resp, err := l.http.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("open %d: %d", i, resp.StatusCode)
-		}
-		lats = append(lats, float64(time.Since(t0).Microseconds())/1000)
-	}
-	return lats, nil
-}
-
 func countOpens(ctx context.Context, dbURL, linkID string) (recorded, inLinkStream int, err error) {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
@@ -144,18 +117,6 @@ func countOpens(ctx context.Context, dbURL, linkID string) (recorded, inLinkStre
 	err = conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE stream_id = 'link-' || $1)
 		FROM events WHERE event_type = 'LinkOpened' AND payload->>'link_id' = $1`, linkID).Scan(&recorded, &inLinkStream)
 	return recorded, inLinkStream, err
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // dirBytes sums the sizes of the regular files below root.

@@ -6,7 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/sharehub/sharehub/httpapi/client"
 	mrand "math/rand/v2"
 	"mime/multipart"
 	"net/http"
@@ -107,71 +107,43 @@ func (l *load) base() string {
 // do sends one request to the next server (round robin). A 2xx answer with an
 // X-Position is recorded as acknowledged under op (when op is not empty).
 func (l *load) do(ctx context.Context, op, method, path, token string, body []byte, ctype string, hdr http.Header, out any) (int64, error) {
-	var resp *http.Response
 	// A 503 with Retry-After is the server shedding load (a bound on password
 	// hashes, say): a well-behaved client waits as told and asks again, a few
 	// times; only the answer it ends with counts.
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, l.base()+path, bytes.NewReader(body))
-		if err != nil {
-			return 0, err
-		}
-		for k, v := range hdr {
-			req.Header[k] = v
-		}
-		if ctype != "" {
-			req.Header.Set("Content-Type", ctype)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err = l.http.Do(req)
-		if err != nil {
-			l.note(0, "")
-			return 0, err
-		}
-		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || attempt == 4 {
-			break
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		l.retried.Add(1)
-		sleepCtx(ctx, time.Duration(max(1, min(wait, 2)))*time.Second)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
+	a := l.client().Do(ctx, client.Request{Method: method, Path: path, Token: token, Body: body, ContentType: ctype, Header: hdr})
+	l.retried.Add(int64(a.Retries))
+	if a.Status == 0 {
 		l.note(0, "")
-		return 0, err
+		return 0, a.Err
 	}
-	if resp.StatusCode >= 300 {
-		e := &apiError{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), body: string(b)}
-		var p struct {
-			Code string `json:"code"`
-		}
-		if json.Unmarshal(b, &p) == nil {
-			e.code = p.Code
+	if a.Status >= 300 {
+		e := &apiError{status: a.Status, ctype: a.Header.Get("Content-Type"), code: a.Code, body: string(a.Body)}
+		if strings.HasPrefix(e.code, "http_") {
+			e.code = "" // a problem without a code
 		}
 		if !strings.HasPrefix(e.ctype, "application/problem+json") {
 			e.code = "(not problem+json)"
 		}
-		l.note(resp.StatusCode, e.code)
+		l.note(a.Status, e.code)
 		return 0, e
 	}
-	l.note(resp.StatusCode, "")
-	pos, _ := strconv.ParseInt(resp.Header.Get("X-Position"), 10, 64)
+	l.note(a.Status, "")
 	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return pos, fmt.Errorf("%s %s: %w", method, path, err)
+		if err := json.Unmarshal(a.Body, out); err != nil {
+			return a.Position, fmt.Errorf("%s %s: %w", method, path, err)
 		}
 	}
-	if op != "" && pos > 0 {
+	if op != "" && a.Position > 0 {
 		l.mu.Lock()
-		l.acks = append(l.acks, ack{op: op, pos: pos})
+		l.acks = append(l.acks, ack{op: op, pos: a.Position})
 		l.mu.Unlock()
 	}
-	return pos, nil
+	return a.Position, nil
+}
+
+// client is the API client over l's connections and servers (round robin).
+func (l *load) client() *client.Client {
+	return &client.Client{Pick: l.base, HTTP: l.http, ShedRetries: 4, MaxShedWait: 2 * time.Second}
 }
 
 func (l *load) note(status int, code string) {

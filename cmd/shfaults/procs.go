@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/sharehub/sharehub/eventstore/devdb"
 )
 
 // harness holds what every run shares: the built binaries and a scratch folder.
@@ -41,14 +37,21 @@ type harness struct {
 // -dedicated), never shared with tests or benchmarks.
 const faultCluster = ".data/pg-faults"
 
-// scratch is scratchDatabase, kept afterwards with -keep.
+// scratch creates an empty database beside the one of baseURL (the server migrates
+// it); drop removes it, or keeps it with -keep.
 func (h *harness) scratch(ctx context.Context, baseURL, prefix string) (string, func(), error) {
-	url, drop, err := scratchDatabase(ctx, baseURL, prefix)
-	if err == nil && h.keep {
-		fmt.Println("scratch database (kept):", url)
-		drop = func() {}
+	db, err := devdb.Create(ctx, baseURL, prefix, devdb.Options{Keep: h.keep})
+	if err != nil {
+		return "", nil, err
 	}
-	return url, drop, err
+	if h.keep {
+		fmt.Println("scratch database (kept):", db.URL)
+	}
+	return db.URL, func() {
+		if err := db.Drop(context.Background()); err != nil {
+			fmt.Fprintf(os.Stderr, "shfaults: %v\n", err)
+		}
+	}, nil
 }
 
 // build compiles sharehub and pgdev once for all runs.
@@ -190,39 +193,6 @@ func freePort() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// scratchDatabase creates an empty database beside the one of baseURL; the server
-// migrates it. drop removes it (WITH FORCE: a killed server may leave sessions).
-func scratchDatabase(ctx context.Context, baseURL, prefix string) (url string, drop func(), err error) {
-	u, err := neturl.Parse(baseURL)
-	if err != nil || u.Scheme == "" {
-		return "", nil, errors.New("DATABASE_URL must be a postgres:// URL")
-	}
-	admin, err := pgx.Connect(ctx, baseURL)
-	if err != nil {
-		return "", nil, err
-	}
-	defer admin.Close(ctx)
-	name := prefix + "_" + randomHex(4)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, err
-	}
-	u.Path = "/" + name
-	drop = func() {
-		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(c, baseURL)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "shfaults: drop %s: %v\n", name, err)
-			return
-		}
-		defer conn.Close(c)
-		if _, err := conn.Exec(c, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			fmt.Fprintf(os.Stderr, "shfaults: drop %s: %v\n", name, err)
-		}
-	}
-	return u.String(), drop, nil
-}
-
 // pgdevCmd runs the pgdev binary (up, stop) on dir and returns what it printed.
 func (h *harness) pgdevCmd(ctx context.Context, verb, dir string, fast bool) (string, error) {
 	args := []string{verb, "--dir", dir}
@@ -240,8 +210,4 @@ func (h *harness) pgdevCmd(ctx context.Context, verb, dir string, fast bool) (st
 	return strings.TrimSpace(string(out)), nil
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randomHex(n int) string { return devdb.RandomName(n) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/sharehub/sharehub/httpapi/client"
 )
 
 // harness holds the model of the tenant: what the API acknowledged. An operation
@@ -20,7 +21,7 @@ type harness struct {
 	srv   *server
 	opt   options
 	out   io.Writer
-	api   *client
+	api   *client.Client
 	stats *stats
 
 	provider      uuid.UUID
@@ -85,7 +86,7 @@ type cancelledShare struct {
 }
 
 func newHarness(srv *server, o options, out io.Writer) *harness {
-	return &harness{srv: srv, opt: o, out: out, api: &client{base: srv.url, http: httpClient(o.concurrency + 16)}, stats: newStats()}
+	return &harness{srv: srv, opt: o, out: out, api: client.New(srv.url, httpClient(o.concurrency+16)), stats: newStats()}
 }
 
 func (h *harness) countActiveShares() int {
@@ -123,12 +124,12 @@ type idOnly struct {
 // shares and links; then waits until the projections have applied all of it.
 func (h *harness) seed(ctx context.Context) error {
 	tag := uuid.NewString()[:8]
-	a := h.api.json(ctx, "POST", "/api/v1/signup", "", map[string]string{"company_name": "Load Provider " + tag,
+	a := h.api.JSON(ctx, "POST", "/api/v1/signup", "", map[string]string{"company_name": "Load Provider " + tag,
 		"name": "Lou Load", "email": "lou-" + tag + "@provider.load.test", "password": "a long load password"})
-	if err := a.err("provider signup"); err != nil {
+	if err := a.Check("provider signup"); err != nil {
 		return err
 	}
-	prov, err := decode[signedUp](a)
+	prov, err := client.Decode[signedUp](a, "")
 	if err != nil {
 		return err
 	}
@@ -138,12 +139,12 @@ func (h *harness) seed(ctx context.Context) error {
 	// them appends to the provider's stream, so one at a time.
 	h.customers = make([]*customer, h.opt.customers)
 	err = parallel(ctx, 4, h.opt.customers, func(ctx context.Context, i int) error {
-		a := h.api.json(ctx, "POST", "/api/v1/signup", "", map[string]string{"company_name": fmt.Sprintf("Load Customer %03d %s", i, tag),
+		a := h.api.JSON(ctx, "POST", "/api/v1/signup", "", map[string]string{"company_name": fmt.Sprintf("Load Customer %03d %s", i, tag),
 			"name": fmt.Sprintf("Cus Tomer %d", i), "email": fmt.Sprintf("c%03d-%s@customer.load.test", i, tag), "password": "a long load password"})
-		if err := a.err("customer signup"); err != nil {
+		if err := a.Check("customer signup"); err != nil {
 			return err
 		}
-		su, err := decode[signedUp](a)
+		su, err := client.Decode[signedUp](a, "")
 		if err != nil {
 			return err
 		}
@@ -155,23 +156,23 @@ func (h *harness) seed(ctx context.Context) error {
 	}
 	var last int64
 	for _, c := range h.customers {
-		a := h.api.json(ctx, "POST", "/api/v1/customers", h.providerToken, map[string]string{"company_id": c.companyID.String()})
-		if err := a.err("connect customer"); err != nil {
+		a := h.api.JSON(ctx, "POST", "/api/v1/customers", h.providerToken, map[string]string{"company_id": c.companyID.String()})
+		if err := a.Check("connect customer"); err != nil {
 			return err
 		}
-		r, err := decode[idOnly](a)
+		r, err := client.Decode[idOnly](a, "")
 		if err != nil {
 			return err
 		}
-		c.id, c.lastPos = r.ID, a.position
-		last = max(last, a.position)
+		c.id, c.lastPos = r.ID, a.Position
+		last = max(last, a.Position)
 	}
 	for _, name := range []string{"Contracts", "Reports", "Manuals", "Drawings"} {
-		a := h.api.json(ctx, "POST", "/api/v1/folders", h.providerToken, map[string]string{"name": name})
-		if err := a.err("folder"); err != nil {
+		a := h.api.JSON(ctx, "POST", "/api/v1/folders", h.providerToken, map[string]string{"name": name})
+		if err := a.Check("folder"); err != nil {
 			return err
 		}
-		f, err := decode[idOnly](a)
+		f, err := client.Decode[idOnly](a, "")
 		if err != nil {
 			return err
 		}
@@ -180,16 +181,16 @@ func (h *harness) seed(ctx context.Context) error {
 	h.docs = make([]*document, h.opt.documents)
 	err = parallel(ctx, 4, h.opt.documents, func(ctx context.Context, i int) error {
 		rnd := mrand.New(mrand.NewPCG(uint64(i), 7))
-		a := h.api.upload(ctx, "/api/v1/documents", h.providerToken, map[string]string{"folder_id": h.folders[i%len(h.folders)].String()},
+		a := h.api.Upload(ctx, "/api/v1/documents", h.providerToken, map[string]string{"folder_id": h.folders[i%len(h.folders)].String()},
 			fmt.Sprintf("seeded %04d.txt", i), fileContent(rnd, i, 1))
-		if err := a.err("upload"); err != nil {
+		if err := a.Check("upload"); err != nil {
 			return err
 		}
-		d, err := decode[idOnly](a)
+		d, err := client.Decode[idOnly](a, "")
 		if err != nil {
 			return err
 		}
-		h.docs[i] = &document{id: d.ID, versions: 1, created: a.position}
+		h.docs[i] = &document{id: d.ID, versions: 1, created: a.Position}
 		return nil
 	})
 	if err != nil {
@@ -204,15 +205,15 @@ func (h *harness) seed(ctx context.Context) error {
 				continue
 			}
 			a := h.json(ctx, "POST", "/api/v1/shares", map[string]string{"customer_id": c.id.String(), "document_id": d.id.String(), "permission": "view"})
-			if err := a.err("share"); err != nil {
+			if err := a.Check("share"); err != nil {
 				return err
 			}
-			s, err := decode[idOnly](a)
+			s, err := client.Decode[idOnly](a, "")
 			if err != nil {
 				return err
 			}
-			c.shares[d.id], c.lastPos = s.ID, a.position
-			last = max(last, a.position)
+			c.shares[d.id], c.lastPos = s.ID, a.Position
+			last = max(last, a.Position)
 		}
 	}
 	for i, d := range h.docs {
@@ -220,15 +221,15 @@ func (h *harness) seed(ctx context.Context) error {
 			continue
 		}
 		a := h.json(ctx, "POST", "/api/v1/documents/"+d.id.String()+"/links", map[string]string{})
-		if err := a.err("link"); err != nil {
+		if err := a.Check("link"); err != nil {
 			return err
 		}
-		l, err := decode[linkCreated](a)
+		l, err := client.Decode[linkCreated](a, "")
 		if err != nil {
 			return err
 		}
 		d.links = append(d.links, &link{id: l.ID.String(), token: l.token()})
-		last = max(last, a.position)
+		last = max(last, a.Position)
 	}
 	return h.waitProjections(ctx, last, time.Minute)
 }
@@ -241,8 +242,8 @@ type linkCreated struct {
 func (l linkCreated) token() string { return l.URL[strings.LastIndex(l.URL, "/")+1:] }
 
 // json is a provider call.
-func (h *harness) json(ctx context.Context, method, path string, in any) answer {
-	return h.api.json(ctx, method, path, h.providerToken, in)
+func (h *harness) json(ctx context.Context, method, path string, in any) client.Answer {
+	return h.api.JSON(ctx, method, path, h.providerToken, in)
 }
 
 // waitProjections waits until every projection applied position.

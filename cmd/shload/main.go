@@ -13,8 +13,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,7 +20,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	neturl "net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -30,16 +27,15 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/blobs"
+	"github.com/sharehub/sharehub/eventstore/devdb"
 	"github.com/sharehub/sharehub/httpapi"
 	"github.com/sharehub/sharehub/httpapi/auth"
-	"github.com/sharehub/sharehub/migrations"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -91,11 +87,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
-	pool, dbName, cleanup, err := scratchDatabase(ctx, baseURL, "load", o.keepDB)
+	db, err := devdb.Create(ctx, baseURL, "load", devdb.Options{Migrate: true, Keep: o.keepDB})
 	if err != nil {
 		return fmt.Errorf("scratch database: %w", err)
 	}
-	defer cleanup()
+	defer db.Drop(context.WithoutCancel(ctx))
+	pool, dbName := db.Pool, db.Name
 	srv, err := startServer(ctx, pool, log)
 	if err != nil {
 		return err
@@ -204,52 +201,6 @@ func startServer(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*se
 		<-done
 		_ = os.RemoveAll(dir)
 	}}, nil
-}
-
-// scratchDatabase creates a migrated database and drops it when cleanup runs
-// (unless keep).
-func scratchDatabase(ctx context.Context, baseURL, prefix string, keep bool) (*pgxpool.Pool, string, func(), error) {
-	u, err := neturl.Parse(baseURL)
-	if err != nil || u.Scheme == "" {
-		return nil, "", nil, errors.New("DATABASE_URL must be a postgres:// URL")
-	}
-	admin, err := pgx.Connect(ctx, baseURL)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	name := prefix + "_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close(ctx)
-		return nil, "", nil, err
-	}
-	u.Path = "/" + name
-	cfg, err := pgxpool.ParseConfig(u.String())
-	if err != nil {
-		admin.Close(ctx)
-		return nil, "", nil, err
-	}
-	cfg.MaxConns = 32
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err == nil {
-		_, err = migrations.Up(ctx, pool, nil)
-	}
-	cleanup := func() {
-		if pool != nil {
-			pool.Close()
-		}
-		c := context.WithoutCancel(ctx)
-		if !keep {
-			_, _ = admin.Exec(c, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		}
-		admin.Close(c)
-	}
-	if err != nil {
-		cleanup()
-		return nil, "", nil, err
-	}
-	return pool, name, cleanup, nil
 }
 
 // loadAverage is the machine's 1, 5 and 15 minute load average ("?" where there

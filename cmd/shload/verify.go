@@ -17,6 +17,7 @@ import (
 
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/audit"
+	"github.com/sharehub/sharehub/httpapi/client"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -137,11 +138,11 @@ func (h *harness) verifyShares(ctx context.Context, last int64) error {
 				if cursor != "" {
 					q.Set("cursor", cursor)
 				}
-				a := h.api.get(ctx, "/api/v1/shares?"+q.Encode(), h.providerToken, last)
-				if err := a.err("list shares"); err != nil {
+				a := h.api.Get(ctx, "/api/v1/shares?"+q.Encode(), h.providerToken, last)
+				if err := a.Check("list shares"); err != nil {
 					return err
 				}
-				p, err := decode[sharePage](a)
+				p, err := client.Decode[sharePage](a, "")
 				if err != nil {
 					return err
 				}
@@ -168,14 +169,14 @@ func (h *harness) verifyShares(ctx context.Context, last int64) error {
 				h.stats.violation("share %s acknowledged as granted is %q in the read model", s, status[s])
 			}
 		}
-		a := h.api.get(ctx, "/api/v1/portal/providers/"+h.provider.String()+"/documents?flat=true&limit=500", c.token, last)
-		if err := a.err("portal listing"); err != nil {
+		a := h.api.Get(ctx, "/api/v1/portal/providers/"+h.provider.String()+"/documents?flat=true&limit=500", c.token, last)
+		if err := a.Check("portal listing"); err != nil {
 			return err
 		}
 		h.comparePortal(c, a, want, "after the run")
 		for _, cs := range byCustomer[c.id] {
 			h.stats.check("cancelled share invisible in the portal")
-			if !want[cs.document] && strings.Contains(string(a.body), cs.document.String()) {
+			if !want[cs.document] && strings.Contains(string(a.Body), cs.document.String()) {
 				h.stats.violation("document %s of share %s (cancelled at %d) is in the portal of customer %s", cs.document, cs.share, cs.position, c.id)
 			}
 		}
@@ -188,8 +189,8 @@ func (h *harness) verifyLinks(ctx context.Context) {
 	for _, d := range h.docs {
 		for _, l := range d.cancelled {
 			h.stats.check("cancelled link answers 410")
-			if a := h.api.get(ctx, "/l/"+l.token, "", 0); a.status != 410 || a.code != "link_gone" {
-				h.stats.violation("cancelled link %s answered %d %s after the run", l.id, a.status, a.code)
+			if a := h.api.Get(ctx, "/l/"+l.token, "", 0); a.Status != 410 || a.Code != "link_gone" {
+				h.stats.violation("cancelled link %s answered %d %s after the run", l.id, a.Status, a.Code)
 			}
 		}
 	}

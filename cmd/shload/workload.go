@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
+	"github.com/sharehub/sharehub/httpapi/client"
 	"github.com/sharehub/sharehub/projections"
 )
 
@@ -86,26 +87,26 @@ func newStats() *stats {
 }
 
 // record counts an answer of op; a write answered 2xx is acknowledged as claimed.
-func (s *stats) record(op string, a answer, claim *ack) {
+func (s *stats) record(op string, a client.Answer, claim *ack) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if a.status != 0 {
-		s.latencies[op] = append(s.latencies[op], float64(a.took.Microseconds())/1000)
+	if a.Status != 0 {
+		s.latencies[op] = append(s.latencies[op], float64(a.Took.Microseconds())/1000)
 	}
-	if !a.ok() {
+	if !a.OK() {
 		s.errs[op]++
 		if s.codes[op] == nil {
 			s.codes[op] = map[string]int{}
 		}
-		s.codes[op][a.code]++
+		s.codes[op][a.Code]++
 		return
 	}
 	s.oks[op]++
 	if claim != nil {
-		claim.op, claim.requestID, claim.position = op, a.requestID, a.position
+		claim.op, claim.requestID, claim.position = op, a.RequestID, a.Position
 		s.acks = append(s.acks, *claim)
-		if a.position <= 0 {
-			s.violationLocked("%s acknowledged without X-Position (request %s)", op, a.requestID)
+		if a.Position <= 0 {
+			s.violationLocked("%s acknowledged without X-Position (request %s)", op, a.RequestID)
 		}
 	}
 }
@@ -294,14 +295,14 @@ func (h *harness) grant(ctx context.Context, rnd *mrand.Rand) bool {
 	}
 	a := h.json(ctx, "POST", "/api/v1/shares", map[string]string{"customer_id": c.id.String(), "document_id": d.id.String(), "permission": "view"})
 	var claim *ack
-	if a.ok() {
-		s, err := decode[idOnly](a)
+	if a.OK() {
+		s, err := client.Decode[idOnly](a, "")
 		if err != nil || s.ID == uuid.Nil {
-			h.stats.violation("grant answered 201 without a share id: %s", a.body)
+			h.stats.violation("grant answered 201 without a share id: %s", a.Body)
 		} else {
 			claim = &ack{stream: domain.ShareStream(s.ID), eventType: "PortalShareGranted"}
 			h.mu.Lock()
-			c.shares[d.id], c.lastPos = s.ID, a.position
+			c.shares[d.id], c.lastPos = s.ID, a.Position
 			h.mu.Unlock()
 		}
 	}
@@ -327,14 +328,14 @@ func (h *harness) cancelShare(ctx context.Context, rnd *mrand.Rand) bool {
 	}
 	a := h.json(ctx, "POST", "/api/v1/shares/"+shareID.String()+"/cancel", nil)
 	var claim *ack
-	if a.ok() {
+	if a.OK() {
 		claim = &ack{stream: domain.ShareStream(shareID), eventType: "ShareCancelled"}
 		h.mu.Lock()
 		delete(c.shares, docID)
-		c.lastPos = a.position
+		c.lastPos = a.Position
 		h.mu.Unlock()
 		h.stats.mu.Lock()
-		h.stats.cancelled = append(h.stats.cancelled, cancelledShare{share: shareID, customer: c.id, document: docID, position: a.position})
+		h.stats.cancelled = append(h.stats.cancelled, cancelledShare{share: shareID, customer: c.id, document: docID, position: a.Position})
 		h.stats.mu.Unlock()
 	}
 	h.stats.record("cancel share", a, claim)
@@ -358,10 +359,10 @@ func (h *harness) setPaused(ctx context.Context, c *customer, pause bool, op str
 	}
 	a := h.json(ctx, "POST", "/api/v1/customers/"+c.id.String()+"/"+action, nil)
 	var claim *ack
-	if a.ok() {
+	if a.OK() {
 		claim = &ack{stream: domain.CustomerStream(c.id), eventType: event}
 		h.mu.Lock()
-		c.paused, c.lastPos = pause, a.position
+		c.paused, c.lastPos = pause, a.Position
 		h.mu.Unlock()
 	}
 	h.stats.record(op, a, claim)
@@ -379,10 +380,10 @@ func (h *harness) createLink(ctx context.Context, rnd *mrand.Rand) bool {
 	}
 	a := h.json(ctx, "POST", "/api/v1/documents/"+d.id.String()+"/links", in)
 	var claim *ack
-	if a.ok() {
-		l, err := decode[linkCreated](a)
+	if a.OK() {
+		l, err := client.Decode[linkCreated](a, "")
 		if err != nil || l.ID == uuid.Nil || l.URL == "" {
-			h.stats.violation("link answered 201 without id or url: %s", a.body)
+			h.stats.violation("link answered 201 without id or url: %s", a.Body)
 		} else {
 			claim = &ack{stream: domain.LinkStream(l.ID), eventType: "LinkCreated"}
 			h.mu.Lock()
@@ -415,7 +416,7 @@ func (h *harness) cancelLink(ctx context.Context, rnd *mrand.Rand) bool {
 	}
 	a := h.json(ctx, "POST", "/api/v1/links/"+l.id+"/cancel", nil)
 	var claim *ack
-	if a.ok() {
+	if a.OK() {
 		claim = &ack{stream: domain.LinkStream(id), eventType: "LinkCancelled"}
 		h.mu.Lock()
 		d.links = slices.DeleteFunc(d.links, func(x *link) bool { return x == l })
@@ -432,17 +433,17 @@ func (h *harness) upload(ctx context.Context, rnd *mrand.Rand) bool {
 		h.mu.Lock()
 		n := len(h.docs)
 		h.mu.Unlock()
-		a := h.api.upload(ctx, "/api/v1/documents", h.providerToken, map[string]string{"folder_id": h.folders[rnd.IntN(len(h.folders))].String()},
+		a := h.api.Upload(ctx, "/api/v1/documents", h.providerToken, map[string]string{"folder_id": h.folders[rnd.IntN(len(h.folders))].String()},
 			fmt.Sprintf("upload %05d.txt", n), fileContent(rnd, n, 1))
 		var claim *ack
-		if a.ok() {
-			d, err := decode[idOnly](a)
+		if a.OK() {
+			d, err := client.Decode[idOnly](a, "")
 			if err != nil || d.ID == uuid.Nil {
-				h.stats.violation("upload answered 201 without a document id: %s", a.body)
+				h.stats.violation("upload answered 201 without a document id: %s", a.Body)
 			} else {
 				claim = &ack{stream: domain.DocumentStream(d.ID), eventType: "DocumentAdded"}
 				h.mu.Lock()
-				h.docs = append(h.docs, &document{id: d.ID, versions: 1, created: a.position})
+				h.docs = append(h.docs, &document{id: d.ID, versions: 1, created: a.Position})
 				h.mu.Unlock()
 			}
 		}
@@ -454,10 +455,10 @@ func (h *harness) upload(ctx context.Context, rnd *mrand.Rand) bool {
 		return false
 	}
 	defer d.busy.Unlock()
-	a := h.api.upload(ctx, "/api/v1/documents/"+d.id.String()+"/versions", h.providerToken, nil,
+	a := h.api.Upload(ctx, "/api/v1/documents/"+d.id.String()+"/versions", h.providerToken, nil,
 		"next.txt", fileContent(rnd, 0, d.versions+1))
 	var claim *ack
-	if a.ok() {
+	if a.OK() {
 		claim = &ack{stream: domain.DocumentStream(d.id), eventType: "DocumentVersionAdded"}
 		d.versions++
 	}
@@ -489,17 +490,17 @@ func (h *harness) portalListing(ctx context.Context, rnd *mrand.Rand) bool {
 		}
 	}
 	h.mu.Unlock()
-	a := h.api.get(ctx, "/api/v1/portal/providers/"+h.provider.String()+"/documents?flat=true&limit=500", c.token, minPos)
+	a := h.api.Get(ctx, "/api/v1/portal/providers/"+h.provider.String()+"/documents?flat=true&limit=500", c.token, minPos)
 	h.stats.record("portal listing", a, nil)
-	if a.ok() {
+	if a.OK() {
 		h.comparePortal(c, a, want, "during the run")
 	}
 	return true
 }
 
-func (h *harness) comparePortal(c *customer, a answer, want map[uuid.UUID]bool, when string) {
+func (h *harness) comparePortal(c *customer, a client.Answer, want map[uuid.UUID]bool, when string) {
 	h.stats.check("portal listing equals the acknowledged shares")
-	got, err := decode[portalListing](a)
+	got, err := client.Decode[portalListing](a, "")
 	if err != nil {
 		h.stats.violation("portal listing of %s: %v", c.id, err)
 		return
@@ -509,13 +510,13 @@ func (h *harness) comparePortal(c *customer, a answer, want map[uuid.UUID]bool, 
 		seen[d.ID] = true
 		if !want[d.ID] {
 			h.stats.violation("%s: customer %s sees document %s without an acknowledged active share (read at X-Min-Position %d, request %s)",
-				when, c.id, d.ID, c.lastPos, a.requestID)
+				when, c.id, d.ID, c.lastPos, a.RequestID)
 		}
 	}
 	for d := range want {
 		if !seen[d] {
 			h.stats.violation("%s: customer %s does not see document %s of an acknowledged share (read at X-Min-Position %d, request %s)",
-				when, c.id, d, c.lastPos, a.requestID)
+				when, c.id, d, c.lastPos, a.RequestID)
 		}
 	}
 }
@@ -523,7 +524,7 @@ func (h *harness) comparePortal(c *customer, a answer, want map[uuid.UUID]bool, 
 func (h *harness) shareHistory(ctx context.Context, rnd *mrand.Rand) bool {
 	d := h.randomDocument(rnd)
 	// A document uploaded a moment ago may not be in the read model yet: wait for it.
-	a := h.api.get(ctx, "/api/v1/documents/"+d.id.String()+"/share-history?limit=50", h.providerToken, d.created)
+	a := h.api.Get(ctx, "/api/v1/documents/"+d.id.String()+"/share-history?limit=50", h.providerToken, d.created)
 	h.stats.record("share history", a, nil)
 	return true
 }
@@ -546,7 +547,7 @@ func (h *harness) resolveLink(ctx context.Context, rnd *mrand.Rand) bool {
 	if l == nil {
 		return false
 	}
-	a := h.api.get(ctx, "/l/"+l.token, "", 0)
+	a := h.api.Get(ctx, "/l/"+l.token, "", 0)
 	// Read after the answer: a cancel sent while this request ran sets it first.
 	h.mu.Lock()
 	cancelling := l.cancelling
@@ -554,14 +555,14 @@ func (h *harness) resolveLink(ctx context.Context, rnd *mrand.Rand) bool {
 	switch {
 	case wantGone:
 		h.stats.check("cancelled link answers 410")
-		if a.status != 410 || a.code != "link_gone" {
-			h.stats.violation("cancelled link %s answered %d %s", l.id, a.status, a.code)
+		if a.Status != 410 || a.Code != "link_gone" {
+			h.stats.violation("cancelled link %s answered %d %s", l.id, a.Status, a.Code)
 		}
-		a.status, a.code = 200, "" // the expected answer
-	case a.status == 410 && cancelling:
-		a.status, a.code = 200, "" // cancelled meanwhile
-	case a.status == 410:
-		h.stats.violation("link %s, never cancelled, answered 410 %s", l.id, a.code)
+		a.Status, a.Code = 200, "" // the expected answer
+	case a.Status == 410 && cancelling:
+		a.Status, a.Code = 200, "" // cancelled meanwhile
+	case a.Status == 410:
+		h.stats.violation("link %s, never cancelled, answered 410 %s", l.id, a.Code)
 	}
 	h.stats.record("link resolution", a, nil)
 	return true

@@ -4,12 +4,13 @@
 //
 // The server comes from DATABASE_URL (`make test` starts a local cluster and sets
 // it). Without it the tests fail rather than skip: a green run must mean the
-// database tests ran.
+// database tests ran. The one exception is `go test -short` (`make test-short`):
+// there every test that asks for a database is skipped, so the short tier runs the
+// pure tests only, in seconds, with no server at all.
 package pgtest
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -22,12 +23,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sharehub/sharehub/eventstore/devdb"
 	"github.com/sharehub/sharehub/migrations"
 )
 
-// URL returns the server URL tests use, failing the test when it is unset.
+// URL returns the server URL tests use, failing the test when it is unset and
+// skipping it under -short (every database helper here starts with it).
 func URL(t testing.TB) string {
 	t.Helper()
+	SkipShort(t)
 	url := os.Getenv("DATABASE_URL")
 	if url == "" {
 		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which starts a local PostgreSQL")
@@ -158,21 +162,9 @@ func template(ctx context.Context, admin *pgx.Conn, base string) (string, error)
 	return name, nil
 }
 
-// withDatabase points a postgres:// URL at another database on the same server.
-func withDatabase(raw, db string) string {
-	u, err := neturl.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return raw + " dbname=" + db // keyword/value form
-	}
-	u.Path = "/" + db
-	return u.String()
-}
+func withDatabase(raw, db string) string { return devdb.WithDatabase(raw, db) }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randomHex(n int) string { return devdb.RandomName(n) }
 
 // AppRoleURL returns url (a database of NewDatabase) with the credentials of a login
 // role whose only privileges are its membership in sharehub_app, the role `serve`
@@ -210,4 +202,14 @@ func AppRoleURL(t testing.TB, url string) string {
 	}
 	u.User = neturl.UserPassword(role, password)
 	return u.String()
+}
+
+// SkipShort skips t under `go test -short`: the short tier runs no database and no
+// HTTP test. Tests that reach PostgreSQL or a server another way than NewDatabase
+// call it first.
+func SkipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("database test: skipped under -short")
+	}
 }

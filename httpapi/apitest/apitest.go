@@ -4,7 +4,8 @@
 // schema. End-to-end tests use it so that the spec cannot drift from the code.
 //
 // Test-only: it imports testing and kin-openapi. It must not import httpapi (the
-// spec is passed in), so httpapi's own tests can use it.
+// spec is passed in), so httpapi's own tests can use it; it hands out the one API
+// client (httpapi/client) with the checking transport underneath (API).
 package apitest
 
 import (
@@ -21,6 +22,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/sharehub/sharehub/httpapi/client"
 )
 
 // Validator holds a loaded, validated OpenAPI document.
@@ -133,6 +136,12 @@ func (v *Validator) Client(t testing.TB, base *http.Client) *http.Client {
 	}
 	c.Transport = &checkingTransport{t: t, v: v, next: next}
 	return c
+}
+
+// API returns the typed API client (httpapi/client) of the server at base, over
+// v.Client(t, hc): every answer it sees is checked against the document first.
+func (v *Validator) API(t testing.TB, base string, hc *http.Client) *client.Client {
+	return client.New(base, v.Client(t, hc))
 }
 
 type checkingTransport struct {

@@ -167,6 +167,9 @@ type Worker struct {
 	// MaxAge abandons a mail not delivered within it (default 7 days, how long an
 	// invitation stays valid).
 	MaxAge time.Duration
+	// Now is the clock that decides which mails are due and when a retry falls due
+	// (default time.Now); tests inject one instead of sleeping through a backoff.
+	Now func() time.Time
 }
 
 // DefaultMaxAge is Worker.MaxAge when unset.
@@ -228,16 +231,21 @@ func (w *Worker) DeliverOnce(ctx context.Context) (int, error) {
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	at := now()
 	tx, err := w.Pool.Begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	// Mails too old to be of use are abandoned, not sent: their bodies go.
-	expired, err := tx.Exec(ctx, `UPDATE outbox_mail SET body = '', abandoned_at = now(),
+	expired, err := tx.Exec(ctx, `UPDATE outbox_mail SET body = '', abandoned_at = $3,
 		last_error = coalesce(last_error || '; ', '') || 'abandoned: not delivered within ' || $1::text
-		WHERE sent_at IS NULL AND abandoned_at IS NULL AND created_at < now() - $2::interval`,
-		maxAge.String(), fmt.Sprintf("%d milliseconds", maxAge.Milliseconds()))
+		WHERE sent_at IS NULL AND abandoned_at IS NULL AND created_at < $3::timestamptz - $2::interval`,
+		maxAge.String(), fmt.Sprintf("%d milliseconds", maxAge.Milliseconds()), at)
 	if err != nil {
 		return 0, err
 	}
@@ -245,8 +253,8 @@ func (w *Worker) DeliverOnce(ctx context.Context) (int, error) {
 		w.Log.Warn("mails abandoned undelivered: too old", "mails", n, "max_age", maxAge)
 	}
 	rows, err := tx.Query(ctx, `SELECT id, recipient, subject, body, template, attempts FROM outbox_mail
-		WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= now()
-		ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED`, batch)
+		WHERE sent_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $2
+		ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED`, batch, at)
 	if err != nil {
 		return 0, err
 	}
@@ -265,17 +273,17 @@ func (w *Worker) DeliverOnce(ctx context.Context) (int, error) {
 		sendErr := w.Sender.Send(ctx, m.Mail)
 		switch {
 		case sendErr == nil:
-			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET sent_at = now(), body = '', attempts = attempts + 1, last_error = NULL WHERE id = $1`, m.ID)
+			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET sent_at = $2, body = '', attempts = attempts + 1, last_error = NULL WHERE id = $1`, m.ID, at)
 		case permanent(sendErr) || m.attempts+1 >= maxAttempts:
 			w.Log.Error("mail abandoned undelivered", "mail_id", m.ID, "attempt", m.attempts+1, "err", sendErr)
-			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET body = '', abandoned_at = now(), attempts = attempts + 1,
-				last_error = $2 WHERE id = $1`, m.ID, "abandoned: "+sendErr.Error())
+			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET body = '', abandoned_at = $3, attempts = attempts + 1,
+				last_error = $2 WHERE id = $1`, m.ID, "abandoned: "+sendErr.Error(), at)
 		default:
 			delay := backoff << min(m.attempts, 20)
 			delay = min(delay, time.Hour)
 			w.Log.Warn("mail not delivered, will retry", "mail_id", m.ID, "attempt", m.attempts+1, "retry_in", delay, "err", sendErr)
 			_, err = tx.Exec(ctx, `UPDATE outbox_mail SET attempts = attempts + 1, last_error = $2,
-				next_attempt_at = now() + $3::interval WHERE id = $1`, m.ID, sendErr.Error(), fmt.Sprintf("%d milliseconds", delay.Milliseconds()))
+				next_attempt_at = $4::timestamptz + $3::interval WHERE id = $1`, m.ID, sendErr.Error(), fmt.Sprintf("%d milliseconds", delay.Milliseconds()), at)
 		}
 		if err != nil {
 			return 0, err

@@ -85,12 +85,20 @@ func TestOutboxDeliversOnceAndRetriesFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w := &mailer.Worker{Pool: pool, Sender: sender, Log: slog.New(slog.DiscardHandler), Backoff: time.Millisecond}
+	// The worker's clock is the test's: a retry falls due when the test moves it
+	// past the backoff, not when the wall clock happens to get there.
+	clock := time.Now()
+	w := &mailer.Worker{Pool: pool, Sender: sender, Log: slog.New(slog.DiscardHandler), Backoff: time.Minute,
+		Now: func() time.Time { return clock }}
 	// First pass: the server refuses the first mail; the second goes through.
 	if n, err := w.DeliverOnce(ctx); err != nil || n != 2 {
 		t.Fatalf("first pass: %d %v", n, err)
 	}
-	time.Sleep(5 * time.Millisecond)
+	clock = clock.Add(59 * time.Second)
+	if n, err := w.DeliverOnce(ctx); err != nil || n != 0 {
+		t.Fatalf("pass before the backoff ran out: handled %d (%v), want 0", n, err)
+	}
+	clock = clock.Add(time.Second)
 	if n, err := w.DeliverOnce(ctx); err != nil || n != 1 {
 		t.Fatalf("retry pass: %d %v", n, err)
 	}
