@@ -267,7 +267,7 @@ func New(cfg Config) (*Server, error) {
 		MaxBodyBytes: s.maxUploadBytes + 2<<20}); err != nil {
 		return nil, err
 	}
-	if s.fresh, err = consistency.New(consistency.Config{Applied: cfg.Store.Applied, MaxWait: cfg.MaxConsistencyWait}); err != nil {
+	if s.fresh, err = consistency.New(consistency.Config{Applied: appliedByDefinition(cfg.Store), MaxWait: cfg.MaxConsistencyWait}); err != nil {
 		return nil, err
 	}
 	s.quotaBytes = cfg.QuotaBytes

@@ -1,8 +1,9 @@
 // Package projections builds the read models the API reads, as projections of the
 // event log.
 //
-// A projection is a schema of its own (rm_<name>) with the tables its DDL creates, a
-// watermill-sql consumer group of the same name over the events table, and an Apply
+// A projection is a schema of its own (rm_<name>, one per definition: see
+// schemas.go) with the tables its DDL creates, a watermill-sql consumer group of
+// the same name over the events table, and an Apply
 // function that turns one event into SQL statements over its tables, named in
 // braces. The same Apply code runs in three places; only the schema the names are
 // qualified with differs:
@@ -52,10 +53,30 @@ type Projection struct {
 	// mails): it is never rebuilt, and when first created it starts at the head of
 	// the log rather than replaying history.
 	SideEffects bool
+
+	// schema and group, once resolved (Resolve), are the physical schema and the
+	// consumer group of this definition (schemas.go).
+	schema, group string
 }
 
-// Schema is where the live tables are.
-func (p Projection) Schema() string { return "rm_" + p.Name }
+// Schema is where the tables of this definition are: rm_<name> until resolved,
+// and for the first definition of a projection; rm_<name>_<ddlhash> for a later
+// one (schemas.go).
+func (p Projection) Schema() string {
+	if p.schema != "" {
+		return p.schema
+	}
+	return "rm_" + p.Name
+}
+
+// Group is the consumer group (checkpoint, state, dead letters) of this
+// definition: the name until resolved, and for the first definition.
+func (p Projection) Group() string {
+	if p.group != "" {
+		return p.group
+	}
+	return p.Name
+}
 
 // DDLHash identifies the table definitions; a projection whose stored hash
 // differs is rebuilt.
@@ -73,7 +94,8 @@ func Served() []Projection { return append(All(), Notifications) }
 // ByName finds a projection.
 func ByName(name string) (Projection, error) {
 	for _, p := range Served() {
-		if p.Name == name {
+		// The consumer group of a later definition names it too (schemas.go).
+		if p.Name == name || p.Name+"_"+p.DDLHash() == name {
 			return p, nil
 		}
 	}
