@@ -234,6 +234,10 @@ type asOfViewDocument struct {
 	Top        bool      `json:"top"`
 }
 
+// asOfRetryAfter is the pause asked of a client whose replay found the
+// process's replay slot busy (projections.ErrAsOfBusy).
+const asOfRetryAfter = 5 * time.Second
+
 // auditPortalView answers what a customer could see at an instant, by replaying
 // the log up to it: GET /api/v1/audit/customers/{id}/portal-view?as_of=.
 func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
@@ -259,6 +263,11 @@ func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
 		return domain.ErrNotFound
 	}
 	view, err := projections.PortalViewAsOf(r.Context(), s.store, id, at)
+	if errors.Is(err, projections.ErrAsOfBusy) {
+		p := problem.New(http.StatusServiceUnavailable, "replay_busy", err.Error())
+		p.RetryAfter = asOfRetryAfter
+		return p
+	}
 	if err != nil {
 		return err
 	}
