@@ -15,7 +15,7 @@ import (
 )
 
 // AsOfTimeout bounds an as-of replay (PortalViewAsOf) that its caller did not
-// bound more tightly, its pauses (asOfDuty) included.
+// bound more tightly, its pauses (AsOfDuty) included.
 const AsOfTimeout = 90 * time.Second
 
 // The cost of as-of replays is bounded per process, so that an auditor's replay
@@ -25,7 +25,7 @@ const AsOfTimeout = 90 * time.Second
 //     AsOfQueueWait, then gets ErrAsOfBusy (the API answers 503 with
 //     Retry-After);
 //   - it reads in pages of asOfPage events and, after each page, pauses so
-//     that it works at most asOfDuty of the time it takes (a replay of 100k
+//     that it works at most AsOfDuty of the time it takes (a replay of 100k
 //     events that needs 3 s of work takes about 10 s).
 var asOfSlots = make(chan struct{}, 1)
 
@@ -57,8 +57,9 @@ var ErrAsOfBusy = errors.New("another as-of replay is running; try again in a fe
 // pages cost no sort each.
 const asOfPage = 2_000
 
-// asOfDuty is the share of its wall time a replay spends working.
-var asOfDuty = 0.3
+// AsOfDuty is the share of its wall time a replay spends working (1: no
+// pauses). A variable for the benchmark that compares both (shbench replay).
+var AsOfDuty = 0.3
 
 // PortalViewAsOf answers what customerID's users could see at instant at, by
 // replaying the provider's log up to that instant through the pure domain rule:
@@ -123,12 +124,12 @@ func PortalViewAsOf(ctx context.Context, store *eventstore.Store, customerID uui
 	return state.PortalView(customerID), nil
 }
 
-// pace pauses after work took worked, so that work is asOfDuty of the time.
+// pace pauses after work took worked, so that work is AsOfDuty of the time.
 func pace(ctx context.Context, worked time.Duration) error {
-	if asOfDuty >= 1 {
+	if AsOfDuty >= 1 {
 		return nil
 	}
-	t := time.NewTimer(time.Duration(float64(worked) * (1 - asOfDuty) / asOfDuty))
+	t := time.NewTimer(time.Duration(float64(worked) * (1 - AsOfDuty) / AsOfDuty))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

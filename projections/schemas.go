@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -75,7 +76,7 @@ func (s Schemas) Group(name string) string {
 var expanded sync.Map // Schemas + sql -> sql
 
 // sql names the schemas of s in text, where {portal} and {accounts} stand for
-// them (quoted identifiers).
+// them.
 func (s Schemas) sql(text string) string {
 	type key struct {
 		s    Schemas
@@ -85,8 +86,7 @@ func (s Schemas) sql(text string) string {
 	if v, ok := expanded.Load(k); ok {
 		return v.(string)
 	}
-	out := strings.NewReplacer("{portal}", pgx.Identifier{s.Portal}.Sanitize(),
-		"{accounts}", pgx.Identifier{s.Accounts}.Sanitize()).Replace(text)
+	out := strings.NewReplacer("{portal}", ident(s.Portal), "{accounts}", ident(s.Accounts)).Replace(text)
 	expanded.Store(k, out)
 	return out
 }
@@ -174,6 +174,17 @@ func resolved(ctx context.Context, pool *pgxpool.Pool, p Projection) (Projection
 		return p, nil
 	}
 	return Resolve(ctx, pool, p)
+}
+
+var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// ident is name as an SQL identifier: bare when it needs no quotes (rm_portal,
+// rm_portal_<hash>: the statements read as they always did), quoted otherwise.
+func ident(name string) string {
+	if plainIdent.MatchString(name) {
+		return name
+	}
+	return pgx.Identifier{name}.Sanitize()
 }
 
 // rmq returns q naming, in the SQL of every query, the schemas ctx carries for
