@@ -138,13 +138,12 @@ func resolveIn(ctx context.Context, tx pgx.Tx, p Projection) (_ Projection, reti
 	switch {
 	case errors.Is(err, pgx.ErrNoRows), err == nil && (schema == nil || group == nil):
 		// New (or written by a process of the version before): the plain names
-		// go to the first definition, unless another one holds them or the live
-		// state of the plain consumer group belongs to another definition.
+		// go to the first definition, unless another one holds them (the one
+		// live when versioned schemas came holds them: migration 00110).
 		s, g := plainSchema, plainGroup
 		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT
-				EXISTS (SELECT 1 FROM projection_definitions WHERE name = $1 AND ddl_hash <> $2 AND consumer_group = $3)
-				OR EXISTS (SELECT 1 FROM projection_state WHERE name = $3 AND ddl_hash <> $2)`,
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM projection_definitions
+				WHERE name = $1 AND ddl_hash <> $2 AND consumer_group = $3)`,
 			p.Name, hash, plainGroup).Scan(&taken); err != nil {
 			return p, false, fmt.Errorf("resolve %s: %w", p.Name, err)
 		}
