@@ -69,8 +69,11 @@ func benchLogReads(ctx context.Context, baseURL string, n int) ([]result, error)
 		GROUP BY 1 ORDER BY 2 DESC LIMIT 1`).Scan(&tenant, &tenantN); err != nil {
 		return nil, fmt.Errorf("largest tenant: %w", err)
 	}
-	if err := pool.QueryRow(ctx, `SELECT (payload->>'document_id')::uuid FROM events
-		WHERE tenant_id = $1 AND event_type IN ('DocumentDownloaded', 'PortalShareGranted', 'LinkCreated')
+	if err := pool.QueryRow(ctx, `SELECT (e.payload->>'document_id')::uuid FROM events e
+		WHERE e.tenant_id = $1 AND e.event_type IN ('DocumentDownloaded', 'PortalShareGranted', 'LinkCreated')
+		  AND e.payload->>'document_id' IS NOT NULL
+		  AND EXISTS (SELECT 1 FROM events d WHERE d.stream_id = 'document-' || (e.payload->>'document_id')
+		              AND d.stream_version = 1 AND d.tenant_id = $1 AND d.payload->>'folder_id' IS NOT NULL)
 		GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`, tenant).Scan(&doc); err != nil {
 		return nil, fmt.Errorf("busiest document: %w", err)
 	}
