@@ -183,12 +183,18 @@ func UpgradeClaims(ctx context.Context, pool *pgxpool.Pool, kek *KeyEncryptionKe
 	for _, e := range emails {
 		add(app.EmailClaimScope, e)
 	}
-	var accounts bool
-	if err := pool.QueryRow(ctx, `SELECT to_regclass('rm_accounts.groups') IS NOT NULL`).Scan(&accounts); err != nil {
+	// The groups table of the newest accounts definition that is built (each
+	// definition has its schema: projections/schemas.go); group codes are the
+	// same in every one.
+	var groups *string
+	if err := pool.QueryRow(ctx, `SELECT to_regclass(quote_ident(coalesce((SELECT schema_name FROM projection_definitions
+			WHERE name = 'accounts' AND retired_at IS NULL AND schema_name IS NOT NULL
+			  AND to_regnamespace(quote_ident(schema_name)) IS NOT NULL
+			ORDER BY first_seen_at DESC LIMIT 1), 'rm_accounts')) || '.groups')::text`).Scan(&groups); err != nil {
 		return 0, fmt.Errorf("upgrade claims: %w", err)
 	}
-	if accounts {
-		rows, err := pool.Query(ctx, `SELECT code FROM rm_accounts.groups`)
+	if groups != nil {
+		rows, err := pool.Query(ctx, `SELECT code FROM `+*groups)
 		if err != nil {
 			return 0, fmt.Errorf("upgrade claims: %w", err)
 		}

@@ -244,6 +244,10 @@ type asOfViewDocument struct {
 	Top        bool      `json:"top"`
 }
 
+// asOfRetryAfter is the pause asked of a client whose replay found the
+// process's replay slot busy (query.ErrReplayBusy).
+const asOfRetryAfter = 5 * time.Second
+
 // auditPortalView answers what a customer could see at an instant, by replaying
 // the log up to it: GET /api/v1/audit/customers/{id}/portal-view?as_of=.
 func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
@@ -262,6 +266,11 @@ func (s *Server) auditPortalView(w http.ResponseWriter, r *http.Request) error {
 		at = t
 	}
 	view, err := s.queries.PortalViewAsOf.Handle(r.Context(), query.PortalViewAsOf{Viewer: v, CustomerID: id, At: at})
+	if errors.Is(err, query.ErrReplayBusy) {
+		p := problem.New(http.StatusServiceUnavailable, "replay_busy", err.Error())
+		p.RetryAfter = asOfRetryAfter
+		return p
+	}
 	if err != nil {
 		return err
 	}

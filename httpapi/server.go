@@ -19,6 +19,7 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -72,6 +73,10 @@ type Config struct {
 	// ReadModels answer the queries of the reads (package domain/app/query);
 	// package projections implements them (projections.NewReadModels).
 	ReadModels query.ReadModels
+	// ConsumerGroup names the consumer group of the read model a request reads
+	// (each read-model definition has its own: projections.Schemas, which cmd
+	// puts in every request's context); nil keeps the name.
+	ConsumerGroup func(ctx context.Context, name string) string
 	// SignupClosed refuses POST /api/v1/signup (SIGNUP=closed).
 	SignupClosed bool
 
@@ -282,7 +287,7 @@ func New(cfg Config) (*Server, error) {
 		MaxBodyBytes: s.maxUploadBytes + 2<<20}); err != nil {
 		return nil, err
 	}
-	if s.fresh, err = consistency.New(consistency.Config{Applied: cfg.Store.Applied, MaxWait: cfg.MaxConsistencyWait}); err != nil {
+	if s.fresh, err = consistency.New(consistency.Config{Applied: appliedByDefinition(cfg.Store, cfg.ConsumerGroup), MaxWait: cfg.MaxConsistencyWait}); err != nil {
 		return nil, err
 	}
 	s.quotaBytes = cfg.QuotaBytes

@@ -165,12 +165,17 @@ func resolve(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 		r.Now = time.Now
 	}
 	var d DeadLetter
+	// The parked events of this process's definition (schemas.go).
+	p, err := resolved(ctx, pool, p)
+	if err != nil {
+		return d, err
+	}
 	if skip && r.Position <= 0 {
 		// What is skipped is exactly the event the operator saw parked.
 		return d, fmt.Errorf("%s: skip needs the position of the parked event: %w", p.Name, domain.ErrNotParked)
 	}
 	ops := &domain.ProjectionOps{}
-	history, err := store.ReadStream(ctx, domain.ProjectionStream(p.Name))
+	history, err := store.ReadStream(ctx, domain.ProjectionStream(p.Group()))
 	if err != nil {
 		return d, err
 	}
@@ -178,7 +183,7 @@ func resolve(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 		ops.Replay(h.Event)
 	}
 	err = withTx(ctx, pool, func(tx pgx.Tx) error {
-		cur, _, err := eventstore.Checkpoints{}.Get(ctx, tx, p.Name, true)
+		cur, _, err := eventstore.Checkpoints{}.Get(ctx, tx, p.Group(), true)
 		if err != nil {
 			return err
 		}
@@ -188,12 +193,12 @@ func resolve(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 			WHERE d.projection = $1 AND d.resolved_at IS NULL AND ($2 = 0 OR d.position = $2)
 			  AND (d.transaction_id, d.position) > ($3::text::xid8, $4)
 			ORDER BY d.transaction_id, d.position LIMIT 1 FOR UPDATE`,
-			p.Name, r.Position, strconv.FormatUint(cur.TxID, 10), cur.Position).
+			p.Group(), r.Position, strconv.FormatUint(cur.TxID, 10), cur.Position).
 			Scan(&txt, &d.At.Position, &d.EventID, &d.StreamID, &d.Type, &d.Error, &d.ParkedAt)
-		parked := domain.ParkedEvent{Projection: p.Name, Position: d.At.Position, EventID: d.EventID, Type: d.Type, Error: d.Error}
+		parked := domain.ParkedEvent{Projection: p.Group(), Position: d.At.Position, EventID: d.EventID, Type: d.Type, Error: d.Error}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			parked = domain.ParkedEvent{Projection: p.Name, Position: r.Position, Resolved: true}
+			parked = domain.ParkedEvent{Projection: p.Group(), Position: r.Position, Resolved: true}
 		case err != nil:
 			return err
 		default:
@@ -201,7 +206,7 @@ func resolve(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 				return err
 			}
 		}
-		d.Projection = p.Name
+		d.Projection = p.Group()
 		var evs []domain.Event
 		if skip {
 			evs, err = ops.SkipParkedEvent(parked, r.Operator, r.Reason, r.Now())
@@ -217,22 +222,22 @@ func resolve(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 			if err := applyUpTo(ctx, store, tx, p, cur, d.At); err != nil {
 				return err
 			}
-			if err := (eventstore.Checkpoints{}).Set(ctx, tx, p.Name, d.At); err != nil {
+			if err := (eventstore.Checkpoints{}).Set(ctx, tx, p.Group(), d.At); err != nil {
 				return err
 			}
 		}
 		if _, err := store.AppendWith(ctx, tx, app.Batch{
-			Streams: []app.StreamAppend{{StreamID: domain.ProjectionStream(p.Name), ExpectedVersion: ops.Version(), Events: evs}},
+			Streams: []app.StreamAppend{{StreamID: domain.ProjectionStream(p.Group()), ExpectedVersion: ops.Version(), Events: evs}},
 			Meta:    domain.Metadata{ActorKind: domain.ActorOperator, CorrelationID: uuid.New()},
 		}); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE projection_dead_letters SET resolution = $3, resolved_at = now()
-			WHERE projection = $1 AND position = $2`, p.Name, d.At.Position, resolution); err != nil {
+			WHERE projection = $1 AND position = $2`, p.Group(), d.At.Position, resolution); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE projection_state SET state = 'running', error = NULL, error_position = NULL,
-			updated_at = now() WHERE name = $1 AND state = 'failed'`, p.Name)
+			updated_at = now() WHERE name = $1 AND state = 'failed'`, p.Group())
 		return err
 	})
 	return d, err

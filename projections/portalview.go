@@ -11,13 +11,14 @@ import (
 	"github.com/sharehub/sharehub/eventstore"
 )
 
-// PortalView reads what customerID's users see now, from the live portal tables.
+// PortalView reads what customerID's users see now, from the live portal tables
+// (those of the Schemas ctx carries).
 // The tables hold exactly the state the rule needs; the rule itself is
 // domain.ComputePortalView, the same function the domain's own tests pin down, fed
 // with only the part of the library the customer's shares and workspace reach.
 // ErrNotFound: no such customer.
 func PortalView(ctx context.Context, q eventstore.Querier, customerID uuid.UUID) (domain.PortalView, error) {
-	return portalViewIn(ctx, q, Portal.Schema(), customerID)
+	return portalViewIn(ctx, q, SchemasFrom(ctx).Portal, customerID)
 }
 
 func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, customerID uuid.UUID) (domain.PortalView, error) {

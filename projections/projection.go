@@ -1,7 +1,8 @@
 // Package projections builds the read models the API reads, as projections of the
 // event log.
 //
-// A projection is a schema of its own (rm_<name>) with the tables its DDL creates, a
+// A projection is a schema of its own (rm_<name>, one per definition: see
+// schemas.go) with the tables its DDL creates, a
 // watermill-sql consumer group of the same name over the events table, and
 // handlers registered per event type (On) that turn one event into SQL statements
 // over its tables, named unqualified. The same statements run in two places; only
@@ -55,6 +56,10 @@ type Projection struct {
 	// Projection do not see each other's registrations.
 	handlers  map[string][]Handler
 	reactions map[string][]Reaction
+
+	// schema and group, once resolved (Resolve), are the physical schema and the
+	// consumer group of this definition (schemas.go).
+	schema, group string
 }
 
 // Handler queues the statements that apply one event. It must not read:
@@ -155,8 +160,24 @@ var knownTypes = sync.OnceValue(func() map[string]bool {
 	return known
 })
 
-// Schema is where the live tables are.
-func (p Projection) Schema() string { return "rm_" + p.Name }
+// Schema is where the tables of this definition are: rm_<name> until resolved,
+// and for the first definition of a projection; rm_<name>_<ddlhash> for a later
+// one (schemas.go).
+func (p Projection) Schema() string {
+	if p.schema != "" {
+		return p.schema
+	}
+	return "rm_" + p.Name
+}
+
+// Group is the consumer group (checkpoint, state, dead letters) of this
+// definition: the name until resolved, and for the first definition.
+func (p Projection) Group() string {
+	if p.group != "" {
+		return p.group
+	}
+	return p.Name
+}
 
 // DDLHash identifies the table definitions; a projection whose stored hash
 // differs is rebuilt.
@@ -174,7 +195,8 @@ func Served() []Projection { return append(All(), Notifications) }
 // ByName finds a projection.
 func ByName(name string) (Projection, error) {
 	for _, p := range Served() {
-		if p.Name == name {
+		// The consumer group of a later definition names it too (schemas.go).
+		if p.Name == name || p.Name+"_"+p.DDLHash() == name {
 			return p, nil
 		}
 	}

@@ -14,7 +14,8 @@ import (
 	"github.com/sharehub/sharehub/eventstore"
 )
 
-// Queries over the accounts read model (schema rm_accounts): who a caller is, the
+// Queries over the accounts read model (schema rm_accounts, or the one of this
+// process's definition: {accounts} in the SQL, see Schemas): who a caller is, the
 // directory of companies, staff and groups. Every query names its tables with the
 // schema, so it works whatever the connection's search_path.
 
@@ -54,10 +55,10 @@ type Viewer struct {
 // treated as unknown too.
 func LoadViewer(ctx context.Context, q eventstore.Querier, userID, companyID uuid.UUID) (Viewer, error) {
 	v := Viewer{Principal: domain.Principal{UserID: userID, CompanyID: companyID}, Groups: map[uuid.UUID]domain.AccessLevel{}}
-	rows, err := q.Query(ctx, `SELECT u.role, u.can_share, u.auditor, u.status = 'active', m.group_id, m.access,
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT u.role, u.can_share, u.auditor, u.status = 'active', m.group_id, m.access,
 			u.kind, u.portal_provider_id, u.portal_customer_id
-		FROM rm_accounts.users u
-		LEFT JOIN (rm_accounts.group_members m JOIN rm_accounts.groups g ON g.id = m.group_id)
+		FROM {accounts}.users u
+		LEFT JOIN ({accounts}.group_members m JOIN {accounts}.groups g ON g.id = m.group_id)
 		       ON m.user_id = u.id AND g.provider_id = u.company_id
 		WHERE u.id = $1 AND u.company_id = $2`, userID, companyID)
 	if err != nil {
@@ -112,9 +113,9 @@ func portalOf(provider, customer *uuid.UUID) domain.PortalOf {
 // model does not know the user yet, or is not built yet (a fresh database whose
 // runner has not created the schema: sessions must keep working meanwhile).
 func LoadUserRole(ctx context.Context, q eventstore.Querier, userID uuid.UUID) (UserRole, error) {
-	rows, err := q.Query(ctx, `SELECT company_id, role, can_share, auditor, status = 'active',
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT company_id, role, can_share, auditor, status = 'active',
 			kind, portal_provider_id, portal_customer_id
-		FROM rm_accounts.users WHERE id = $1`, userID)
+		FROM {accounts}.users WHERE id = $1`, userID)
 	if undefinedTable(err) {
 		return UserRole{}, fmt.Errorf("accounts read model not built yet: %w", domain.ErrNotFound)
 	}
@@ -157,7 +158,7 @@ type DirectoryEntry struct {
 // all), except the caller's own, sorted by name; at most limit after after.
 func Directory(ctx context.Context, q eventstore.Querier, self uuid.UUID, search string, after *NameKey, limit int) ([]DirectoryEntry, error) {
 	an, aid := nameAfter(after)
-	rows, err := q.Query(ctx, `SELECT id, name FROM rm_accounts.companies
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT id, name FROM {accounts}.companies
 		WHERE id <> $1 AND ($2 = '' OR strpos(lower(name), lower($2)) > 0)
 		  AND (lower(name), id) > (lower($3), $4)
 		ORDER BY lower(name), id LIMIT $5`, self, search, an, aid, limit)
@@ -195,10 +196,10 @@ type GroupRow struct {
 // listed when only is not nil.
 func Groups(ctx context.Context, q eventstore.Querier, provider uuid.UUID, only []uuid.UUID, after *NameKey, limit int) ([]GroupRow, error) {
 	an, aid := nameAfter(after)
-	rows, err := q.Query(ctx, `SELECT g.id, g.name, g.code, g.created_at, g.self_registration,
-			(SELECT count(*) FROM rm_portal.customers c WHERE c.group_id = g.id AND c.provider_id = g.provider_id
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT g.id, g.name, g.code, g.created_at, g.self_registration,
+			(SELECT count(*) FROM {portal}.customers c WHERE c.group_id = g.id AND c.provider_id = g.provider_id
 			   AND c.status <> 'revoked')
-		FROM rm_accounts.groups g
+		FROM {accounts}.groups g
 		WHERE g.provider_id = $1 AND ($2::uuid[] IS NULL OR g.id = ANY($2))
 		  AND (lower(g.name), g.id) > (lower($3), $4)
 		ORDER BY lower(g.name), g.id LIMIT $5`, provider, only, an, aid, limit)
@@ -219,8 +220,8 @@ func Groups(ctx context.Context, q eventstore.Querier, provider uuid.UUID, only 
 		ids[i] = g.ID
 		index[g.ID] = i
 	}
-	rows, err = q.Query(ctx, `SELECT m.group_id, m.user_id, coalesce(u.name, ''), m.access, m.granted_at
-		FROM rm_accounts.group_members m LEFT JOIN rm_accounts.users u ON u.id = m.user_id
+	rows, err = rmq(ctx, q).Query(ctx, `SELECT m.group_id, m.user_id, coalesce(u.name, ''), m.access, m.granted_at
+		FROM {accounts}.group_members m LEFT JOIN {accounts}.users u ON u.id = m.user_id
 		WHERE m.group_id = ANY($1) ORDER BY lower(coalesce(u.name, '')), m.user_id`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("group members: %w", err)
@@ -266,8 +267,8 @@ type StaffGroup struct {
 // the company are not its staff and are not listed.
 func Staff(ctx context.Context, q eventstore.Querier, company uuid.UUID, search string, after *NameKey, limit int) ([]StaffRow, error) {
 	an, aid := nameAfter(after)
-	rows, err := q.Query(ctx, `SELECT id, name, email, role, can_share, auditor, status, invited_at, activated_at
-		FROM rm_accounts.users
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT id, name, email, role, can_share, auditor, status, invited_at, activated_at
+		FROM {accounts}.users
 		WHERE company_id = $1 AND kind = 'staff' AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(email), lower($2)) > 0)
 		  AND (lower(name), id) > (lower($3), $4)
 		ORDER BY lower(name), id LIMIT $5`, company, search, an, aid, limit)
@@ -290,8 +291,8 @@ func Staff(ctx context.Context, q eventstore.Querier, company uuid.UUID, search 
 		ids[i] = s.UserID
 		index[s.UserID] = i
 	}
-	rows, err = q.Query(ctx, `SELECT m.user_id, g.id, g.name, m.access
-		FROM rm_accounts.group_members m JOIN rm_accounts.groups g ON g.id = m.group_id AND g.provider_id = $2
+	rows, err = rmq(ctx, q).Query(ctx, `SELECT m.user_id, g.id, g.name, m.access
+		FROM {accounts}.group_members m JOIN {accounts}.groups g ON g.id = m.group_id AND g.provider_id = $2
 		WHERE m.user_id = ANY($1) ORDER BY lower(g.name), g.id`, ids, company)
 	if err != nil {
 		return nil, fmt.Errorf("staff groups: %w", err)

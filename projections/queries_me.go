@@ -29,9 +29,9 @@ type Me struct {
 // LoadMe reads the user of a session; ErrNotFound when the accounts read model
 // does not know it (yet), or knows it under another company than the session's.
 func LoadMe(ctx context.Context, q eventstore.Querier, userID, companyID uuid.UUID) (Me, error) {
-	rows, err := q.Query(ctx, `SELECT id, company_id, name, email, kind, role, can_share, auditor, status = 'active',
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT id, company_id, name, email, kind, role, can_share, auditor, status = 'active',
 			portal_provider_id, portal_customer_id
-		FROM rm_accounts.users WHERE id = $1 AND company_id = $2`, userID, companyID)
+		FROM {accounts}.users WHERE id = $1 AND company_id = $2`, userID, companyID)
 	if err != nil {
 		return Me{}, fmt.Errorf("load me: %w", err)
 	}

@@ -14,8 +14,8 @@ import (
 // keyset position (nil: from the first), in the same order.
 func SubfoldersAfter(ctx context.Context, q eventstore.Querier, parent uuid.UUID, visible GroupFilter, after *NameKey, limit int) ([]FolderRow, error) {
 	an, aid := nameAfter(after)
-	rows, err := q.Query(ctx, `SELECT `+folderColumns+`
-		FROM rm_portal.folders f LEFT JOIN rm_portal.customers c ON c.id = f.workspace_customer_id
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+folderColumns+`
+		FROM {portal}.folders f LEFT JOIN {portal}.customers c ON c.id = f.workspace_customer_id
 		WHERE f.parent_id = $1 AND (f.workspace_customer_id IS NULL OR $2 OR c.group_id = ANY($3))
 		  AND (lower(f.name), f.id) > (lower($4), $5)
 		ORDER BY lower(f.name), f.id LIMIT $6`, parent, visible.All, visible.Groups, an, aid, limit)

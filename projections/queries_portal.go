@@ -13,7 +13,8 @@ import (
 	"github.com/sharehub/sharehub/eventstore"
 )
 
-// Queries over the portal read model (schema rm_portal): customers, the library,
+// Queries over the portal read model (schema rm_portal, or the one of this
+// process's definition: {portal} in the SQL, see Schemas): customers, the library,
 // shares and the "previous shares" history. Which customers a staff user sees is
 // passed in as a GroupFilter, computed by the query layer (query.Viewer); the functions
 // never decide access on their own.
@@ -69,8 +70,8 @@ type CustomerFilter struct {
 // Customers lists customers sorted by company name.
 func Customers(ctx context.Context, q eventstore.Querier, f CustomerFilter, after *NameKey, limit int) ([]CustomerRow, error) {
 	an, aid := nameAfter(after)
-	rows, err := q.Query(ctx, `SELECT `+customerColumns+`
-		FROM rm_portal.customers c LEFT JOIN rm_accounts.groups g ON g.id = c.group_id
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+customerColumns+`
+		FROM {portal}.customers c LEFT JOIN {accounts}.groups g ON g.id = c.group_id
 		WHERE c.provider_id = $1 AND ($2 OR c.group_id = ANY($3))
 		  AND ($4 = '' OR c.status = $4) AND ($5::uuid IS NULL OR c.group_id = $5)
 		  AND ($6 = '' OR strpos(lower(c.company_name), lower($6)) > 0)
@@ -85,8 +86,8 @@ func Customers(ctx context.Context, q eventstore.Querier, f CustomerFilter, afte
 
 // Customer reads one customer; domain.ErrNotFound when there is none.
 func Customer(ctx context.Context, q eventstore.Querier, id uuid.UUID) (CustomerRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+customerColumns+`
-		FROM rm_portal.customers c LEFT JOIN rm_accounts.groups g ON g.id = c.group_id WHERE c.id = $1`, id)
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+customerColumns+`
+		FROM {portal}.customers c LEFT JOIN {accounts}.groups g ON g.id = c.group_id WHERE c.id = $1`, id)
 	if err != nil {
 		return CustomerRow{}, fmt.Errorf("customer: %w", err)
 	}
@@ -111,8 +112,8 @@ func one[T any](v T, err error) func(what string, id uuid.UUID) (T, error) {
 // PortalCustomer finds company's current connection with provider (the newest one
 // that is not a pending invitation); domain.ErrNotFound when there is none.
 func PortalCustomer(ctx context.Context, q eventstore.Querier, company, provider uuid.UUID) (CustomerRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+customerColumns+`
-		FROM rm_portal.customers c LEFT JOIN rm_accounts.groups g ON g.id = c.group_id
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+customerColumns+`
+		FROM {portal}.customers c LEFT JOIN {accounts}.groups g ON g.id = c.group_id
 		WHERE c.company_id = $1 AND c.provider_id = $2 AND c.status <> 'invited'
 		ORDER BY c.created_at DESC, c.id DESC LIMIT 1`, company, provider)
 	if err != nil {
@@ -150,11 +151,11 @@ func PortalProvidersOf(ctx context.Context, q eventstore.Querier, company uuid.U
 
 func portalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUID, of domain.PortalOf, after *NameKey, limit int) ([]PortalProvider, error) {
 	an, aid := nameAfter(after)
-	rows, err := q.Query(ctx, `SELECT provider_id, name, id, status, documents_enabled, master_access, created_at FROM (
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT provider_id, name, id, status, documents_enabled, master_access, created_at FROM (
 			SELECT DISTINCT ON (c.provider_id) c.provider_id, coalesce(p.name, '') AS name, c.id, c.status,
 			       coalesce(c.documents_enabled, p.documents_enabled_default, true) AS documents_enabled,
 			       c.master_access, c.created_at
-			  FROM rm_portal.customers c LEFT JOIN rm_portal.companies p ON p.id = c.provider_id
+			  FROM {portal}.customers c LEFT JOIN {portal}.companies p ON p.id = c.provider_id
 			 WHERE c.company_id = $1 AND c.status <> 'invited'
 			   AND ($5::uuid IS NULL OR c.provider_id = $5) AND ($6::uuid IS NULL OR c.id = $6)
 			 ORDER BY c.provider_id, c.created_at DESC, c.id DESC) x
@@ -195,8 +196,8 @@ func scanFolder(row pgx.CollectableRow) (FolderRow, error) {
 
 // Folder reads one folder; domain.ErrNotFound when there is none.
 func Folder(ctx context.Context, q eventstore.Querier, id uuid.UUID) (FolderRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+folderColumns+`
-		FROM rm_portal.folders f LEFT JOIN rm_portal.customers c ON c.id = f.workspace_customer_id WHERE f.id = $1`, id)
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+folderColumns+`
+		FROM {portal}.folders f LEFT JOIN {portal}.customers c ON c.id = f.workspace_customer_id WHERE f.id = $1`, id)
 	if err != nil {
 		return FolderRow{}, fmt.Errorf("folder: %w", err)
 	}
@@ -206,8 +207,8 @@ func Folder(ctx context.Context, q eventstore.Querier, id uuid.UUID) (FolderRow,
 // Subfolders lists the folders directly inside parent that visible lets through
 // (folders outside workspaces always), sorted by name.
 func Subfolders(ctx context.Context, q eventstore.Querier, parent uuid.UUID, visible GroupFilter) ([]FolderRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+folderColumns+`
-		FROM rm_portal.folders f LEFT JOIN rm_portal.customers c ON c.id = f.workspace_customer_id
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+folderColumns+`
+		FROM {portal}.folders f LEFT JOIN {portal}.customers c ON c.id = f.workspace_customer_id
 		WHERE f.parent_id = $1 AND (f.workspace_customer_id IS NULL OR $2 OR c.group_id = ANY($3))
 		ORDER BY lower(f.name), f.id`, parent, visible.All, visible.Groups)
 	if err != nil {
@@ -249,9 +250,9 @@ const documentColumns = `d.id, d.provider_id, d.folder_id, d.name, d.workspace_c
 // holds it, else the one that deposited it (a customer's deposit outside its
 // workspace is that customer's, DESIGN.md v1.1); c.group_id decides which staff
 // see it.
-const documentFrom = `rm_portal.documents d
-	LEFT JOIN rm_portal.customers c ON c.id = coalesce(d.workspace_customer_id, d.uploaded_by_customer_id)
-	JOIN LATERAL (SELECT * FROM rm_portal.versions WHERE document_id = d.id ORDER BY number DESC LIMIT 1) v ON true`
+const documentFrom = `{portal}.documents d
+	LEFT JOIN {portal}.customers c ON c.id = coalesce(d.workspace_customer_id, d.uploaded_by_customer_id)
+	JOIN LATERAL (SELECT * FROM {portal}.versions WHERE document_id = d.id ORDER BY number DESC LIMIT 1) v ON true`
 
 func scanDocument(row pgx.CollectableRow) (DocumentRow, error) {
 	var d DocumentRow
@@ -264,7 +265,7 @@ func scanDocument(row pgx.CollectableRow) (DocumentRow, error) {
 // Document reads one document (removed ones too); domain.ErrNotFound when there
 // is none.
 func Document(ctx context.Context, q eventstore.Querier, id uuid.UUID) (DocumentRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+documentColumns+` FROM `+documentFrom+` WHERE d.id = $1`, id)
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+documentColumns+` FROM `+documentFrom+` WHERE d.id = $1`, id)
 	if err != nil {
 		return DocumentRow{}, fmt.Errorf("document: %w", err)
 	}
@@ -273,8 +274,8 @@ func Document(ctx context.Context, q eventstore.Querier, id uuid.UUID) (Document
 
 // DocumentVersions lists a document's versions, newest first.
 func DocumentVersions(ctx context.Context, q eventstore.Querier, id uuid.UUID) ([]VersionRow, error) {
-	rows, err := q.Query(ctx, `SELECT number, sha256, size, media_type, hidden, uploaded_by_customer_id, added_at
-		FROM rm_portal.versions WHERE document_id = $1 ORDER BY number DESC`, id)
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT number, sha256, size, media_type, hidden, uploaded_by_customer_id, added_at
+		FROM {portal}.versions WHERE document_id = $1 ORDER BY number DESC`, id)
 	if err != nil {
 		return nil, fmt.Errorf("document versions: %w", err)
 	}
@@ -297,7 +298,7 @@ type DocumentFilter struct {
 // Documents lists documents sorted by name.
 func Documents(ctx context.Context, q eventstore.Querier, f DocumentFilter, after *NameKey, limit int) ([]DocumentRow, error) {
 	an, aid := nameAfter(after)
-	rows, err := q.Query(ctx, `SELECT `+documentColumns+` FROM `+documentFrom+`
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+documentColumns+` FROM `+documentFrom+`
 		WHERE d.provider_id = $1 AND NOT d.removed
 		  AND (coalesce(d.workspace_customer_id, d.uploaded_by_customer_id) IS NULL OR $2 OR c.group_id = ANY($3))
 		  AND ($4::uuid IS NULL OR d.folder_id = $4) AND ($5::uuid IS NULL OR d.workspace_customer_id = $5)
@@ -345,9 +346,9 @@ func Shares(ctx context.Context, q eventstore.Querier, f ShareFilter, after *Tim
 	if after != nil {
 		at, aid = &after.At, after.ID
 	}
-	rows, err := q.Query(ctx, `SELECT s.id, s.provider_id, s.customer_id, c.company_name, c.group_id, s.document_id,
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT s.id, s.provider_id, s.customer_id, c.company_name, c.group_id, s.document_id,
 			s.folder_id, s.permission, s.granted_by, s.granted_at, s.cancelled, s.reason, s.cancelled_by, s.cancelled_at
-		FROM rm_portal.shares s JOIN rm_portal.customers c ON c.id = s.customer_id
+		FROM {portal}.shares s JOIN {portal}.customers c ON c.id = s.customer_id
 		WHERE s.provider_id = $1 AND ($2 OR c.group_id = ANY($3))
 		  AND ($4::uuid IS NULL OR s.customer_id = $4) AND ($5::uuid IS NULL OR s.document_id = $5)
 		  AND ($6 = '' OR s.cancelled = ($6 = 'cancelled'))
@@ -400,21 +401,21 @@ func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document 
 	if after != nil {
 		at, aid = &after.At, after.ID
 	}
-	rows, err := q.Query(ctx, `WITH RECURSIVE above AS (
-			SELECT f.id, f.parent_id, f.name FROM rm_portal.folders f
-			  JOIN rm_portal.documents d ON f.id = d.folder_id WHERE d.id = $1 AND d.provider_id = $2
+	rows, err := rmq(ctx, q).Query(ctx, `WITH RECURSIVE above AS (
+			SELECT f.id, f.parent_id, f.name FROM {portal}.folders f
+			  JOIN {portal}.documents d ON f.id = d.folder_id WHERE d.id = $1 AND d.provider_id = $2
 			UNION
-			SELECT f.id, f.parent_id, f.name FROM rm_portal.folders f JOIN above a ON f.id = a.parent_id
+			SELECT f.id, f.parent_id, f.name FROM {portal}.folders f JOIN above a ON f.id = a.parent_id
 		), items AS (
 			SELECT s.id, 'portal' AS type, s.customer_id, c.company_name AS customer_name, s.permission,
 			       s.granted_by AS shared_by, s.granted_at AS shared_at, NULL::timestamptz AS expires_at,
 			       false AS password_required, s.cancelled, s.cancelled_by, s.cancelled_at, s.reason,
 			       dl.n AS opened_count, dl.last AS last_opened_at, s.folder_id, a.name AS folder_name
-			  FROM rm_portal.shares s
-			  JOIN rm_portal.customers c ON c.id = s.customer_id
+			  FROM {portal}.shares s
+			  JOIN {portal}.customers c ON c.id = s.customer_id
 			  LEFT JOIN above a ON a.id = s.folder_id
 			  CROSS JOIN LATERAL (
-			    SELECT count(*)::int AS n, max(downloaded_at) AS last FROM rm_portal.downloads
+			    SELECT count(*)::int AS n, max(downloaded_at) AS last FROM {portal}.downloads
 			     WHERE document_id = $1 AND customer_id = s.customer_id AND downloaded_at >= s.granted_at
 			       AND (s.cancelled_at IS NULL OR downloaded_at <= s.cancelled_at)) dl
 			 WHERE s.provider_id = $2 AND (s.document_id = $1 OR s.folder_id IN (SELECT id FROM above))
@@ -423,17 +424,17 @@ func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document 
 			SELECT l.id, 'link', NULL::uuid, NULL::text, 'view', l.created_by, l.created_at, l.expires_at,
 			       l.password_required, l.cancelled, l.cancelled_by, l.cancelled_at, l.reason, lo.n,
 			       lo.last, NULL::uuid, NULL::text
-			  FROM rm_portal.links l
+			  FROM {portal}.links l
 			  CROSS JOIN LATERAL (
-			    SELECT count(*)::int AS n, max(opened_at) AS last FROM rm_portal.link_opens WHERE link_id = l.id) lo
+			    SELECT count(*)::int AS n, max(opened_at) AS last FROM {portal}.link_opens WHERE link_id = l.id) lo
 			 WHERE l.document_id = $1 AND l.provider_id = $2
 		)
 		SELECT i.id, i.type, i.customer_id, i.customer_name, i.permission, i.shared_by, coalesce(u.name, ''),
 		       i.shared_at, i.expires_at, i.password_required, i.cancelled, i.cancelled_by, cu.name, i.cancelled_at,
 		       i.reason, i.opened_count, i.last_opened_at, i.folder_id, i.folder_name
 		  FROM items i
-		  LEFT JOIN rm_accounts.users u ON u.id = i.shared_by
-		  LEFT JOIN rm_accounts.users cu ON cu.id = i.cancelled_by
+		  LEFT JOIN {accounts}.users u ON u.id = i.shared_by
+		  LEFT JOIN {accounts}.users cu ON cu.id = i.cancelled_by
 		 WHERE ($5::timestamptz IS NULL OR (i.shared_at, i.id) < ($5, $6))
 		 ORDER BY i.shared_at DESC, i.id DESC LIMIT $7`,
 		document, provider, visible.All, visible.Groups, at, aid, limit)

@@ -93,6 +93,11 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 	}
 	start := time.Now()
 	res := RebuildResult{}
+	// The schema of this process's definition, never another's (schemas.go).
+	p, err := resolved(ctx, pool, p)
+	if err != nil {
+		return res, err
+	}
 	fresh := p.Schema() + "_rebuild"
 
 	// One rebuild of a projection at a time (a session lock on a dedicated
@@ -103,14 +108,14 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 	}
 	defer conn.Release()
 	var locked bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('sharehub rebuild ' || $1))`, p.Name).Scan(&locked); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('sharehub rebuild ' || $1))`, p.Group()).Scan(&locked); err != nil {
 		return res, err
 	}
 	if !locked {
 		return res, fmt.Errorf("rebuild %s: %w", p.Name, errRebuildRunning)
 	}
 	defer func() {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sharehub rebuild ' || $1))`, p.Name)
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('sharehub rebuild ' || $1))`, p.Group())
 	}()
 	dropFresh := func() {
 		_, _ = pool.Exec(context.WithoutCancel(ctx), `DROP SCHEMA IF EXISTS `+pgx.Identifier{fresh}.Sanitize()+` CASCADE`)
@@ -201,15 +206,15 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 
 	// Catch up under the checkpoint's lock, compare, swap.
 	err = withTx(ctx, pool, func(tx pgx.Tx) error {
-		if err := (eventstore.Checkpoints{}).Create(ctx, tx, p.Name, cursor); err != nil {
+		if err := (eventstore.Checkpoints{}).Create(ctx, tx, p.Group(), cursor); err != nil {
 			return err
 		}
-		live, _, err := eventstore.Checkpoints{}.Get(ctx, tx, p.Name, true)
+		live, _, err := eventstore.Checkpoints{}.Get(ctx, tx, p.Group(), true)
 		if err != nil {
 			return err
 		}
 		var hash string
-		err = tx.QueryRow(ctx, `SELECT ddl_hash FROM projection_state WHERE name = $1`, p.Name).Scan(&hash)
+		err = tx.QueryRow(ctx, `SELECT ddl_hash FROM projection_state WHERE name = $1`, p.Group()).Scan(&hash)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
@@ -218,18 +223,12 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 			return err
 		}
 		res.DefinitionChanged = !liveExists || hash != p.DDLHash()
-		if res.DefinitionChanged && hash != "" {
-			retired, liveNewer, err := definitionStatus(ctx, tx, p, hash)
-			switch {
-			case err != nil:
-				return err
-			case retired:
-				return ErrDefinitionRetired
-			case liveNewer:
-				return fmt.Errorf("%w (live %s, this version's %s): not rebuilt back", ErrNewerDefinitionLive, hash, p.DDLHash())
-			}
-		} else if _, _, err := definitionStatus(ctx, tx, p, p.DDLHash()); err != nil {
+		var retired bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM projection_definitions
+			WHERE name = $1 AND ddl_hash = $2 AND retired_at IS NOT NULL)`, p.Name, p.DDLHash()).Scan(&retired); err != nil {
 			return err
+		} else if retired {
+			return ErrDefinitionRetired
 		}
 		// Bring both sides to the same position: the fresh tables up to the live
 		// checkpoint, or the live ones (exactly as their consumer would, and
@@ -275,7 +274,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 		// checkpoint would move past them (a cancelled share staying visible). A
 		// written row makes it fail with a serialization error instead, and it
 		// polls again with a snapshot that sees the swapped-in tables.
-		if err := (eventstore.Checkpoints{}).Set(ctx, tx, p.Name, live); err != nil {
+		if err := (eventstore.Checkpoints{}).Set(ctx, tx, p.Group(), live); err != nil {
 			return err
 		}
 		if !res.DefinitionChanged {
@@ -301,7 +300,7 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 		_, err = tx.Exec(ctx, `INSERT INTO projection_state (name, ddl_hash, state, rebuilt_at) VALUES ($1, $2, 'running', now())
 			ON CONFLICT (name) DO UPDATE SET ddl_hash = EXCLUDED.ddl_hash, rebuilt_at = now(), updated_at = now(),
 				state = CASE WHEN projection_state.state = 'failed' THEN 'failed' ELSE 'running' END`,
-			p.Name, p.DDLHash())
+			p.Group(), p.DDLHash())
 		return err
 	})
 	res.Duration = time.Since(start)

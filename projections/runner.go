@@ -59,20 +59,21 @@ func (r *Runner) Run(ctx context.Context) error {
 	if r.Store == nil || r.Pool == nil {
 		return errors.New("projections: a Runner needs its Store and its Pool")
 	}
-	ps := r.Projections
-	if ps == nil {
+	ps := append([]Projection(nil), r.Projections...)
+	if r.Projections == nil {
 		ps = Served()
 	}
 	log := r.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	for _, p := range ps {
+	for i, p := range ps {
 		// A database that is restarting is waited for; a definition that cannot
 		// be created is an error.
 		for pause := time.Second; ; pause = min(2*pause, 30*time.Second) {
-			err := Ensure(ctx, r.Store, r.Pool, p, log)
+			bound, err := ensureBound(ctx, r.Store, r.Pool, p, log)
 			if err == nil || ctx.Err() != nil {
+				ps[i] = bound
 				break
 			}
 			if !eventstore.ConnectionLost(err) {
@@ -129,7 +130,7 @@ func (r *Runner) run(ctx context.Context, p Projection, log *slog.Logger) {
 		var since time.Time // database clock, for park
 		_ = r.Pool.QueryRow(ctx, `SELECT now()`).Scan(&since)
 		err := subscribe(ctx, r.Store, eventstore.SubscriptionConfig{
-			ConsumerGroup: p.Name,
+			ConsumerGroup: p.Group(),
 			Guard:         p.guard(),
 			PollInterval:  r.PollInterval,
 			BatchSize:     r.BatchSize,
@@ -181,7 +182,7 @@ const defaultMinPause = 100 * time.Millisecond
 // markFailed parks the event and reports p failed; false when the failure was
 // stale (see park) and nothing was parked.
 func (r *Runner) markFailed(ctx context.Context, p Projection, poison *eventstore.PoisonEventError, since time.Time) bool {
-	parked, err := park(context.WithoutCancel(ctx), r.Pool, p.Name, poison, since)
+	parked, err := park(context.WithoutCancel(ctx), r.Pool, p.Group(), poison, since)
 	if err != nil && r.Log != nil {
 		r.Log.Error("parking the event failed", "projection", p.Name, "position", poison.Position, "err", err)
 	}
@@ -222,7 +223,7 @@ func (r *Runner) waitForOperator(ctx context.Context, p Projection) bool {
 		case <-t.C:
 		}
 		var state string
-		err := r.Pool.QueryRow(ctx, `SELECT state FROM projection_state WHERE name = $1`, p.Name).Scan(&state)
+		err := r.Pool.QueryRow(ctx, `SELECT state FROM projection_state WHERE name = $1`, p.Group()).Scan(&state)
 		if err == nil && state != "failed" {
 			return true
 		}
@@ -251,111 +252,116 @@ func (r *Runner) watchLag(ctx context.Context, ps []Projection, log *slog.Logger
 	}
 }
 
-// Ensure creates p's schema when it does not exist yet (its consumer then starts
-// from the beginning of the log), and rebuilds it when the table definitions in
-// the code differ from the live ones. Safe to call from several processes at once.
+// Ensure prepares the schema of p's definition (schemas.go): creates it when it
+// is the first definition and does not exist yet (its consumer then starts from
+// the beginning of the log), builds it from the log when it is a later
+// definition no process built yet (the processes of older definitions go on
+// serving theirs meanwhile), and refuses a retired definition. Safe to call from
+// several processes at once. It returns p bound to its schema and consumer group.
 func Ensure(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, log *slog.Logger) error {
+	_, err := ensureBound(ctx, store, pool, p, log)
+	return err
+}
+
+func ensureBound(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, log *slog.Logger) (Projection, error) {
 	for {
-		err := ensure(ctx, store, pool, p, log)
+		bound, err := ensure(ctx, store, pool, p, log)
 		if !errors.Is(err, errRebuildRunning) {
-			return err
+			return bound, err
 		}
-		// Another process (of the same new version) rebuilds it: wait for it,
-		// then look again (its definition will usually be live by then).
-		log.Info("another process rebuilds the projection; waiting", "projection", p.Name)
+		// Another process (of the same new definition) builds it: wait for it,
+		// then look again (its schema will usually be there by then).
+		log.Info("another process builds the projection's schema; waiting", "projection", p.Name, "schema", bound.Schema())
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return bound, ctx.Err()
 		case <-time.After(time.Second):
 		}
 	}
 }
 
-func ensure(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, log *slog.Logger) error {
-	var rebuild bool
+func ensure(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p Projection, log *slog.Logger) (Projection, error) {
+	var build bool
 	err := withTx(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('sharehub projection ' || $1))`, p.Name); err != nil {
+		if err := lockDefinitions(ctx, tx, p.Name); err != nil {
 			return err
+		}
+		bound, retired, err := resolveIn(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		p = bound
+		if retired {
+			return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
 		}
 		var hash string
-		err := tx.QueryRow(ctx, `SELECT ddl_hash FROM projection_state WHERE name = $1`, p.Name).Scan(&hash)
-		exists, serr := schemaExists(ctx, tx, p.Schema())
-		if serr != nil {
-			return serr
+		err = tx.QueryRow(ctx, `SELECT ddl_hash FROM projection_state WHERE name = $1`, p.Group()).Scan(&hash)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		stateFound := err == nil
+		exists, err := schemaExists(ctx, tx, p.Schema())
+		if err != nil {
+			return err
 		}
 		switch {
-		case errors.Is(err, pgx.ErrNoRows) || !exists || (err == nil && hash != p.DDLHash() && p.Reacts()):
-			live := p.DDLHash()
-			if err == nil && exists {
-				live = hash // a consumer with side effects whose definition changed
-			}
-			retired, liveNewer, derr := definitionStatus(ctx, tx, p, live)
-			switch {
-			case derr != nil:
-				return derr
-			case retired:
-				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
-			case liveNewer:
-				log.Warn("a newer definition of the projection is live: this process leaves it to processes of that version",
-					"projection", p.Name, "mine", p.DDLHash(), "live", hash)
-				return nil
-			}
-			log.Info("creating projection", "projection", p.Name, "schema", p.Schema())
-			if err := createSchema(ctx, tx, p.Schema(), p.DDL); err != nil {
-				return err
-			}
-			if err := (eventstore.Checkpoints{}).Delete(ctx, tx, p.Name); err != nil {
-				return err
-			}
-			if p.Reacts() {
-				// It replays the history to learn its state, but acts only on what
-				// comes after this moment.
-				if _, err := tx.Exec(ctx, `INSERT INTO `+pgx.Identifier{p.Schema(), "settings"}.Sanitize()+`
-					SELECT coalesce(max(position), 0) FROM events`); err != nil {
-					return err
-				}
-			}
-			_, err := tx.Exec(ctx, `INSERT INTO projection_state (name, ddl_hash, state) VALUES ($1, $2, 'running')
-				ON CONFLICT (name) DO UPDATE SET ddl_hash = EXCLUDED.ddl_hash, state = 'running', error = NULL,
-					error_position = NULL, updated_at = now()`, p.Name, p.DDLHash())
-			return err
-		case err != nil:
-			return err
-		case hash != p.DDLHash():
-			retired, liveNewer, err := definitionStatus(ctx, tx, p, hash)
-			switch {
-			case err != nil:
-				return err
-			case retired:
-				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
-			case liveNewer:
-				log.Warn("a newer definition of the projection is live: this process reads its tables and leaves applying events to processes of that version",
-					"projection", p.Name, "mine", p.DDLHash(), "live", hash)
-				return nil
-			}
-			rebuild = true
-		default:
-			if retired, _, err := definitionStatus(ctx, tx, p, hash); err != nil {
-				return err
-			} else if retired {
-				return fmt.Errorf("%w: %s (deploy the current version)", ErrDefinitionRetired, p.DDLHash())
-			}
+		case stateFound && exists && hash == p.DDLHash():
 			_, err := tx.Exec(ctx, `UPDATE projection_state SET state = 'running', error = NULL, error_position = NULL,
-				updated_at = now() WHERE name = $1`, p.Name)
+				updated_at = now() WHERE name = $1`, p.Group())
+			return err
+		case p.Reacts() && stateFound && exists:
+			// The shared schema of a consumer with side effects: a newer
+			// definition took it over, this process's consumer stands by.
+			var newer bool
+			if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT first_seen_at FROM projection_definitions WHERE name = $1 AND ddl_hash = $2)
+					> (SELECT first_seen_at FROM projection_definitions WHERE name = $1 AND ddl_hash = $3), false)`,
+				p.Name, hash, p.DDLHash()).Scan(&newer); err != nil {
+				return err
+			}
+			if newer {
+				log.Warn("a newer definition of the projection acts: this process's consumer stands by",
+					"projection", p.Name, "mine", p.DDLHash(), "live", hash)
+				return nil
+			}
+		case p.Group() != p.Name && !p.Reacts():
+			// A later definition: built from the log beside the others.
+			build = true
+			return nil
+		}
+		log.Info("creating projection", "projection", p.Name, "schema", p.Schema())
+		if err := createSchema(ctx, tx, p.Schema(), p.DDL); err != nil {
 			return err
 		}
-		return nil
+		if err := (eventstore.Checkpoints{}).Delete(ctx, tx, p.Group()); err != nil {
+			return err
+		}
+		if p.Reacts() {
+			// It replays the history to learn its state, but acts only on what
+			// comes after this moment.
+			if _, err := tx.Exec(ctx, `INSERT INTO `+pgx.Identifier{p.Schema(), "settings"}.Sanitize()+`
+				SELECT coalesce(max(position), 0) FROM events`); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO projection_state (name, ddl_hash, state) VALUES ($1, $2, 'running')
+			ON CONFLICT (name) DO UPDATE SET ddl_hash = EXCLUDED.ddl_hash, state = 'running', error = NULL,
+				error_position = NULL, updated_at = now()`, p.Group(), p.DDLHash())
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("prepare projection %s: %w", p.Name, err)
+		return p, fmt.Errorf("prepare projection %s: %w", p.Name, err)
 	}
-	if rebuild {
-		log.Warn("projection tables changed: rebuilding before serving", "projection", p.Name)
+	if build {
+		log.Warn("a new definition of the projection: building its schema from the log before serving",
+			"projection", p.Name, "schema", p.Schema())
 		if _, err := Rebuild(ctx, store, pool, p, RebuildOptions{Force: true, Log: log}); err != nil {
-			return fmt.Errorf("rebuild projection %s for its new tables: %w", p.Name, err)
+			if errors.Is(err, errRebuildRunning) {
+				return p, err
+			}
+			return p, fmt.Errorf("build projection %s for its new definition: %w", p.Name, err)
 		}
 	}
-	return nil
+	return p, nil
 }
 
 func schemaExists(ctx context.Context, q eventstore.DB, schema string) (bool, error) {

@@ -51,8 +51,13 @@ func Status(ctx context.Context, pool *pgxpool.Pool, ps []Projection) ([]Project
 	var out []ProjectionStatus
 	for _, p := range ps {
 		st := ProjectionStatus{Name: p.Name, State: "new"}
+		// The state of this process's definition (schemas.go).
+		p, err := resolved(ctx, pool, p)
+		if err != nil {
+			return nil, fmt.Errorf("status %s: %w", st.Name, err)
+		}
 		var errText *string
-		err := pool.QueryRow(ctx, `SELECT state, error, rebuilt_at FROM projection_state WHERE name = $1`, p.Name).
+		err = pool.QueryRow(ctx, `SELECT state, error, rebuilt_at FROM projection_state WHERE name = $1`, p.Group()).
 			Scan(&st.State, &errText, &st.RebuiltAt)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return nil, fmt.Errorf("status %s: %w", p.Name, err)
@@ -60,7 +65,7 @@ func Status(ctx context.Context, pool *pgxpool.Pool, ps []Projection) ([]Project
 		if errText != nil {
 			st.Error = *errText
 		}
-		cur, _, err := eventstore.Checkpoints{}.Get(ctx, pool, p.Name, false)
+		cur, _, err := eventstore.Checkpoints{}.Get(ctx, pool, p.Group(), false)
 		if err != nil {
 			return nil, err
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sharehub/sharehub/eventstore"
 	logaudit "github.com/sharehub/sharehub/eventstore/audit"
@@ -290,9 +291,14 @@ func company(ctx context.Context, cfg Config, args []string, stdout io.Writer, l
 	store := newStore(pool, cfg, log)
 	// Mails still queued to the company's people carry their addresses: the read
 	// models know them until the rebuild below.
+	schemas, err := projections.ResolveSchemas(ctx, pool)
+	if err != nil {
+		return err
+	}
 	if _, err := pool.Exec(ctx, `DELETE FROM outbox_mail WHERE lower(recipient) IN (
-			SELECT lower(email) FROM rm_accounts.users WHERE company_id = $1
-			UNION SELECT lower(contact_email) FROM rm_portal.customers WHERE company_id = $1 AND contact_email IS NOT NULL)`, id); err != nil {
+			SELECT lower(email) FROM `+pgx.Identifier{schemas.Accounts, "users"}.Sanitize()+` WHERE company_id = $1
+			UNION SELECT lower(contact_email) FROM `+pgx.Identifier{schemas.Portal, "customers"}.Sanitize()+`
+			WHERE company_id = $1 AND contact_email IS NOT NULL)`, id); err != nil {
 		return fmt.Errorf("drop queued mails: %w", err)
 	}
 	if err := store.ForgetSubject(ctx, id); err != nil {
@@ -312,6 +318,24 @@ func company(ctx context.Context, cfg Config, args []string, stdout io.Writer, l
 			return fmt.Errorf("company %s is forgotten, but rebuilding %s failed (run `sharehub projections rebuild --all --force`): %w", id, p.Name, err)
 		}
 		fmt.Fprintf(stdout, "projection %s rebuilt from %d events (%d rows changed)\n", p.Name, res.Events, sumDiff(res.Differences))
+	}
+	// Only this version's definitions can be rebuilt by this version: the schema of
+	// another definition not retired keeps its copies until a process of that
+	// version rebuilds it, or it is retired.
+	var names []string
+	for _, p := range projections.All() {
+		names = append(names, p.Name)
+	}
+	defs, err := projections.Definitions(ctx, pool, names)
+	if err != nil {
+		return err
+	}
+	for _, d := range defs {
+		if mine := (d.Schema == schemas.Portal || d.Schema == schemas.Accounts); d.Retired == nil && d.Live && !mine {
+			fmt.Fprintf(stdout, "warning: schema %s (definition %s of %s, another version) still holds the company's copies: "+
+				"retire it (`sharehub projections retire %s %s`) or run `sharehub projections rebuild %s --force` with that version\n",
+				d.Schema, d.Hash, d.Name, d.Name, d.Hash, d.Name)
+		}
 	}
 	return nil
 }

@@ -41,11 +41,23 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 			return err
 		}
 		printStatus(stdout, st)
-		var names []string
+		var names, groups []string
 		for _, p := range projections.Served() {
 			names = append(names, p.Name)
+			// The parked events of this version's definition (and of the
+			// others: each definition has its consumer group).
+			defs, err := projections.Definitions(ctx, pool, []string{p.Name})
+			if err != nil {
+				return err
+			}
+			groups = append(groups, p.Name)
+			for _, d := range defs {
+				if d.Group != "" && d.Group != p.Name {
+					groups = append(groups, d.Group)
+				}
+			}
 		}
-		parked, err := projections.DeadLetters(ctx, pool, names)
+		parked, err := projections.DeadLetters(ctx, pool, groups)
 		if err != nil {
 			return err
 		}
@@ -65,7 +77,7 @@ func projectionsCmd(ctx context.Context, cfg Config, args []string, stdout io.Wr
 		if err := projections.Retire(ctx, pool, args[1], args[2]); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s: definition %s retired; processes of that version may no longer start\n", args[1], args[2])
+		fmt.Fprintf(stdout, "%s: definition %s retired (its schema and checkpoint dropped); processes of that version may no longer start\n", args[1], args[2])
 		return nil
 	case "rebuild":
 		fs := flag.NewFlagSet("projections rebuild", flag.ContinueOnError)

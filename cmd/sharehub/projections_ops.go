@@ -66,22 +66,31 @@ func printParked(w io.Writer, parked []projections.DeadLetter) {
 }
 
 // printDefinitions lists the definitions of projections that have more than one
-// not retired (a rolling deploy in progress, or an old one to retire).
+// not retired (a rolling deploy in progress, or an old one to retire), each with
+// its schema: every definition has its own (see README, "Rolling deploys").
 func printDefinitions(w io.Writer, defs []projections.Definition) {
 	active := map[string]int{}
-	for _, d := range defs {
+	newest := map[string]string{}
+	for _, d := range defs { // oldest first
 		if d.Retired == nil {
 			active[d.Name]++
+			newest[d.Name] = d.Hash
 		}
 	}
 	for _, d := range defs {
 		if active[d.Name] < 2 || d.Retired != nil {
 			continue
 		}
-		state := "old: retire with `sharehub projections retire " + d.Name + " " + d.Hash + "` once no process runs it"
-		if d.Live {
-			state = "live"
+		state := "older: retire with `sharehub projections retire " + d.Name + " " + d.Hash + "` once no process runs it"
+		switch {
+		case newest[d.Name] == d.Hash && d.Live:
+			state = "newest, built"
+		case newest[d.Name] == d.Hash:
+			state = "newest, not built yet"
+		case !d.Live:
+			state = "older, not built: " + state
 		}
-		fmt.Fprintf(w, "\n%s definition %s (first seen %s): %s\n", d.Name, d.Hash, d.FirstSeen.UTC().Format(time.RFC3339), state)
+		fmt.Fprintf(w, "\n%s definition %s (schema %s, first seen %s): %s\n", d.Name, d.Hash, d.Schema,
+			d.FirstSeen.UTC().Format(time.RFC3339), state)
 	}
 }

@@ -87,6 +87,13 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		}()
 	}
 
+	// The schemas of the read models this version's code knows (each definition
+	// has its own): every read of the API names them.
+	schemas, err := readModelSchemas(ctx, pool, log)
+	if err != nil {
+		return err
+	}
+
 	blobStore, err := blobs.New(blobs.Config{Root: cfg.BlobDir, Logger: log})
 	if err != nil {
 		return err
@@ -114,14 +121,16 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		LinkOpenLimit: cfg.Abuse.LinkOpenLimit, QuotaBytes: cfg.Abuse.QuotaBytes,
 		PrincipalResolver: httpapi.NewPrincipalResolver(readModels),
+		ConsumerGroup:     func(ctx context.Context, name string) string { return projections.SchemasFrom(ctx).Group(name) },
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "projections", Check: func(r *http.Request) error {
-			return projectionsReady(r.Context(), pool)
+			return projectionsReady(r.Context(), pool, schemas)
 		}}},
 	})
 	if err != nil {
 		return err
 	}
 	srv := api.HTTPServer(cfg.HTTPAddr)
+	srv.BaseContext = func(net.Listener) context.Context { return projections.WithSchemas(context.Background(), schemas) }
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
@@ -169,12 +178,36 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 // the server holds every consumer back, and every replica would leave at once);
 // it is the metric sharehub_projection_lag_seconds, with an alert (README). The
 // notifications consumer is not read by the API: its failure is a metric too.
-func projectionsReady(ctx context.Context, pool *pgxpool.Pool) error {
+func projectionsReady(ctx context.Context, pool *pgxpool.Pool, schemas projections.Schemas) error {
 	var names []string
 	for _, p := range projections.All() {
-		names = append(names, p.Name)
+		names = append(names, schemas.Group(p.Name))
 	}
 	return projections.Ready(ctx, pool, names)
+}
+
+// readModelSchemas resolves the schemas of this version's read-model
+// definitions, and waits until they exist: a process that runs no projections
+// (-projections=false) may start before any process of its version built them.
+func readModelSchemas(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (projections.Schemas, error) {
+	schemas, err := projections.ResolveSchemas(ctx, pool)
+	if err != nil {
+		return schemas, err
+	}
+	for {
+		var ready bool
+		err := pool.QueryRow(ctx, `SELECT to_regnamespace($1) IS NOT NULL AND to_regnamespace($2) IS NOT NULL`,
+			schemas.Portal, schemas.Accounts).Scan(&ready)
+		if err != nil || ready {
+			return schemas, err
+		}
+		log.Warn("waiting for a process of this version to build the read models", "portal", schemas.Portal, "accounts", schemas.Accounts)
+		select {
+		case <-ctx.Done():
+			return schemas, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // sealPeriodically seals the log so that a dropped tail becomes detectable within one

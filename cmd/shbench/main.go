@@ -40,12 +40,13 @@ func main() {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("shbench", flag.ContinueOnError)
 	duration := fs.Duration("duration", 10*time.Second, "length of each timed run")
-	only := fs.String("only", "", "comma-separated benchmark groups to run (default all): append, export, projections, http, linkopens, replay")
+	only := fs.String("only", "", "comma-separated benchmark groups to run (default all): append, export, projections, http, linkopens, replay, logreads")
 	exportEvents := fs.Int("export-events", 1_000_000, "events generated for the export benchmark")
 	projectionEvents := fs.Int("projection-events", 1_000_000, "events generated for the projections benchmark")
 	lagRate := fs.Int("lag-rate", 1000, "events per second appended while projection lag is measured")
 	linkOpens := fs.Int("link-opens", 10_000, "opens of one link in the linkopens benchmark")
 	replayEvents := fs.Int("replay-events", 1_000_000, "events generated for the as-of replay benchmark")
+	logreadEvents := fs.Int("events", 0, "events generated for the log-reads benchmark (default $SHBENCH_LOGREAD_EVENTS, else 1000000; 10000000 for the 10M figures)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the benchmark process to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -113,6 +114,14 @@ func run(ctx context.Context, args []string) error {
 		rs, err := benchReplay(ctx, url, *replayEvents, *lagRate, *duration)
 		if err != nil {
 			return fmt.Errorf("replay: %w", err)
+		}
+		results = append(results, rs...)
+		printResults(rs)
+	}
+	if want("logreads") {
+		rs, err := benchLogReads(ctx, url, logReadEvents(*logreadEvents))
+		if err != nil {
+			return fmt.Errorf("log reads: %w", err)
 		}
 		results = append(results, rs...)
 		printResults(rs)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/sharehub/sharehub/projections"
 )
 
 // verdict is what the check of one run found.
@@ -132,12 +134,17 @@ func (h *harness) check(ctx context.Context, l *load, dbURL, base string) *verdi
 		v.fail("portal listing failed for %d of %d customers (waiting for position %d): %v; projections: %s",
 			listFailed, len(byCustomer), maxPos, firstListErr, h.statusLine(ctx, dbURL))
 	}
+	schemas, err := projections.LookupSchemas(ctx, conn)
+	if err != nil {
+		v.fail("read-model schemas: %v", err)
+	}
+	sharesTable := pgx.Identifier{schemas.Portal, "shares"}.Sanitize()
 	for _, s := range shares {
 		if !s.cancelAcked {
 			continue
 		}
 		var cancelled bool
-		err := conn.QueryRow(ctx, `SELECT cancelled FROM rm_portal.shares WHERE id = $1`, s.id).Scan(&cancelled)
+		err := conn.QueryRow(ctx, `SELECT cancelled FROM `+sharesTable+` WHERE id = $1`, s.id).Scan(&cancelled)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			v.fail("share %s acknowledged cancelled is missing from rm_portal.shares", s.id)

@@ -8,8 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/domain/mail"
 	"github.com/sharehub/sharehub/domain/app/query"
+	"github.com/sharehub/sharehub/domain/mail"
 )
 
 // RegisterCompany is a signup: a new company with its first admin.

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/domain/mail"
 	"github.com/sharehub/sharehub/domain/app/query"
+	"github.com/sharehub/sharehub/domain/mail"
 )
 
 // CreateGroup creates a customer group with a random four-digit suffix (admins only).

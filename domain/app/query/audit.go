@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,3 +66,7 @@ func (h DocumentAccessHandler) Handle(ctx context.Context, q DocumentAccess) (uu
 	}
 	return tenant, streams, nil
 }
+
+// ErrReplayBusy: the process's as-of replays are all taken and none came free in
+// time; the caller may try again in a few seconds.
+var ErrReplayBusy = errors.New("another as-of replay is running; try again in a few seconds")
