@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sharehub/sharehub/eventstore"
 )
 
 // Rolling deploys run processes of two versions side by side, and a new version
@@ -107,7 +109,7 @@ func Retire(ctx context.Context, pool *pgxpool.Pool, name, hash string) error {
 		if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{*schema}.Sanitize()+` CASCADE`); err != nil {
 			return fmt.Errorf("retire %s %s: drop %s: %w", name, hash, *schema, err)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM event_offsets WHERE consumer_group = $1`, *group); err != nil {
+		if err := (eventstore.Checkpoints{}).Delete(ctx, tx, *group); err != nil {
 			return fmt.Errorf("retire %s %s: %w", name, hash, err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projection_state WHERE name = $1 AND ddl_hash = $2`, *group, hash); err != nil {
