@@ -135,7 +135,8 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 		domain.FolderCreated, domain.DocumentAdded, domain.DocumentVersionAdded, domain.VersionVisibilityChanged,
 		domain.DocumentRemoved, domain.DocumentShareAdded, domain.DocumentLinkAdded, domain.DocumentDownloaded,
 		domain.PortalShareGranted, domain.SharePermissionChanged, domain.ShareCancelled,
-		domain.LinkCreated, domain.LinkCancelled, domain.LinkOpened, domain.LinkPasswordRejected:
+		domain.LinkCreated, domain.LinkCancelled, domain.LinkOpened, domain.LinkPasswordRejected,
+		domain.FolderLinkCreated, domain.LinkChanged, domain.LinkUrlRevealed:
 		// Portal projection.
 	case domain.CustomerLinkAdded:
 		// Portal projection (the customer's bookkeeping of its workspace links).

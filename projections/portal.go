@@ -14,7 +14,7 @@ import (
 // The "previous shares" history is a query over shares, links and downloads.
 var Portal = Projection{
 	Name:  "portal",
-	DDL:   portalDDL,
+	DDL:   portalDDL + portalLinksDDL,
 	Apply: applyPortal,
 }
 
@@ -152,6 +152,9 @@ CREATE INDEX downloads_document ON downloads (document_id, customer_id);
 `
 
 func applyPortal(q *Queue, ev domain.Recorded) error {
+	if applyPortalLinks(q, ev) {
+		return nil
+	}
 	v := ev.Version
 	switch e := ev.Event.(type) {
 	case domain.CompanyRegistered:
@@ -252,8 +255,8 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 		q.Exec(`UPDATE {links} SET cancelled = true, reason = $2, cancelled_by = $3, cancelled_at = $4, version = $5
 			WHERE id = $1 AND version < $5`, e.LinkID, e.Reason, id(e.CancelledBy), e.CancelledAt, v)
 	case domain.LinkOpened:
-		q.Exec(`INSERT INTO {link_opens} (event_id, link_id, number, opened_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (event_id) DO NOTHING`, ev.EventID, e.LinkID, e.Version, e.OpenedAt)
+		q.Exec(`INSERT INTO {link_opens} (event_id, link_id, number, opened_at, document_id) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (event_id) DO NOTHING`, ev.EventID, e.LinkID, e.Version, e.OpenedAt, id(e.DocumentID))
 	case domain.LinkPasswordRejected:
 		q.Exec(`UPDATE {links} SET password_rejections = password_rejections + 1, version = $2
 			WHERE id = $1 AND version < $2`, e.LinkID, v)
