@@ -229,7 +229,7 @@ func TestFolderLink(t *testing.T) {
 	w := newFolderLinkWorld(t, ts, `{}`)
 	base := "/l/" + w.token
 
-	a := ts.open(t, base, "")
+	a := ts.read(t, nil, base)
 	expect(t, "folder listing", a, 200, "")
 	expectLinkHeaders(t, "folder listing", a)
 	top := decodeAs[folderLinkListing](t, a)
@@ -237,7 +237,7 @@ func TestFolderLink(t *testing.T) {
 		len(top.Documents) != 1 || top.Documents[0].ID != w.doc.ID || top.Documents[0].MediaType != "application/pdf" {
 		t.Fatalf("listing %+v", top)
 	}
-	sub := decodeAs[folderLinkListing](t, ts.open(t, base+"?folder_id="+w.sub.ID.String(), ""))
+	sub := decodeAs[folderLinkListing](t, ts.read(t, nil, base+"?folder_id="+w.sub.ID.String()))
 	if sub.Name != "2025" || len(sub.Documents) != 1 || sub.Documents[0].ID != w.guide.ID {
 		t.Fatalf("sub listing %+v", sub)
 	}

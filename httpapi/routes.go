@@ -133,7 +133,8 @@ func (s *Server) routes(r chi.Router) {
 
 	r.Group(func(r chi.Router) {
 		r.Use(web.LinkHeaders)
-		r.Get("/l/{token}", s.handle(s.linkMetadata))
+		// A folder link's listing reads the portal read model (X-Min-Position).
+		r.With(s.fresh.Reads(readGroups...)).Get("/l/{token}", s.handle(s.linkMetadata))
 		r.Get("/l/{token}/content", s.handle(s.linkContent))
 		r.Get("/l/{token}/documents/{document_id}/content", s.handle(s.folderLinkContent))
 	})
