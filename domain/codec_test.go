@@ -130,9 +130,9 @@ func TestLinkCreatedV1IsUpcast(t *testing.T) {
 		!got.ExpiresAt.Equal(time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("upcast v1: %+v", got)
 	}
-	// New events are written at v2.
-	if _, version, _, _ := domain.EncodeEvent(got); version != 2 {
-		t.Fatalf("LinkCreated written at v%d, want 2", version)
+	// New events are written at v3 (v3 added the optional sealed_token).
+	if _, version, _, _ := domain.EncodeEvent(got); version != 3 {
+		t.Fatalf("LinkCreated written at v%d, want 3", version)
 	}
 	// A v2 payload is read as is; a v1 payload that somehow has the field keeps it.
 	if e, err := domain.DecodeEvent("LinkCreated", 2, []byte(`{"token_hash_alg":"blake3"}`)); err != nil || e.(domain.LinkCreated).TokenHashAlg != "blake3" {
@@ -141,7 +141,7 @@ func TestLinkCreatedV1IsUpcast(t *testing.T) {
 	if _, err := domain.DecodeEvent("LinkCreated", 1, []byte(`[1]`)); err == nil {
 		t.Fatal("a v1 payload that is not an object must not decode")
 	}
-	if _, err := domain.DecodeEvent("LinkCreated", 3, v1); err == nil {
+	if _, err := domain.DecodeEvent("LinkCreated", 4, v1); err == nil {
 		t.Fatal("a schema version from the future must not decode")
 	}
 }

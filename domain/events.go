@@ -385,13 +385,16 @@ type ShareCancelled struct {
 // ---- link-<id> ----
 
 // LinkCreated: a shareable URL for one document. Schema v2 added TokenHashAlg (v1
-// payloads are upcast to "sha256", the only algorithm v1 used).
+// payloads are upcast to "sha256", the only algorithm v1 used). Schema v3 added
+// SealedToken, the plain token encrypted under the provider's key by the event
+// store (absent in older links: their URL cannot be shown again).
 type LinkCreated struct {
 	LinkID       uuid.UUID `json:"link_id"`
 	ProviderID   uuid.UUID `json:"provider_id"`
 	DocumentID   uuid.UUID `json:"document_id"`
 	TokenHash    string    `json:"token_hash"`
 	TokenHashAlg string    `json:"token_hash_alg"`
+	SealedToken  string    `json:"sealed_token,omitempty"`
 	PasswordHash string    `json:"password_hash,omitempty"`
 	ExpiresAt    time.Time `json:"expires_at,omitzero"`
 	CreatedBy    uuid.UUID `json:"created_by"`
@@ -402,8 +405,8 @@ type LinkCreated struct {
 type LinkCancelled struct {
 	LinkID      uuid.UUID `json:"link_id"`
 	ProviderID  uuid.UUID `json:"provider_id"`
-	DocumentID  uuid.UUID `json:"document_id"`
-	Reason      string    `json:"reason"` // ReasonCancelled or ReasonDocumentRemoved
+	DocumentID  uuid.UUID `json:"document_id"` // the nil id for a folder link
+	Reason      string    `json:"reason"`      // ReasonCancelled or ReasonDocumentRemoved
 	CancelledBy uuid.UUID `json:"cancelled_by,omitzero"`
 	CancelledAt time.Time `json:"cancelled_at"`
 }

@@ -7,15 +7,19 @@ import (
 	"github.com/google/uuid"
 )
 
-// Link is a shareable URL for one document. Only the token's hash is kept (the
-// plain token is shown once, to its creator), and only a hash of the optional
-// password. Cancelled is final; expired answers like cancelled.
+// Link is a shareable URL for one document, or (FolderID set) for the visible
+// documents below a folder. Lookups go by the token's hash; the plain token is
+// kept only sealed (encrypted under the provider's key by the event store), so
+// that staff who may share can copy the URL again; the optional password is kept
+// as a hash only. Cancelled is final; expired answers like cancelled.
 type Link struct {
 	base
 	ID           uuid.UUID
 	ProviderID   uuid.UUID
-	DocumentID   uuid.UUID
+	DocumentID   uuid.UUID // uuid.Nil for a folder link
+	FolderID     uuid.UUID // set for a folder link
 	TokenHash    string
+	SealedToken  string // the plain token once the store opened it; "" for links created before v1.1
 	TokenHashAlg string
 	PasswordHash string
 	ExpiresAt    time.Time // zero: never
@@ -40,7 +44,19 @@ func (l *Link) apply(e Event) {
 	case LinkCreated:
 		l.ID, l.ProviderID, l.DocumentID = e.LinkID, e.ProviderID, e.DocumentID
 		l.TokenHash, l.TokenHashAlg, l.PasswordHash, l.ExpiresAt = e.TokenHash, e.TokenHashAlg, e.PasswordHash, e.ExpiresAt
-		l.CreatedBy, l.CreatedAt = e.CreatedBy, e.CreatedAt
+		l.CreatedBy, l.CreatedAt, l.SealedToken = e.CreatedBy, e.CreatedAt, e.SealedToken
+	case FolderLinkCreated:
+		l.ID, l.ProviderID, l.FolderID = e.LinkID, e.ProviderID, e.FolderID
+		l.TokenHash, l.TokenHashAlg, l.PasswordHash, l.ExpiresAt = e.TokenHash, e.TokenHashAlg, e.PasswordHash, e.ExpiresAt
+		l.CreatedBy, l.CreatedAt, l.SealedToken = e.CreatedBy, e.CreatedAt, e.SealedToken
+	case LinkChanged:
+		if e.Changes(LinkExpiry) {
+			l.ExpiresAt = e.ExpiresAt
+		}
+		if e.Changes(LinkPassword) {
+			l.PasswordHash = e.PasswordHash
+		}
+	case LinkUrlRevealed:
 	case LinkCancelled:
 		l.Cancelled, l.Reason, l.CancelledBy, l.CancelledAt = true, e.Reason, e.CancelledBy, e.CancelledAt
 	case LinkOpened:
@@ -82,9 +98,12 @@ func (l *Link) cancelled(reason string, by uuid.UUID, now time.Time) LinkCancell
 // NewLink is the input of CreateLink. The caller generates the token (at least 128
 // random bits) and hashes it; PasswordHash is empty for a link without password.
 type NewLink struct {
-	LinkID       uuid.UUID
-	Document     *Document
-	TokenHash    string
+	LinkID    uuid.UUID
+	Document  *Document
+	TokenHash string
+	// SealedToken is the plain token, for the event store to encrypt (see
+	// FolderLinkCreated); "" keeps no copy.
+	SealedToken  string
 	PasswordHash string
 	ExpiresAt    time.Time // zero: never expires
 	By           uuid.UUID
@@ -114,7 +133,7 @@ func CreateLink(in NewLink, now time.Time) ([]Change, error) {
 	return append([]Change{
 		change(LinkStream(in.LinkID), 0, LinkCreated{
 			LinkID: in.LinkID, ProviderID: d.ProviderID, DocumentID: d.ID, TokenHash: in.TokenHash, TokenHashAlg: TokenHashSHA256,
-			PasswordHash: in.PasswordHash, ExpiresAt: in.ExpiresAt, CreatedBy: in.By, CreatedAt: now,
+			SealedToken: in.SealedToken, PasswordHash: in.PasswordHash, ExpiresAt: in.ExpiresAt, CreatedBy: in.By, CreatedAt: now,
 		}),
 		change(d.StreamID(), d.Version(), DocumentLinkAdded{DocumentID: d.ID, LinkID: in.LinkID}),
 	}, tracked...), nil

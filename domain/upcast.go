@@ -13,9 +13,14 @@ const TokenHashSHA256 = "sha256"
 // registerLinkCreated registers LinkCreated at schema v2. v1 payloads had no
 // token_hash_alg: every v1 token hash was a hex SHA-256, so the upcaster states that
 // explicitly. A later algorithm change then needs no guessing about old links.
+//
+// v3 added sealed_token, optional: a v2 payload is a v3 one without it (the link's
+// URL cannot be shown again), so its upcaster changes nothing. The version says
+// that a v2 reader cannot read it.
 func registerLinkCreated() {
-	RegisterEvent(LinkCreated{}, 2)
+	RegisterEvent(LinkCreated{}, 3)
 	RegisterUpcaster(LinkCreated{}.EventType(), 1, upcastLinkCreatedV1)
+	RegisterUpcaster(LinkCreated{}.EventType(), 2, func(payload []byte) ([]byte, error) { return payload, nil })
 }
 
 func upcastLinkCreatedV1(payload []byte) ([]byte, error) {

@@ -23,12 +23,14 @@ type createLinkRequest struct {
 	Password  string     `json:"password"`
 }
 
-// linkResponse is a link as a write leaves it. URL (holding the token) is only in
-// the answer to its creation.
+// linkResponse is a link as a write leaves it. URL (holding the token) is in the
+// answer to its creation and to GET /links/{id} (url_unavailable: why not).
 type linkResponse struct {
 	ID               uuid.UUID  `json:"id"`
 	URL              string     `json:"url,omitempty"`
-	DocumentID       uuid.UUID  `json:"document_id"`
+	URLUnavailable   string     `json:"url_unavailable,omitempty"`
+	DocumentID       uuid.UUID  `json:"document_id,omitzero"`
+	FolderID         uuid.UUID  `json:"folder_id,omitzero"`
 	Status           string     `json:"status"`
 	ExpiresAt        *time.Time `json:"expires_at"`
 	PasswordRequired bool       `json:"password_required"`
@@ -40,7 +42,7 @@ type linkResponse struct {
 // the rule history judges by, at the write: a creation never answers an expired
 // link, which the domain refuses to create; a cancel answers cancelled).
 func newLinkResponse(l app.LinkResult) linkResponse {
-	return linkResponse{ID: l.LinkID, DocumentID: l.DocumentID, ExpiresAt: optionalTime(l.ExpiresAt),
+	return linkResponse{ID: l.LinkID, DocumentID: l.DocumentID, FolderID: l.FolderID, ExpiresAt: optionalTime(l.ExpiresAt),
 		Status:           string(domain.AccessStatusAt(!l.CancelledAt.IsZero(), l.ExpiresAt, l.CreatedAt)),
 		PasswordRequired: l.PasswordRequired, CreatedAt: l.CreatedAt.UTC(), CancelledAt: optionalTime(l.CancelledAt)}
 }
@@ -109,23 +111,19 @@ type linkMetadataResponse struct {
 // token's hash, never the token.
 func (s *Server) accessLink(r *http.Request) (app.LinkAccess, error) {
 	token := chi.URLParam(r, "token")
-	tokenHash := app.TokenHash(token)
-	if err := s.throttleLinkOpen(r, tokenHash); err != nil {
+	if err := s.throttleVisitor(r, token); err != nil {
 		return app.LinkAccess{}, err
 	}
-	password := r.Header.Get(LinkPasswordHeader)
-	if password != "" {
-		if err := s.throttleLink(r, tokenHash); err != nil {
-			return app.LinkAccess{}, err
-		}
-	}
-	return s.app.InspectLink(r.Context(), call(r), app.OpenLink{Token: token, Password: password})
+	return s.app.InspectLink(r.Context(), call(r), app.OpenLink{Token: token, Password: r.Header.Get(LinkPasswordHeader)})
 }
 
 // linkMetadata: GET /l/{token}. Link answers carry no-store, no-referrer and
 // noindex (web.LinkHeaders on the route group).
 func (s *Server) linkMetadata(w http.ResponseWriter, r *http.Request) error {
 	acc, err := s.accessLink(r)
+	if errors.Is(err, app.ErrFolderLink) {
+		return s.folderLinkMetadata(w, r)
+	}
 	if err != nil {
 		return err
 	}
@@ -138,21 +136,17 @@ func (s *Server) linkMetadata(w http.ResponseWriter, r *http.Request) error {
 // just before the first byte; a refused range (416), a failed precondition and a
 // HEAD open nothing. A cancel that commits between the check and the open wins:
 // the answer is 410 and nothing is recorded.
+//
+// ?disposition=inline shows a PDF or an image in place (other types stay
+// attachments); a folder link's token answers 404 here.
 func (s *Server) linkContent(w http.ResponseWriter, r *http.Request) error {
+	inline, err := wantsInline(r)
+	if err != nil {
+		return err
+	}
 	acc, err := s.accessLink(r)
 	if err != nil {
-		return err
+		return folderLinkGone(err)
 	}
-	f, err := s.blobs.Open(acc.File.SHA256)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if r.Method == http.MethodGet {
-		w = &openOnSuccess{ResponseWriter: w, r: r, record: func() (app.AppendResult, error) {
-			return s.app.RecordLinkOpen(r.Context(), call(r), acc)
-		}}
-	}
-	web.ServeFile(w, r, f, web.Download{Name: acc.Name, MediaType: acc.File.MediaType, SHA256: acc.File.SHA256})
-	return nil
+	return s.serveLinkAccess(w, r, acc, inline)
 }

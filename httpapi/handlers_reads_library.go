@@ -244,9 +244,27 @@ type historyItem struct {
 	CancelReason     *string    `json:"cancel_reason"`
 	OpenedCount      int        `json:"opened_count"`
 	LastOpenedAt     *time.Time `json:"last_opened_at"`
-	// Folder is set for a portal share of a folder above the document: the share
-	// reached the document through it.
+	// Folder is set for a portal share or a link of a folder above the document:
+	// it reached the document through it (Via "folder"; else "document").
 	Folder *folderRef `json:"folder"`
+	Via    string     `json:"via"`
+	// For a link: its last change of expiry or password, and the copies of its URL.
+	ChangedBy       *personRef `json:"changed_by,omitempty"`
+	ChangedAt       *time.Time `json:"changed_at,omitempty"`
+	URLCopiedCount  *int       `json:"url_copied_count,omitempty"`
+	LastURLCopiedAt *time.Time `json:"last_url_copied_at,omitempty"`
+	LastURLCopiedBy *personRef `json:"last_url_copied_by,omitempty"`
+}
+
+func personOf(id *uuid.UUID, name *string) *personRef {
+	if id == nil {
+		return nil
+	}
+	p := personRef{ID: *id}
+	if name != nil {
+		p.Name = *name
+	}
+	return &p
 }
 
 // newHistoryItem judges expiry at now.
@@ -270,12 +288,20 @@ func newHistoryItem(h query.HistoryEntry, now time.Time) historyItem {
 		}
 		out.CancelledBy = &personRef{ID: *h.CancelledByID, Name: name}
 	}
+	out.Via = "document"
 	if h.FolderID != nil {
 		name := ""
 		if h.FolderName != nil {
 			name = *h.FolderName
 		}
 		out.Folder = &folderRef{ID: *h.FolderID, Name: name}
+		out.Via = "folder"
+	}
+	if h.Type == "link" {
+		copied := h.CopiedCount
+		out.ChangedBy, out.ChangedAt = personOf(h.ChangedByID, h.ChangedByName), utcPtr(h.ChangedAt)
+		out.URLCopiedCount, out.LastURLCopiedAt = &copied, utcPtr(h.LastCopiedAt)
+		out.LastURLCopiedBy = personOf(h.LastCopiedByID, h.LastCopiedByName)
 	}
 	return out
 }

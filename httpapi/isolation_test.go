@@ -301,6 +301,10 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoReq("A's link id as a token", "/l/"+id(w.link.ID)+"/content", ""),
 			isoReq("A's document id as a token", "/l/"+id(w.doc.ID)+"/content", ""),
 		},
+		"GET /l/{token}/documents/{document_id}/content": {
+			isoReq("A's link id as a token", "/l/"+id(w.link.ID)+"/documents/"+id(w.doc.ID)+"/content", ""),
+			isoReq("A's document link's token", "/l/"+w.linkToken+"/documents/"+id(w.doc.ID)+"/content", ""),
+		},
 
 		// Provider side: customers, settings, groups, staff.
 		"POST /api/v1/customers": {
@@ -377,6 +381,12 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoReq("A's customer's upload", custDoc+"/links", `{}`),
 		},
 		"POST /api/v1/links/{id}/cancel": {isoReq("A's link", "/api/v1/links/"+id(w.link.ID)+"/cancel", "")},
+		"GET /api/v1/links/{id}":         {isoReq("A's link, its url", "/api/v1/links/"+id(w.link.ID), "")},
+		"PATCH /api/v1/links/{id}":       {isoReq("A's link", "/api/v1/links/"+id(w.link.ID), `{"expires_at":null,"password":null}`)},
+		"POST /api/v1/folders/{id}/links": {
+			isoReq("A's folder", folder+"/links", `{}`),
+			isoReq("A's workspace", "/api/v1/folders/"+id(w.cust.WorkspaceFolderID)+"/links", `{}`),
+		},
 
 		// Portal side: B is nobody's customer.
 		"POST /api/v1/portal/providers/{provider_id}/folders": {
@@ -518,7 +528,7 @@ func (w *isoWorld) portalCallers() []isoCaller {
 
 // isoPublicRoutes take no session (the bearer is ignored).
 var isoPublicRoutes = []string{"POST /api/v1/sessions", "POST /api/v1/invitations/{token}/accept", "POST /api/v1/register",
-	"GET /l/{token}", "GET /l/{token}/content"}
+	"GET /l/{token}", "GET /l/{token}/content", "GET /l/{token}/documents/{document_id}/content"}
 
 // isoCallers are the callers of one probe: B's admin and member, and the portal
 // users. A portal user is refused every provider-side route exactly like an

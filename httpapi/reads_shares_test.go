@@ -89,12 +89,13 @@ func TestReadSharesAndShareHistory(t *testing.T) {
 	}
 	mustDecode(t, ha, &raw)
 	for _, item := range raw.Items {
-		if len(item) != 16 {
+		// 17 fields, and for a link its changes and copies (v1.1, issue 16).
+		if len(item) < 17 || len(item) > 22 {
 			t.Fatalf("history item fields %v", item)
 		}
 		for _, k := range []string{"id", "type", "customer_id", "customer_name", "permission", "shared_by", "shared_at",
 			"expires_at", "password_required", "status", "cancelled_by", "cancelled_at", "cancel_reason", "opened_count",
-			"last_opened_at", "folder"} {
+			"last_opened_at", "folder", "via"} {
 			if _, ok := item[k]; !ok {
 				t.Fatalf("history item without %s: %v", k, item)
 			}

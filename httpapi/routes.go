@@ -73,6 +73,9 @@ func (s *Server) routes(r chi.Router) {
 		r.Post("/api/v1/shares/{id}/cancel", s.handle(s.cancelShare))
 		r.Post("/api/v1/documents/{id}/links", s.handle(s.createLink))
 		r.Post("/api/v1/links/{id}/cancel", s.handle(s.cancelLink))
+		r.Get("/api/v1/links/{id}", s.handle(s.getLink))
+		r.Patch("/api/v1/links/{id}", s.handle(s.changeLink))
+		r.Post("/api/v1/folders/{id}/links", s.handle(s.createFolderLink))
 
 		// Portal side.
 		r.Post("/api/v1/portal/providers/{provider_id}/folders", s.handle(s.portalCreateFolder))
@@ -131,8 +134,10 @@ func (s *Server) routes(r chi.Router) {
 
 	r.Group(func(r chi.Router) {
 		r.Use(web.LinkHeaders)
-		r.Get("/l/{token}", s.handle(s.linkMetadata))
+		// A folder link's listing reads the portal read model (X-Min-Position).
+		r.With(s.fresh.Reads(readGroups...)).Get("/l/{token}", s.handle(s.linkMetadata))
 		r.Get("/l/{token}/content", s.handle(s.linkContent))
+		r.Get("/l/{token}/documents/{document_id}/content", s.handle(s.folderLinkContent))
 	})
 }
 

@@ -21,7 +21,7 @@ var Portal = portal()
 var portalDDL string
 
 func portal() Projection {
-	p := Projection{Name: "portal", DDL: portalDDL}
+	p := Projection{Name: "portal", DDL: portalDDL + portalLinksDDL}
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO companies (id, name, registered_at, version) VALUES ($1, $2, $3, $4)
@@ -175,8 +175,8 @@ func portal() Projection {
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.LinkOpened) error {
-		q.Exec(`INSERT INTO link_opens (event_id, link_id, number, opened_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (event_id) DO NOTHING`, ev.EventID, e.LinkID, e.Version, e.OpenedAt)
+		q.Exec(`INSERT INTO link_opens (event_id, link_id, number, opened_at, document_id) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (event_id) DO NOTHING`, ev.EventID, e.LinkID, e.Version, e.OpenedAt, id(e.DocumentID))
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.LinkPasswordRejected) error {
@@ -185,6 +185,7 @@ func portal() Projection {
 			WHERE id = $1 AND version < $2`, e.LinkID, v)
 		return nil
 	})
+	portalLinks(&p)
 	return p
 }
 

@@ -20,24 +20,24 @@ import (
 // another provider than tenant, or one the read model does not know, is
 // ErrNotFound.
 func (m ReadModels) DocumentAccessStreams(ctx context.Context, tenant, document uuid.UUID) ([]string, error) {
-	rows, err := m.Q.Query(ctx, `
+	rows, err := rmq(ctx, m.Q).Query(ctx, `
 		WITH RECURSIVE doc AS (
-			SELECT id, folder_id FROM rm_portal.documents WHERE id = $1 AND provider_id = $2),
+			SELECT id, folder_id FROM {portal}.documents WHERE id = $1 AND provider_id = $2),
 		above(id) AS (
 			SELECT folder_id FROM doc
 			UNION
-			SELECT f.parent_id FROM rm_portal.folders f JOIN above a ON f.id = a.id WHERE f.parent_id IS NOT NULL)
+			SELECT f.parent_id FROM {portal}.folders f JOIN above a ON f.id = a.id WHERE f.parent_id IS NOT NULL)
 		SELECT 'doc', id FROM doc
 		UNION ALL
-		SELECT 'share', s.id FROM rm_portal.shares s
+		SELECT 'share', s.id FROM {portal}.shares s
 		 WHERE s.provider_id = $2 AND EXISTS (SELECT FROM doc)
 		   AND (s.document_id = $1 OR s.folder_id IN (SELECT id FROM above))
 		UNION ALL
-		SELECT 'link', l.id FROM rm_portal.links l WHERE l.document_id = $1 AND l.provider_id = $2
+		SELECT 'link', l.id FROM {portal}.links l WHERE l.document_id = $1 AND l.provider_id = $2
 		UNION ALL
-		SELECT 'event', d.event_id FROM rm_portal.downloads d WHERE d.document_id = $1 AND d.provider_id = $2
+		SELECT 'event', d.event_id FROM {portal}.downloads d WHERE d.document_id = $1 AND d.provider_id = $2
 		UNION ALL
-		SELECT 'event', o.event_id FROM rm_portal.link_opens o JOIN rm_portal.links l ON l.id = o.link_id
+		SELECT 'event', o.event_id FROM {portal}.link_opens o JOIN {portal}.links l ON l.id = o.link_id
 		 WHERE l.document_id = $1 AND l.provider_id = $2`, document, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("document access: %w", err)

@@ -386,15 +386,23 @@ type HistoryEntry struct {
 	CancelReason     *string
 	OpenedCount      int
 	LastOpenedAt     *time.Time
-	FolderID         *uuid.UUID // the shared folder above the document, for a folder share
+	FolderID         *uuid.UUID // the shared folder above the document, for a folder share or link
 	FolderName       *string
+	// For a link: its last change of expiry or password, and the copies of its URL.
+	ChangedByID      *uuid.UUID
+	ChangedByName    *string
+	ChangedAt        *time.Time
+	CopiedCount      int
+	LastCopiedAt     *time.Time
+	LastCopiedByID   *uuid.UUID
+	LastCopiedByName *string
 }
 
 // ShareHistory lists every portal share and link that gave access to document
 // (of provider), newest first. Portal shares are limited to customers visible
-// lets through; links belong to the document and are always listed. For a portal
-// share, opens are the customer's downloads of the document while the share was
-// active; for a link, its opens.
+// lets through; links (of the document, or of a folder above it that reaches it)
+// are always listed. For a portal share, opens are the customer's downloads of the
+// document while the share was active; for a link, its opens (of this document).
 func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document uuid.UUID, visible GroupFilter, after *TimeKey, limit int) ([]HistoryEntry, error) {
 	var at *time.Time
 	var aid uuid.UUID
@@ -410,7 +418,9 @@ func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document 
 			SELECT s.id, 'portal' AS type, s.customer_id, c.company_name AS customer_name, s.permission,
 			       s.granted_by AS shared_by, s.granted_at AS shared_at, NULL::timestamptz AS expires_at,
 			       false AS password_required, s.cancelled, s.cancelled_by, s.cancelled_at, s.reason,
-			       dl.n AS opened_count, dl.last AS last_opened_at, s.folder_id, a.name AS folder_name
+			       dl.n AS opened_count, dl.last AS last_opened_at, s.folder_id, a.name AS folder_name,
+			       NULL::uuid AS changed_by, NULL::timestamptz AS changed_at,
+			       0 AS copied_count, NULL::timestamptz AS last_copied_at, NULL::uuid AS last_copied_by
 			  FROM {portal}.shares s
 			  JOIN {portal}.customers c ON c.id = s.customer_id
 			  LEFT JOIN above a ON a.id = s.folder_id
@@ -423,18 +433,32 @@ func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document 
 			UNION ALL
 			SELECT l.id, 'link', NULL::uuid, NULL::text, 'view', l.created_by, l.created_at, l.expires_at,
 			       l.password_required, l.cancelled, l.cancelled_by, l.cancelled_at, l.reason, lo.n,
-			       lo.last, NULL::uuid, NULL::text
+			       lo.last, l.folder_id, a.name, l.changed_by, l.changed_at, rv.n, rv.last, rv.last_by
 			  FROM {portal}.links l
+			  LEFT JOIN above a ON a.id = l.folder_id
 			  CROSS JOIN LATERAL (
-			    SELECT count(*)::int AS n, max(opened_at) AS last FROM {portal}.link_opens WHERE link_id = l.id) lo
-			 WHERE l.document_id = $1 AND l.provider_id = $2
+			    SELECT count(*)::int AS n, max(opened_at) AS last FROM {portal}.link_opens
+			     WHERE link_id = l.id AND (l.folder_id IS NULL OR document_id = $1)) lo
+			  CROSS JOIN LATERAL (
+			    SELECT count(*)::int AS n, max(revealed_at) AS last,
+			           (array_agg(revealed_by ORDER BY revealed_at DESC, event_id DESC))[1] AS last_by
+			      FROM {portal}.link_reveals WHERE link_id = l.id) rv
+			 WHERE l.provider_id = $2 AND (l.document_id = $1
+			    -- A folder link reaches the provider's own documents below it, never a
+			    -- customer's deposit or a workspace (domain.Link.Reaches).
+			    OR (l.folder_id IN (SELECT id FROM above) AND EXISTS (
+			        SELECT 1 FROM {portal}.documents d WHERE d.id = $1
+			           AND d.uploaded_by_customer_id IS NULL AND d.workspace_customer_id IS NULL)))
 		)
 		SELECT i.id, i.type, i.customer_id, i.customer_name, i.permission, i.shared_by, coalesce(u.name, ''),
 		       i.shared_at, i.expires_at, i.password_required, i.cancelled, i.cancelled_by, cu.name, i.cancelled_at,
-		       i.reason, i.opened_count, i.last_opened_at, i.folder_id, i.folder_name
+		       i.reason, i.opened_count, i.last_opened_at, i.folder_id, i.folder_name,
+		       i.changed_by, chu.name, i.changed_at, i.copied_count, i.last_copied_at, i.last_copied_by, cpu.name
 		  FROM items i
 		  LEFT JOIN {accounts}.users u ON u.id = i.shared_by
 		  LEFT JOIN {accounts}.users cu ON cu.id = i.cancelled_by
+		  LEFT JOIN {accounts}.users chu ON chu.id = i.changed_by
+		  LEFT JOIN {accounts}.users cpu ON cpu.id = i.last_copied_by
 		 WHERE ($5::timestamptz IS NULL OR (i.shared_at, i.id) < ($5, $6))
 		 ORDER BY i.shared_at DESC, i.id DESC LIMIT $7`,
 		document, provider, visible.All, visible.Groups, at, aid, limit)
@@ -445,7 +469,8 @@ func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document 
 		var h HistoryEntry
 		err := row.Scan(&h.ID, &h.Type, &h.CustomerID, &h.CustomerName, &h.Permission, &h.SharedByID, &h.SharedByName,
 			&h.SharedAt, &h.ExpiresAt, &h.PasswordRequired, &h.Cancelled, &h.CancelledByID, &h.CancelledByName,
-			&h.CancelledAt, &h.CancelReason, &h.OpenedCount, &h.LastOpenedAt, &h.FolderID, &h.FolderName)
+			&h.CancelledAt, &h.CancelReason, &h.OpenedCount, &h.LastOpenedAt, &h.FolderID, &h.FolderName,
+			&h.ChangedByID, &h.ChangedByName, &h.ChangedAt, &h.CopiedCount, &h.LastCopiedAt, &h.LastCopiedByID, &h.LastCopiedByName)
 		return h, err
 	})
 }

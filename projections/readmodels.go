@@ -220,3 +220,18 @@ func (m ReadModels) PortalViewAsOf(ctx context.Context, customer uuid.UUID, at t
 	}
 	return PortalViewAsOf(ctx, m.Store, pool, customer, at)
 }
+
+// FolderLinkContents implements query.LinkReadModel.
+func (m ReadModels) FolderLinkContents(ctx context.Context, provider, folder uuid.UUID) (folders, documents []query.FolderLinkItem, err error) {
+	fs, ds, err := FolderLinkContents(ctx, m.Q, provider, folder)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range fs {
+		folders = append(folders, query.FolderLinkItem(f))
+	}
+	for _, d := range ds {
+		documents = append(documents, query.FolderLinkItem(d))
+	}
+	return folders, documents, nil
+}

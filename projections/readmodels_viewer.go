@@ -17,10 +17,10 @@ import (
 // read of the same row).
 func (m ReadModels) Viewer(ctx context.Context, userID, companyID uuid.UUID) (query.Viewer, error) {
 	v := query.Viewer{Principal: domain.Principal{UserID: userID, CompanyID: companyID}, Groups: map[uuid.UUID]domain.AccessLevel{}}
-	rows, err := m.Q.Query(ctx, `SELECT u.company_id, u.role, u.can_share, u.auditor, u.status = 'active', m.group_id, m.access,
+	rows, err := rmq(ctx, m.Q).Query(ctx, `SELECT u.company_id, u.role, u.can_share, u.auditor, u.status = 'active', m.group_id, m.access,
 			u.kind, u.portal_provider_id, u.portal_customer_id
-		FROM rm_accounts.users u
-		LEFT JOIN (rm_accounts.group_members m JOIN rm_accounts.groups g ON g.id = m.group_id)
+		FROM {accounts}.users u
+		LEFT JOIN ({accounts}.group_members m JOIN {accounts}.groups g ON g.id = m.group_id)
 		       ON m.user_id = u.id AND g.provider_id = u.company_id
 		WHERE u.id = $1`, userID)
 	if err != nil {

@@ -149,10 +149,12 @@ type CreateLink struct {
 }
 
 // LinkResult is a created or cancelled link. Token is the plain link token, given
-// to the creator once (it is the last segment of the link URL) and never stored.
+// to the creator (it is the last segment of the link URL); the log keeps its hash,
+// and the token itself only sealed under the provider's key (see RevealLink).
 type LinkResult struct {
 	LinkID           uuid.UUID
 	DocumentID       uuid.UUID
+	FolderID         uuid.UUID // for a folder link
 	Token            string
 	ExpiresAt        time.Time
 	PasswordRequired bool
@@ -195,7 +197,7 @@ func (s *Service) CreateLink(ctx context.Context, call Call, cmd CreateLink) (Li
 		if err != nil {
 			return err
 		}
-		changes, err := domain.CreateLink(domain.NewLink{LinkID: out.LinkID, Document: d, TokenHash: hash, PasswordHash: passwordHash, ExpiresAt: out.ExpiresAt, By: p.UserID, Customer: workspace}, u.now)
+		changes, err := domain.CreateLink(domain.NewLink{LinkID: out.LinkID, Document: d, TokenHash: hash, SealedToken: token, PasswordHash: passwordHash, ExpiresAt: out.ExpiresAt, By: p.UserID, Customer: workspace}, u.now)
 		if err != nil {
 			return err
 		}
@@ -219,11 +221,11 @@ func (s *Service) CancelLink(ctx context.Context, call Call, cmd LinkRef) (LinkR
 		if !l.Exists() {
 			return fmt.Errorf("link: %w", domain.ErrNotFound)
 		}
-		p, _, err := u.documentFor(domain.ActionShare, l.DocumentID)
+		p, _, err := u.linkFor(l.ID)
 		if err != nil {
 			return err
 		}
-		out.DocumentID, out.ExpiresAt, out.PasswordRequired, out.CreatedAt = l.DocumentID, l.ExpiresAt, l.PasswordRequired(), l.CreatedAt
+		out.DocumentID, out.FolderID, out.ExpiresAt, out.PasswordRequired, out.CreatedAt = l.DocumentID, l.FolderID, l.ExpiresAt, l.PasswordRequired(), l.CreatedAt
 		events, err := l.Cancel(p.UserID, u.now)
 		if err != nil {
 			return err
@@ -254,6 +256,8 @@ type LinkAccess struct {
 	// checkedHash is the password hash the visitor's password was checked against
 	// (RecordLinkOpen refuses if the link's password changed since).
 	checkedHash string
+	// folderLink: DocumentID was reached through a folder link.
+	folderLink bool
 }
 
 // OpenLink checks a link token at this instant and records the access
@@ -292,6 +296,9 @@ func (s *Service) RecordLinkOpen(ctx context.Context, call Call, acc LinkAccess)
 			return err
 		}
 		events, err := l.RecordOpen(openID, acc.checkedHash, acc.Version, u.now)
+		if acc.folderLink {
+			events, err = l.RecordFolderOpen(openID, acc.DocumentID, acc.checkedHash, acc.Version, u.now)
+		}
 		if err != nil {
 			return err
 		}
@@ -331,6 +338,9 @@ func (s *Service) accessLink(ctx context.Context, call Call, cmd OpenLink, recor
 		}
 		if !l.Exists() || !l.MatchesToken(TokenHash(cmd.Token)) {
 			return fmt.Errorf("link: %w", domain.ErrNotFound)
+		}
+		if l.IsFolderLink() {
+			return fmt.Errorf("link %s: %w", l.ID, ErrFolderLink)
 		}
 		d, err := u.document(l.DocumentID)
 		if err != nil {

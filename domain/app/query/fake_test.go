@@ -211,3 +211,8 @@ func (f *fake) DocumentAccessStreams(_ context.Context, tenant, document uuid.UU
 	}
 	return f.streams[document], nil
 }
+
+func (f *fake) FolderLinkContents(context.Context, uuid.UUID, uuid.UUID) ([]query.FolderLinkItem, []query.FolderLinkItem, error) {
+	f.ask("FolderLinkContents")
+	return nil, nil, nil
+}

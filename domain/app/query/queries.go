@@ -7,6 +7,7 @@ type ReadModels interface {
 	CustomerReadModel
 	AccountReadModel
 	AuditReadModel
+	LinkReadModel
 }
 
 // Queries holds one handler per question, as the API's handlers call them.
@@ -35,6 +36,8 @@ type Queries struct {
 
 	PortalViewAsOf PortalViewAsOfHandler
 	DocumentAccess DocumentAccessHandler
+
+	FolderLinkContents FolderLinkContentsHandler
 }
 
 // New builds every query over rm.
@@ -67,5 +70,7 @@ func New(rm ReadModels) Queries {
 
 		PortalViewAsOf: PortalViewAsOfHandler{rm: rm},
 		DocumentAccess: DocumentAccessHandler{rm: rm},
+
+		FolderLinkContents: FolderLinkContentsHandler{rm: rm},
 	}
 }

@@ -221,8 +221,16 @@ type HistoryEntry struct {
 	CancelReason     *string
 	OpenedCount      int
 	LastOpenedAt     *time.Time
-	FolderID         *uuid.UUID // the shared folder above the document, for a folder share
+	FolderID         *uuid.UUID // the shared folder above the document, for a folder share or link
 	FolderName       *string
+	// For a link: its last change of expiry or password, and the copies of its URL.
+	ChangedByID      *uuid.UUID
+	ChangedByName    *string
+	ChangedAt        *time.Time
+	CopiedCount      int
+	LastCopiedAt     *time.Time
+	LastCopiedByID   *uuid.UUID
+	LastCopiedByName *string
 }
 
 // Customer is a provider's customer.
