@@ -26,6 +26,8 @@ type User struct {
 	// The invitation, if the user was invited.
 	TokenHash string
 	ExpiresAt time.Time
+	// Account is what deactivation, passwords and sessions left (user_lifecycle.go).
+	Account AccountState
 }
 
 // NewUser is the input of Register and Invite.
@@ -68,6 +70,8 @@ func (u *User) apply(e Event) {
 		u.Personal, u.Active = e.Personal, true
 	case UserRoleChanged:
 		u.Role, u.CanShare, u.Auditor = e.Role, e.CanShare, e.Auditor
+	default:
+		u.Account.apply(e)
 	}
 }
 
@@ -136,8 +140,8 @@ func (u *User) Activate(tokenHash, name string, now time.Time) ([]Event, error) 
 	if !u.Exists() || !sameHash(u.TokenHash, tokenHash) {
 		return nil, fmt.Errorf("invitation: %w", ErrNotFound)
 	}
-	if u.Active {
-		return nil, fmt.Errorf("invitation already used: %w", ErrInvitationGone)
+	if u.Active || u.Account.Deactivated {
+		return nil, fmt.Errorf("invitation already used or withdrawn: %w", ErrInvitationGone)
 	}
 	if !now.Before(u.ExpiresAt) {
 		return nil, fmt.Errorf("invitation expired at %s: %w", u.ExpiresAt.Format(time.RFC3339), ErrInvitationGone)
@@ -181,7 +185,7 @@ func (u *User) Principal() Principal {
 	if !u.Exists() {
 		return Principal{}
 	}
-	p := Principal{UserID: u.ID, CompanyID: u.CompanyID, Role: u.Role, CanShare: u.CanShare, Auditor: u.Auditor, Active: u.Active,
+	p := Principal{UserID: u.ID, CompanyID: u.CompanyID, Role: u.Role, CanShare: u.CanShare, Auditor: u.Auditor, Active: u.Active && !u.Account.Deactivated,
 		Kind: u.Kind, PortalOf: u.PortalOf}
 	if p.Kind == "" {
 		p.Kind = UserKindStaff
