@@ -94,33 +94,45 @@ func TestUserLifecycle(t *testing.T) {
 		},
 		{
 			name: "a reset is completed", given: join(memberActive, resetRequested("r1", 3)),
-			when: func(s *domain.State) ([]domain.Event, error) { return s.User(member).CompletePasswordReset("r1", at(4)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(member).CompletePasswordReset("r1", at(4))
+			},
 			then: evs(domain.PasswordResetCompleted{UserID: member, CompanyID: provider, TokenHash: "r1", CompletedAt: at(4)}),
 		},
 		{
 			name: "a used reset token", given: join(memberActive, resetRequested("r1", 3),
 				evs(domain.PasswordResetCompleted{UserID: member, CompanyID: provider, TokenHash: "r1", CompletedAt: at(4)})),
-			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(member).CompletePasswordReset("r1", at(5)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(member).CompletePasswordReset("r1", at(5))
+			},
 			wantErr: domain.ErrResetGone,
 		},
 		{
 			name: "an expired reset token", given: join(memberActive, resetRequested("r1", 3)),
-			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(member).CompletePasswordReset("r1", at(3+time.Hour)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(member).CompletePasswordReset("r1", at(3+time.Hour))
+			},
 			wantErr: domain.ErrResetGone,
 		},
 		{
 			name: "a reset token replaced by a newer one", given: join(memberActive, resetRequested("r1", 3), resetRequested("r2", 4)),
-			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(member).CompletePasswordReset("r1", at(5)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(member).CompletePasswordReset("r1", at(5))
+			},
 			wantErr: domain.ErrResetGone,
 		},
 		{
 			name: "a reset token of a user deactivated since", given: join(memberActive, resetRequested("r1", 3), deactivated),
-			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(member).CompletePasswordReset("r1", at(5)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(member).CompletePasswordReset("r1", at(5))
+			},
 			wantErr: domain.ErrResetGone,
 		},
 		{
 			name: "a reset token never issued", given: join(memberActive, resetRequested("r1", 3)),
-			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(member).CompletePasswordReset("forged", at(4)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(member).CompletePasswordReset("forged", at(4))
+			},
 			wantErr: domain.ErrNotFound,
 		},
 		{

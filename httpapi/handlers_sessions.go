@@ -10,6 +10,7 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/problem"
+	"github.com/sharehub/sharehub/httpapi/throttle"
 	"github.com/sharehub/sharehub/httpapi/web"
 )
 
@@ -49,7 +50,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	token, sess, err := s.sessions.Create(r.Context(), login.UserID, login.CompanyID)
+	token, sess, err := s.sessions.CreateFor(r.Context(), login.UserID, login.CompanyID, clientOf(r))
 	if err != nil {
 		return err
 	}
@@ -66,4 +67,10 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// clientOf is what a new session remembers of the client (its owner's session
+// list shows it): the address the throttles count and the User-Agent.
+func clientOf(r *http.Request) auth.Client {
+	return auth.Client{Addr: throttle.ClientAddr(r), UserAgent: r.UserAgent()}
 }

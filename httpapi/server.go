@@ -69,8 +69,10 @@ type Config struct {
 	// PrincipalResolver fills role and flags of an authenticated caller from the
 	// read models (nil: sessions only).
 	PrincipalResolver auth.PrincipalResolver
-	// SessionTTL is how long a login lasts (default 30 days).
-	SessionTTL time.Duration
+	// SessionTTL is how long a login lasts (SESSION_MAX, default 30 days);
+	// SessionIdle how long it lasts unused (SESSION_IDLE, default 12 hours).
+	SessionTTL  time.Duration
+	SessionIdle time.Duration
 	// PublicBaseURL prefixes invitation and link URLs.
 	PublicBaseURL string
 
@@ -150,7 +152,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("httpapi: App is required"))
 	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
-		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
+		"SessionTTL": int64(c.SessionTTL), "SessionIdle": int64(c.SessionIdle), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
 		"BodyIdleTimeout": int64(c.BodyIdleTimeout), "MaxCredentialRequests": int64(c.MaxCredentialRequests),
 		"ExportsPerTenant": int64(c.ExportsPerTenant), "ExportsMax": int64(c.ExportsMax), "ExportWriteIdle": int64(c.ExportWriteIdle),
 		"ExportHorizonWait": int64(c.ExportHorizonWait)} {
@@ -212,6 +214,7 @@ type Server struct {
 
 	bodyIdleTimeout time.Duration
 	credentialSlots chan struct{}
+	resets          *resetQueue // password reset work after the answer (handlers_accounts.go)
 
 	router *chi.Mux
 }
@@ -247,8 +250,9 @@ func New(cfg Config) (*Server, error) {
 		s.bodyIdleTimeout = 30 * time.Second
 	}
 	s.credentialSlots = make(chan struct{}, cmp.Or(cfg.MaxCredentialRequests, defaultCredentialConcurrency()))
+	s.resets = newResetQueue(64, func(msg string, args ...any) { s.log.Warn(msg, args...) })
 	var err error
-	if s.sessions, err = auth.NewSessions(auth.SessionsConfig{Pool: cfg.Pool, TTL: cfg.SessionTTL, Clock: s.now}); err != nil {
+	if s.sessions, err = auth.NewSessions(auth.SessionsConfig{Pool: cfg.Pool, TTL: cfg.SessionTTL, Idle: cfg.SessionIdle, Clock: s.now}); err != nil {
 		return nil, err
 	}
 	if s.accounts, err = throttle.New(withDefaults(cfg.AccountThrottle, 10, time.Minute, s.now)); err != nil {

@@ -141,6 +141,9 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 		// Portal projection (the customer's bookkeeping of its workspace links).
 	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
 		// Operations on the read models, not facts they hold.
+	case domain.UserDeactivated, domain.UserReactivated, domain.PasswordChanged, domain.PasswordResetRequested,
+		domain.PasswordResetCompleted, domain.UserSessionsEnded:
+		return applyAccountLifecycle(q, ev)
 	default:
 		return unexpected(ev)
 	}

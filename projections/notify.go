@@ -53,6 +53,7 @@ const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM {setting
 func applyNotifications(q *Queue, ev domain.Recorded) error {
 	v := ev.Version
 	applyNotifyVisibility(q, ev)
+	applyNotifyAccountLifecycle(q, ev)
 	switch e := ev.Event.(type) {
 	case domain.CompanyRegistered:
 		q.Exec(`INSERT INTO {companies} VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)

@@ -262,6 +262,9 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 		domain.CustomerGroupCreated, domain.GroupAccessGranted, domain.GroupAccessRevoked,
 		domain.CustomerGroupRenamed, domain.GroupCodeRotated, domain.GroupSelfRegistrationChanged:
 		// Accounts projection.
+	case domain.UserDeactivated, domain.UserReactivated, domain.PasswordChanged, domain.PasswordResetRequested,
+		domain.PasswordResetCompleted, domain.UserSessionsEnded:
+		// Accounts projection (accounts_lifecycle.go).
 	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
 		// Operations on the read models, not facts they hold.
 	default:
