@@ -268,6 +268,9 @@ type resetQueue struct {
 	log     func(msg string, args ...any)
 	timeout time.Duration
 	wg      sync.WaitGroup
+	// hold, when set, runs before each piece of work (tests hold the work back to
+	// show that the answer never waited for it).
+	hold func()
 }
 
 func newResetQueue(n int, log func(string, ...any)) *resetQueue {
@@ -287,6 +290,9 @@ func (q *resetQueue) enqueue(ctx context.Context, work func(context.Context)) {
 		defer func() { <-q.slots }()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.timeout)
 		defer cancel()
+		if q.hold != nil {
+			q.hold()
+		}
 		work(ctx)
 	}()
 }

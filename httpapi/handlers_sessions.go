@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/problem"
-	"github.com/sharehub/sharehub/httpapi/throttle"
 	"github.com/sharehub/sharehub/httpapi/web"
 )
 
@@ -70,7 +70,12 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 // clientOf is what a new session remembers of the client (its owner's session
-// list shows it): the address the throttles count and the User-Agent.
+// list shows it): the peer's address (as the throttles see it: no forwarding
+// header is trusted) and the User-Agent.
 func clientOf(r *http.Request) auth.Client {
-	return auth.Client{Addr: throttle.ClientAddr(r), UserAgent: r.UserAgent()}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return auth.Client{Addr: host, UserAgent: r.UserAgent()}
 }

@@ -267,4 +267,3 @@ func (s *Service) EndMySessions(ctx context.Context, call Call, cmd EndMySession
 		return u.recordOn(user, events)
 	})
 }
-
