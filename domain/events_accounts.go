@@ -122,6 +122,8 @@ type AccountState struct {
 	Resets      map[string]time.Time // hash -> expiry
 	LatestReset string
 	UsedResets  map[string]bool
+	// ReplacedInvitations are the invitation tokens a resend replaced.
+	ReplacedInvitations ReplacedTokens
 }
 
 func (a *AccountState) apply(e Event) {

@@ -70,6 +70,9 @@ func (u *User) apply(e Event) {
 		u.Personal, u.Active = e.Personal, true
 	case UserRoleChanged:
 		u.Role, u.CanShare, u.Auditor = e.Role, e.CanShare, e.Auditor
+	case UserInvitationRenewed:
+		u.Account.ReplacedInvitations.add(u.TokenHash)
+		u.TokenHash, u.ExpiresAt = e.TokenHash, e.ExpiresAt
 	default:
 		u.Account.apply(e)
 	}
@@ -137,6 +140,9 @@ func (u *User) Invite(n NewUser, providerID, invitedBy uuid.UUID, tokenHash stri
 
 // Activate accepts the invitation. name replaces the invited name when not empty.
 func (u *User) Activate(tokenHash, name string, now time.Time) ([]Event, error) {
+	if u.Exists() && u.Account.ReplacedInvitations[tokenHash] {
+		return nil, fmt.Errorf("invitation replaced by a newer one: %w", ErrInvitationGone)
+	}
 	if !u.Exists() || !sameHash(u.TokenHash, tokenHash) {
 		return nil, fmt.Errorf("invitation: %w", ErrNotFound)
 	}

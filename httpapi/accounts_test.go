@@ -468,3 +468,49 @@ func (ts *testServer) expectNoSecretInLog(t *testing.T, secrets ...string) {
 		}
 	}
 }
+
+func TestResendInvitations(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, nil, nil)
+	provider := ts.signupWith(t, "Provider Ltd", "ada@resend.test")
+	intruder := ts.signupWith(t, "Intruder", "eve@resend.test")
+	tokenOf := func(url string) string { return url[strings.LastIndex(url, "/")+1:] }
+
+	// An invited customer.
+	a := ts.send(t, &provider, "POST", "/api/v1/customers/invitations", `{"company_name":"Newco","contact_name":"Nina","email":"nina@resend.test"}`)
+	expectWritten(t, "invite customer", a, 201)
+	inv := decodeAs[customerResponse](t, a)
+	resend := "/api/v1/customers/" + inv.ID.String() + "/invitation/resend"
+	before := countEvents(t, ts)
+	expect(t, "an intruder resends", ts.send(t, &intruder, "POST", resend, ""), 404, "not_found")
+	expectUnchanged(t, ts, "intruder resend", before)
+	a = ts.send(t, &provider, "POST", resend, "")
+	expectWritten(t, "resend customer invitation", a, 200)
+	fresh := decodeAs[resendResponse](t, a)
+	if fresh.InvitationURL == inv.InvitationURL || !strings.HasPrefix(fresh.InvitationURL, "http://127.0.0.1:0/invitations/") ||
+		fresh.ExpiresAt.IsZero() || a.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("resent %+v", fresh)
+	}
+	before = countEvents(t, ts)
+	expect(t, "the old customer token", ts.send(t, nil, "POST", "/api/v1/invitations/"+tokenOf(inv.InvitationURL)+"/accept", `{"password":"`+accountPassword+`"}`), 410, "invitation_gone")
+	expectUnchanged(t, ts, "old token", before)
+	expectWritten(t, "the fresh customer token", ts.send(t, nil, "POST", "/api/v1/invitations/"+tokenOf(fresh.InvitationURL)+"/accept", `{"password":"`+accountPassword+`"}`), 201)
+	before = countEvents(t, ts)
+	expect(t, "resend to an active customer", ts.send(t, &provider, "POST", resend, ""), 409, "conflict")
+	expectUnchanged(t, ts, "resend to active", before)
+
+	// An invited portal user of that (now active) customer.
+	a = ts.send(t, &provider, "POST", "/api/v1/customers/"+inv.ID.String()+"/users/invitations", `{"name":"Alan","email":"alan@resend.test"}`)
+	expectWritten(t, "invite portal user", a, 201)
+	uinv := decodeAs[userInvitationResponse](t, a)
+	uresend := "/api/v1/customers/" + inv.ID.String() + "/users/" + uinv.UserID.String() + "/invitation/resend"
+	expect(t, "resend to a user of another customer", ts.send(t, &provider, "POST",
+		"/api/v1/customers/"+uuid.NewString()+"/users/"+uinv.UserID.String()+"/invitation/resend", ""), 404, "not_found")
+	a = ts.send(t, &provider, "POST", uresend, "")
+	expectWritten(t, "resend user invitation", a, 200)
+	ufresh := decodeAs[resendResponse](t, a)
+	expect(t, "the old user token", ts.send(t, nil, "POST", "/api/v1/invitations/"+tokenOf(uinv.InvitationURL)+"/accept", `{"password":"`+accountPassword+`"}`), 410, "invitation_gone")
+	expectWritten(t, "the fresh user token", ts.send(t, nil, "POST", "/api/v1/invitations/"+tokenOf(ufresh.InvitationURL)+"/accept", `{"password":"`+accountPassword+`"}`), 201)
+	expect(t, "resend to an active user", ts.send(t, &provider, "POST", uresend, ""), 409, "conflict")
+	ts.expectAudited(t, "UserInvitationRenewed", uinv.UserID, provider.UserID, provider.CompanyID)
+}

@@ -299,3 +299,42 @@ func (q *resetQueue) enqueue(ctx context.Context, work func(context.Context)) {
 
 // wait blocks until the queued work is done (tests; a graceful shutdown).
 func (q *resetQueue) wait() { q.wg.Wait() }
+
+type resendResponse struct {
+	InvitationURL string    `json:"invitation_url"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// resendCustomerInvitation issues a fresh invitation for an invited customer;
+// the old token answers 410 from then on: POST /api/v1/customers/{id}/invitation/resend.
+func (s *Server) resendCustomerInvitation(w http.ResponseWriter, r *http.Request) error {
+	customerID, err := web.PathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	res, err := s.app.ResendCustomerInvitation(r.Context(), call(r), customerID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store") // the answer holds the invitation token
+	return written(w, http.StatusOK, res.Appended, resendResponse{InvitationURL: s.invitationURL(res.Token), ExpiresAt: res.ExpiresAt.UTC()})
+}
+
+// resendPortalUserInvitation is the same for an invited portal user:
+// POST /api/v1/customers/{id}/users/{user_id}/invitation/resend.
+func (s *Server) resendPortalUserInvitation(w http.ResponseWriter, r *http.Request) error {
+	customerID, err := web.PathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	userID, err := web.PathUUID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	res, err := s.app.ResendPortalUserInvitation(r.Context(), call(r), app.ResendPortalUserInvitation{CustomerID: customerID, UserID: userID})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return written(w, http.StatusOK, res.Appended, resendResponse{InvitationURL: s.invitationURL(res.Token), ExpiresAt: res.ExpiresAt.UTC()})
+}

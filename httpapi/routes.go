@@ -56,6 +56,8 @@ func (s *Server) routes(r chi.Router) {
 		r.Post("/api/v1/staff/{user_id}/reactivate", s.handle(s.setStaffActive(true)))
 		r.Post("/api/v1/customers/{id}/users/{user_id}/deactivate", s.handle(s.setPortalUserActive(false)))
 		r.Post("/api/v1/customers/{id}/users/{user_id}/reactivate", s.handle(s.setPortalUserActive(true)))
+		r.Post("/api/v1/customers/{id}/invitation/resend", s.handle(s.resendCustomerInvitation))
+		r.Post("/api/v1/customers/{id}/users/{user_id}/invitation/resend", s.handle(s.resendPortalUserInvitation))
 
 		// Provider side: customers, settings, groups, staff.
 		r.Post("/api/v1/customers", s.handle(s.connectCustomer))

@@ -21,7 +21,8 @@ func applyAccountLifecycle(q *Queue, ev domain.Recorded) error {
 		// Back to what it was: an invitee that never accepted is invited again.
 		q.Exec(`UPDATE {users} SET status = CASE WHEN activated_at IS NULL THEN 'invited' ELSE 'active' END, version = $2
 			WHERE id = $1 AND version < $2`, e.UserID, v)
-	case domain.PasswordChanged, domain.PasswordResetRequested, domain.PasswordResetCompleted, domain.UserSessionsEnded:
+	case domain.PasswordChanged, domain.PasswordResetRequested, domain.PasswordResetCompleted, domain.UserSessionsEnded,
+		domain.UserInvitationRenewed, domain.CustomerInvitationRenewed:
 	default:
 		return unexpected(ev)
 	}

@@ -263,8 +263,9 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 		domain.CustomerGroupRenamed, domain.GroupCodeRotated, domain.GroupSelfRegistrationChanged:
 		// Accounts projection.
 	case domain.UserDeactivated, domain.UserReactivated, domain.PasswordChanged, domain.PasswordResetRequested,
-		domain.PasswordResetCompleted, domain.UserSessionsEnded:
-		// Accounts projection (accounts_lifecycle.go).
+		domain.PasswordResetCompleted, domain.UserSessionsEnded, domain.UserInvitationRenewed, domain.CustomerInvitationRenewed:
+		// Accounts projection (accounts_lifecycle.go); a renewed invitation changes
+		// no status.
 	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
 		// Operations on the read models, not facts they hold.
 	default:
