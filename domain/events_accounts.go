@@ -124,9 +124,12 @@ type AccountState struct {
 	UsedResets  map[string]bool
 	// ReplacedInvitations are the invitation tokens a resend replaced.
 	ReplacedInvitations ReplacedTokens
+	// Verification is the signup e-mail verification (email_verification.go).
+	Verification verification
 }
 
 func (a *AccountState) apply(e Event) {
+	a.Verification.apply(e)
 	switch e := e.(type) {
 	case UserDeactivated:
 		a.Deactivated = true

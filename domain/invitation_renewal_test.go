@@ -60,7 +60,9 @@ func TestRenewInvitation(t *testing.T) {
 		},
 		{
 			name: "the fresh user token works after the old one expired", given: join(userInvited, renewedUser),
-			when: func(s *domain.State) ([]domain.Event, error) { return s.User(portalUser).Activate("u2", "", week.Add(time.Hour)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(portalUser).Activate("u2", "", week.Add(time.Hour))
+			},
 			then: evs(domain.UserActivated{UserID: portalUser, CompanyID: acmeCo, Personal: domain.PersonalData{Name: "Pat", Email: "pat@acme.test"}, ActivatedAt: week.Add(time.Hour)}),
 		},
 	})

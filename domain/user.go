@@ -191,7 +191,7 @@ func (u *User) Principal() Principal {
 	if !u.Exists() {
 		return Principal{}
 	}
-	p := Principal{UserID: u.ID, CompanyID: u.CompanyID, Role: u.Role, CanShare: u.CanShare, Auditor: u.Auditor, Active: u.Active && !u.Account.Deactivated,
+	p := Principal{UserID: u.ID, CompanyID: u.CompanyID, Role: u.Role, CanShare: u.CanShare, Auditor: u.Auditor, Active: u.Active && !u.Account.Deactivated && !u.Account.Verification.Pending,
 		Kind: u.Kind, PortalOf: u.PortalOf}
 	if p.Kind == "" {
 		p.Kind = UserKindStaff

@@ -157,3 +157,50 @@ func TestDeactivatedUserActs(t *testing.T) {
 		}
 	}
 }
+
+func TestEmailVerification(t *testing.T) {
+	t.Parallel()
+	requested := evs(domain.EmailVerificationRequested{UserID: admin, CompanyID: provider, TokenHash: "v1", ExpiresAt: at(48 * time.Hour), RequestedAt: t0})
+	verified := evs(domain.EmailVerified{UserID: admin, CompanyID: provider, VerifiedAt: at(1)})
+	run(t, []tc{
+		{
+			name: "verifying", given: join(providerRegistered(), requested),
+			when: func(s *domain.State) ([]domain.Event, error) { return s.User(admin).VerifyEmail("v1", at(1)) },
+			then: verified,
+		},
+		{
+			name: "a used verification token", given: join(providerRegistered(), requested, verified),
+			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(admin).VerifyEmail("v1", at(2)) },
+			wantErr: domain.ErrInvitationGone,
+		},
+		{
+			name: "an expired verification token", given: join(providerRegistered(), requested),
+			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(admin).VerifyEmail("v1", at(48*time.Hour)) },
+			wantErr: domain.ErrInvitationGone,
+		},
+		{
+			name: "a forged verification token", given: join(providerRegistered(), requested),
+			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(admin).VerifyEmail("v2", at(1)) },
+			wantErr: domain.ErrNotFound,
+		},
+		{
+			name: "resending to a verified address", given: join(providerRegistered(), requested, verified),
+			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(admin).RequestEmailVerification("v2", false, at(2)) },
+			wantErr: domain.ErrConflict,
+		},
+	})
+	// Until verified, the admin may do nothing; after, everything an admin may.
+	s := domain.NewState()
+	if err := s.Apply(join(providerRegistered(), requested)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := domain.Authorize(s.User(admin).Principal(), domain.ActionManageStaff, domain.LibraryScope(provider)); err == nil {
+		t.Fatal("an unverified signup invites staff")
+	}
+	if err := s.Apply(verified...); err != nil {
+		t.Fatal(err)
+	}
+	if err := domain.Authorize(s.User(admin).Principal(), domain.ActionManageStaff, domain.LibraryScope(provider)); err != nil {
+		t.Fatalf("a verified admin: %v", err)
+	}
+}

@@ -514,3 +514,51 @@ func TestResendInvitations(t *testing.T) {
 	expect(t, "resend to an active user", ts.send(t, &provider, "POST", uresend, ""), 409, "conflict")
 	ts.expectAudited(t, "UserInvitationRenewed", uinv.UserID, provider.UserID, provider.CompanyID)
 }
+
+var verifyURL = regexp.MustCompile(`/email-verifications/([A-Za-z0-9_-]+)`)
+
+// With SIGNUP_VERIFY=on a new company signs in but can neither invite, connect
+// nor share until its admin follows the mailed link.
+func TestSignupEmailVerification(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, func(c *Config) { c.SignupVerify = true }, nil)
+	other := ts.signupWith(t, "Other Co", "olga@verify.test")
+	me := ts.signupWith(t, "New Co", "nina@verify.test")
+	mails := ts.deliverMail(t)
+	if len(mails) != 2 {
+		t.Fatalf("%d verification mails, want 2", len(mails))
+	}
+	var token string
+	for _, m := range mails {
+		if strings.Contains(m, "email-verifications/") {
+			token = verifyURL.FindStringSubmatch(m)[1]
+		}
+	}
+	before := countEvents(t, ts)
+	// Refused as an inactive principal is everywhere: like an unknown target.
+	expect(t, "invite before verifying", ts.send(t, &me, "POST", "/api/v1/staff/invitations", `{"name":"Mel","email":"mel@verify.test"}`), 404, "not_found")
+	expect(t, "invite a customer before verifying", ts.send(t, &me, "POST", "/api/v1/customers/invitations",
+		`{"company_name":"X","contact_name":"Y","email":"y@verify.test"}`), 404, "not_found")
+	expect(t, "connect before verifying", ts.send(t, &me, "POST", "/api/v1/customers", `{"company_id":"`+other.CompanyID.String()+`"}`), 404, "not_found")
+	expectUnchanged(t, ts, "unverified commands", before)
+	if !ts.alive(t, me) {
+		t.Fatal("an unverified company cannot use its session")
+	}
+
+	// A resend replaces the first link.
+	expectWritten(t, "resend", ts.send(t, &me, "POST", "/api/v1/me/email-verification", ""), 204)
+	var fresh string
+	for _, m := range ts.deliverMail(t) {
+		if strings.Contains(m, "email-verifications/") {
+			fresh = verifyURL.FindStringSubmatch(m)[1]
+		}
+	}
+	if fresh == "" || fresh == token {
+		t.Fatal("no fresh verification link")
+	}
+	mine := fresh
+	expectWritten(t, "verify", ts.send(t, nil, "POST", "/api/v1/email-verifications/"+mine, ""), 204)
+	expect(t, "verify twice", ts.send(t, nil, "POST", "/api/v1/email-verifications/"+mine, ""), 410, "invitation_gone")
+	expectWritten(t, "invite after verifying", ts.send(t, &me, "POST", "/api/v1/staff/invitations", `{"name":"Mel","email":"mel@verify.test"}`), 201)
+	expect(t, "resend once verified", ts.send(t, &me, "POST", "/api/v1/me/email-verification", ""), 409, "conflict")
+}

@@ -49,7 +49,8 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reg, err := s.app.RegisterCompany(r.Context(), call(r), app.RegisterCompany{
-		CompanyName: in.CompanyName, Name: in.Name, Email: in.Email, Password: in.Password})
+		CompanyName: in.CompanyName, Name: in.Name, Email: in.Email, Password: in.Password,
+		VerifyURLPrefix: s.verifyURLPrefix()})
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,7 @@ func (s *Server) routes(r chi.Router) {
 		r.Post("/api/v1/register", s.handle(s.register))
 		r.Post("/api/v1/password-resets", s.handle(s.requestPasswordReset))
 		r.Post("/api/v1/password-resets/{token}", s.handle(s.resetPassword))
+		r.Post("/api/v1/email-verifications/{token}", s.handle(s.verifyEmail))
 	})
 
 	r.Group(func(r chi.Router) {
@@ -49,6 +50,7 @@ func (s *Server) routes(r chi.Router) {
 
 		// Accounts (handlers_accounts.go).
 		r.Post("/api/v1/me/password", s.handle(s.changePassword))
+		r.Post("/api/v1/me/email-verification", s.handle(s.resendEmailVerification))
 		r.Get("/api/v1/me/sessions", s.handle(s.mySessions))
 		r.Delete("/api/v1/me/sessions", s.handle(s.signOutEverywhere))
 		r.Delete("/api/v1/me/sessions/{id}", s.handle(s.revokeMySession))

@@ -65,6 +65,9 @@ type Config struct {
 	App *app.Service
 	// SignupClosed refuses POST /api/v1/signup (SIGNUP=closed).
 	SignupClosed bool
+	// SignupVerify makes a company that signs up verify its first admin's address
+	// before it may act (SIGNUP_VERIFY=on; handlers_accounts_verify.go).
+	SignupVerify bool
 
 	// PrincipalResolver fills role and flags of an authenticated caller from the
 	// read models (nil: sessions only).
@@ -188,6 +191,7 @@ type Server struct {
 	app    *app.Service
 
 	signupClosed bool
+	signupVerify bool
 	sessions     *auth.Sessions
 	credentials  *auth.Credentials
 	resolve      auth.PrincipalResolver
@@ -226,7 +230,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		log: cfg.Logger, now: cfg.Clock, pool: cfg.Pool, store: cfg.Store, blobs: cfg.Blobs, hasher: cfg.Hasher,
-		app: cfg.App, signupClosed: cfg.SignupClosed,
+		app: cfg.App, signupClosed: cfg.SignupClosed, signupVerify: cfg.SignupVerify,
 		resolve: cfg.PrincipalResolver, publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
 		maxJSONBytes: cfg.MaxJSONBytes, requestTimeout: cfg.RequestTimeout, readyChecks: cfg.ReadyChecks,
 		credentials: auth.NewCredentials(cfg.Pool),

@@ -142,7 +142,8 @@ func applyAccounts(q *Queue, ev domain.Recorded) error {
 	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:
 		// Operations on the read models, not facts they hold.
 	case domain.UserDeactivated, domain.UserReactivated, domain.PasswordChanged, domain.PasswordResetRequested,
-		domain.PasswordResetCompleted, domain.UserSessionsEnded, domain.UserInvitationRenewed, domain.CustomerInvitationRenewed:
+		domain.PasswordResetCompleted, domain.UserSessionsEnded, domain.UserInvitationRenewed, domain.CustomerInvitationRenewed,
+		domain.EmailVerificationRequested, domain.EmailVerified:
 		return applyAccountLifecycle(q, ev)
 	default:
 		return unexpected(ev)

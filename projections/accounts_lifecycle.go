@@ -22,7 +22,8 @@ func applyAccountLifecycle(q *Queue, ev domain.Recorded) error {
 		q.Exec(`UPDATE {users} SET status = CASE WHEN activated_at IS NULL THEN 'invited' ELSE 'active' END, version = $2
 			WHERE id = $1 AND version < $2`, e.UserID, v)
 	case domain.PasswordChanged, domain.PasswordResetRequested, domain.PasswordResetCompleted, domain.UserSessionsEnded,
-		domain.UserInvitationRenewed, domain.CustomerInvitationRenewed:
+		domain.UserInvitationRenewed, domain.CustomerInvitationRenewed,
+		domain.EmailVerificationRequested, domain.EmailVerified:
 	default:
 		return unexpected(ev)
 	}

@@ -263,7 +263,8 @@ func applyPortal(q *Queue, ev domain.Recorded) error {
 		domain.CustomerGroupRenamed, domain.GroupCodeRotated, domain.GroupSelfRegistrationChanged:
 		// Accounts projection.
 	case domain.UserDeactivated, domain.UserReactivated, domain.PasswordChanged, domain.PasswordResetRequested,
-		domain.PasswordResetCompleted, domain.UserSessionsEnded, domain.UserInvitationRenewed, domain.CustomerInvitationRenewed:
+		domain.PasswordResetCompleted, domain.UserSessionsEnded, domain.UserInvitationRenewed, domain.CustomerInvitationRenewed,
+		domain.EmailVerificationRequested, domain.EmailVerified:
 		// Accounts projection (accounts_lifecycle.go); a renewed invitation changes
 		// no status.
 	case domain.ProjectionEventRetried, domain.ProjectionEventSkipped:

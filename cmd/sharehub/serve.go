@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		LinkOpenLimit: cfg.Abuse.LinkOpenLimit, QuotaBytes: cfg.Abuse.QuotaBytes,
 		PrincipalResolver: httpapi.NewPrincipalResolver(pool),
-		SessionIdle:       cfg.Sessions.Idle, SessionTTL: cfg.Sessions.Max,
+		SessionIdle:       cfg.Sessions.Idle, SessionTTL: cfg.Sessions.Max, SignupVerify: cfg.Sessions.Verify,
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "projections", Check: func(r *http.Request) error {
 			return projectionsReady(r.Context(), pool)
 		}}},

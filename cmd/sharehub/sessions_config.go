@@ -10,6 +10,9 @@ import (
 type SessionConfig struct {
 	Idle time.Duration
 	Max  time.Duration
+	// Verify is SIGNUP_VERIFY=on: a company that signs up verifies its first
+	// admin's address before it may act (default off: v1 clients act at once).
+	Verify bool
 }
 
 func sessionsFromEnv(getenv func(string) string) (SessionConfig, error) {
@@ -25,6 +28,13 @@ func sessionsFromEnv(getenv func(string) string) (SessionConfig, error) {
 			}
 			*v.dst = d
 		}
+	}
+	switch v := getenv("SIGNUP_VERIFY"); v {
+	case "", "off":
+	case "on":
+		c.Verify = true
+	default:
+		return c, fmt.Errorf("SIGNUP_VERIFY %q: must be on or off", v)
 	}
 	return c, nil
 }
