@@ -175,7 +175,9 @@ func TestEmailVerification(t *testing.T) {
 		},
 		{
 			name: "an expired verification token", given: join(providerRegistered(), requested),
-			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(admin).VerifyEmail("v1", at(48*time.Hour)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(admin).VerifyEmail("v1", at(48*time.Hour))
+			},
 			wantErr: domain.ErrInvitationGone,
 		},
 		{
@@ -185,7 +187,9 @@ func TestEmailVerification(t *testing.T) {
 		},
 		{
 			name: "resending to a verified address", given: join(providerRegistered(), requested, verified),
-			when:    func(s *domain.State) ([]domain.Event, error) { return s.User(admin).RequestEmailVerification("v2", false, at(2)) },
+			when: func(s *domain.State) ([]domain.Event, error) {
+				return s.User(admin).RequestEmailVerification("v2", false, at(2))
+			},
 			wantErr: domain.ErrConflict,
 		},
 	})
