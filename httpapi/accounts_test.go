@@ -562,3 +562,49 @@ func TestSignupEmailVerification(t *testing.T) {
 	expectWritten(t, "invite after verifying", ts.send(t, &me, "POST", "/api/v1/staff/invitations", `{"name":"Mel","email":"mel@verify.test"}`), 201)
 	expect(t, "resend once verified", ts.send(t, &me, "POST", "/api/v1/me/email-verification", ""), 409, "conflict")
 }
+
+// A deactivated user shows as such in the staff list and drops out of the
+// notification recipients (rm_notifications.users.active, which every recipient
+// query requires); reactivated, it is back.
+func TestDeactivatedUserInReadModels(t *testing.T) {
+	t.Parallel()
+	ts := newReadServer(t, nil)
+	admin := ts.signupWith(t, "Provider Ltd", "ada@readmodels.test")
+	mel := ts.invitedStaff(t, admin, `{"name":"Mel","email":"mel@readmodels.test"}`)
+	recipient := func(want bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var active bool
+			err := ts.pool.QueryRow(ctxFor(t), `SELECT active FROM rm_notifications.users WHERE id = $1`, mel.UserID).Scan(&active)
+			if err == nil && active == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("notification recipient active: want %v (last error %v)", want, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	statusOf := func() string {
+		t.Helper()
+		for _, it := range readAll[staffItem](t, ts, &admin, "/api/v1/staff", 50) {
+			if it.UserID == mel.UserID {
+				return it.Status
+			}
+		}
+		t.Fatal("Mel is not in the staff list")
+		return ""
+	}
+	recipient(true)
+	expectWritten(t, "deactivate", ts.send(t, &admin, "POST", "/api/v1/staff/"+mel.UserID.String()+"/deactivate", ""), 200)
+	if got := statusOf(); got != "deactivated" {
+		t.Fatalf("staff list status %q", got)
+	}
+	recipient(false)
+	expectWritten(t, "reactivate", ts.send(t, &admin, "POST", "/api/v1/staff/"+mel.UserID.String()+"/reactivate", ""), 200)
+	if got := statusOf(); got != "active" {
+		t.Fatalf("staff list status after reactivation %q", got)
+	}
+	recipient(true)
+}
