@@ -54,7 +54,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	token, _, err := s.sessions.Create(r.Context(), reg.UserID, reg.CompanyID)
+	token, _, err := s.sessions.CreateFor(r.Context(), reg.UserID, reg.CompanyID, clientOf(r))
 	if err != nil {
 		return err
 	}
