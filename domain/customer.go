@@ -33,6 +33,8 @@ type Customer struct {
 	Contact   PersonalData
 	TokenHash string
 	ExpiresAt time.Time
+	// Replaced are the invitation tokens a resend replaced (invitation_renewal.go).
+	Replaced ReplacedTokens
 	// Shares maps each active share of the customer to what it covers.
 	Shares map[uuid.UUID]ShareTarget
 	// Links lists every link ever created to a document in the workspace (see
@@ -90,6 +92,9 @@ func (c *Customer) apply(e Event) {
 	case CustomerUserInvited:
 	case CustomerLinkAdded:
 		c.Links = append(c.Links, e.LinkID)
+	case CustomerInvitationRenewed:
+		c.Replaced.add(c.TokenHash)
+		c.TokenHash, c.ExpiresAt = e.TokenHash, e.ExpiresAt
 	}
 }
 
@@ -223,6 +228,9 @@ func newCustomerChanges(provider *Company, customerID, folderID uuid.UUID, name 
 // (an admin, the invited contact) and makes the customer active. name, when not
 // empty, replaces the contact name the provider typed.
 func AcceptCustomerInvitation(c *Customer, tokenHash string, userID uuid.UUID, name string, now time.Time) ([]Change, error) {
+	if c.Exists() && c.Replaced[tokenHash] {
+		return nil, fmt.Errorf("invitation replaced by a newer one: %w", ErrInvitationGone)
+	}
 	if !c.Exists() || !sameHash(c.TokenHash, tokenHash) {
 		return nil, fmt.Errorf("invitation: %w", ErrNotFound)
 	}

@@ -26,6 +26,8 @@ type User struct {
 	// The invitation, if the user was invited.
 	TokenHash string
 	ExpiresAt time.Time
+	// Account is what deactivation, passwords and sessions left (user_lifecycle.go).
+	Account AccountState
 }
 
 // NewUser is the input of Register and Invite.
@@ -68,6 +70,11 @@ func (u *User) apply(e Event) {
 		u.Personal, u.Active = e.Personal, true
 	case UserRoleChanged:
 		u.Role, u.CanShare, u.Auditor = e.Role, e.CanShare, e.Auditor
+	case UserInvitationRenewed:
+		u.Account.ReplacedInvitations.add(u.TokenHash)
+		u.TokenHash, u.ExpiresAt = e.TokenHash, e.ExpiresAt
+	default:
+		u.Account.apply(e)
 	}
 }
 
@@ -133,11 +140,14 @@ func (u *User) Invite(n NewUser, providerID, invitedBy uuid.UUID, tokenHash stri
 
 // Activate accepts the invitation. name replaces the invited name when not empty.
 func (u *User) Activate(tokenHash, name string, now time.Time) ([]Event, error) {
+	if u.Exists() && u.Account.ReplacedInvitations[tokenHash] {
+		return nil, fmt.Errorf("invitation replaced by a newer one: %w", ErrInvitationGone)
+	}
 	if !u.Exists() || !sameHash(u.TokenHash, tokenHash) {
 		return nil, fmt.Errorf("invitation: %w", ErrNotFound)
 	}
-	if u.Active {
-		return nil, fmt.Errorf("invitation already used: %w", ErrInvitationGone)
+	if u.Active || u.Account.Deactivated {
+		return nil, fmt.Errorf("invitation already used or withdrawn: %w", ErrInvitationGone)
 	}
 	if !now.Before(u.ExpiresAt) {
 		return nil, fmt.Errorf("invitation expired at %s: %w", u.ExpiresAt.Format(time.RFC3339), ErrInvitationGone)
@@ -181,7 +191,7 @@ func (u *User) Principal() Principal {
 	if !u.Exists() {
 		return Principal{}
 	}
-	p := Principal{UserID: u.ID, CompanyID: u.CompanyID, Role: u.Role, CanShare: u.CanShare, Auditor: u.Auditor, Active: u.Active,
+	p := Principal{UserID: u.ID, CompanyID: u.CompanyID, Role: u.Role, CanShare: u.CanShare, Auditor: u.Auditor, Active: u.Active && !u.Account.Deactivated && !u.Account.Verification.Pending,
 		Kind: u.Kind, PortalOf: u.PortalOf}
 	if p.Kind == "" {
 		p.Kind = UserKindStaff

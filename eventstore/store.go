@@ -375,6 +375,8 @@ func queueRecords(batch *pgx.Batch, b app.Batch, kek *KeyEncryptionKey) error {
 				r.ID, r.To, r.Subject, r.Body, r.Template)
 		case app.StreamGuard, app.StreamLock:
 			queueGuard(batch, r)
+		case app.EndSessions, app.LoginDisabled:
+			queueAccountRecord(batch, r)
 		default:
 			return fmt.Errorf("append: unknown record type %T", r)
 		}

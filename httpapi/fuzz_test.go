@@ -214,6 +214,9 @@ var fuzzJSONRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/sessions"},
 	{"POST", "/api/v1/register"},
 	{"POST", "/api/v1/invitations/$RANDOM/accept"},
+	{"POST", "/api/v1/password-resets"},
+	{"POST", "/api/v1/password-resets/$RANDOM"},
+	{"POST", "/api/v1/me/password"},
 }
 
 // fuzzJSONSeeds are valid bodies and near misses, by route index.
@@ -251,6 +254,11 @@ var fuzzJSONSeeds = []struct {
 	{16, `{"email":"nobody@fuzz.test","password":"wrong password here"}`},
 	{17, `{"group_code":"Nope-0000","company_name":"X","name":"Y","email":"y@fuzz.test","password":"correct horse battery"}`},
 	{18, `{"name":"Z","password":"correct horse battery"}`},
+	{19, `{"email":"nobody@fuzz.test"}`},
+	{19, `{"email":"nobody@fuzz.test","email":"x"}`},
+	{20, `{"password":"correct horse battery"}`},
+	{21, `{"current_password":"wrong password here","new_password":"another long secret"}`},
+	{21, `{"current_password":"","new_password":"short"}`},
 }
 
 func FuzzJSONEndpoints(f *testing.F) {

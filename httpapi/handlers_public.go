@@ -41,7 +41,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	token, _, err := s.sessions.Create(r.Context(), reg.UserID, reg.CompanyID)
+	token, _, err := s.sessions.CreateFor(r.Context(), reg.UserID, reg.CompanyID, clientOf(r))
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	token, _, err := s.sessions.Create(r.Context(), reg.UserID, reg.CompanyID)
+	token, _, err := s.sessions.CreateFor(r.Context(), reg.UserID, reg.CompanyID, clientOf(r))
 	if err != nil {
 		return err
 	}

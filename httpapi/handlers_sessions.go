@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -49,7 +50,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	token, sess, err := s.sessions.Create(r.Context(), login.UserID, login.CompanyID)
+	token, sess, err := s.sessions.CreateFor(r.Context(), login.UserID, login.CompanyID, clientOf(r))
 	if err != nil {
 		return err
 	}
@@ -66,4 +67,15 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// clientOf is what a new session remembers of the client (its owner's session
+// list shows it): the peer's address (as the throttles see it: no forwarding
+// header is trusted) and the User-Agent.
+func clientOf(r *http.Request) auth.Client {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return auth.Client{Addr: host, UserAgent: r.UserAgent()}
 }

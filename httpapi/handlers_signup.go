@@ -49,11 +49,12 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	reg, err := s.app.RegisterCompany(r.Context(), call(r), app.RegisterCompany{
-		CompanyName: in.CompanyName, Name: in.Name, Email: in.Email, Password: in.Password})
+		CompanyName: in.CompanyName, Name: in.Name, Email: in.Email, Password: in.Password,
+		VerifyURLPrefix: s.verifyURLPrefix()})
 	if err != nil {
 		return err
 	}
-	token, _, err := s.sessions.Create(r.Context(), reg.UserID, reg.CompanyID)
+	token, _, err := s.sessions.CreateFor(r.Context(), reg.UserID, reg.CompanyID, clientOf(r))
 	if err != nil {
 		return err
 	}

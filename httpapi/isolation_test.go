@@ -348,6 +348,36 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoReq("A's group, A's staff", groupMember(w.group.ID, w.aStaff.UserID), ""),
 			isoReq("B's group, A's staff", groupMember(w.bGroup.ID, w.aStaff.UserID), ""),
 		},
+		// Accounts (issue 16).
+		"DELETE /api/v1/me/sessions/{id}": {
+			isoReq("A's admin id as a session", "/api/v1/me/sessions/"+id(w.a.UserID), ""),
+		},
+		"POST /api/v1/password-resets/{token}": {
+			isoReq("A's used staff invitation as a reset", "/api/v1/password-resets/"+w.staffInvitationToken, `{"password":"correct horse battery"}`),
+			isoReq("A's link token as a reset", "/api/v1/password-resets/"+w.linkToken, `{"password":"correct horse battery"}`),
+		},
+		"POST /api/v1/email-verifications/{token}": {
+			isoReq("A's used staff invitation as a verification", "/api/v1/email-verifications/"+w.staffInvitationToken, ""),
+		},
+		"POST /api/v1/staff/{user_id}/deactivate": {
+			isoReq("A's staff", "/api/v1/staff/"+id(w.aStaff.UserID)+"/deactivate", ""),
+			isoReq("A's admin", "/api/v1/staff/"+id(w.a.UserID)+"/deactivate", ""),
+		},
+		"POST /api/v1/staff/{user_id}/reactivate": {
+			isoReq("A's staff", "/api/v1/staff/"+id(w.aStaff.UserID)+"/reactivate", ""),
+		},
+		"POST /api/v1/customers/{id}/users/{user_id}/deactivate": {
+			isoReq("A's customer's portal user", cust+"/users/"+id(w.pSame.UserID)+"/deactivate", ""),
+		},
+		"POST /api/v1/customers/{id}/users/{user_id}/reactivate": {
+			isoReq("A's customer's portal user", cust+"/users/"+id(w.pSame.UserID)+"/reactivate", ""),
+		},
+		"POST /api/v1/customers/{id}/invitation/resend": {
+			isoReq("A's invited customer", "/api/v1/customers/"+id(w.invited.ID)+"/invitation/resend", ""),
+		},
+		"POST /api/v1/customers/{id}/users/{user_id}/invitation/resend": {
+			isoReq("A's customer's portal user", cust+"/users/"+id(w.pSame.UserID)+"/invitation/resend", ""),
+		},
 		"PATCH /api/v1/staff/{user_id}": {
 			isoReq("A's staff", "/api/v1/staff/"+id(w.aStaff.UserID), `{"admin":true}`),
 			isoReq("A's admin", "/api/v1/staff/"+id(w.a.UserID), `{"can_share":false}`),
@@ -488,15 +518,20 @@ func (p isoProbe) with(secrets ...string) isoProbe {
 
 // isolationExempt are the routes without a foreign id to pass, each with why.
 var isolationExempt = map[string]string{
-	"GET /healthz":                    "operations: no tenant data",
-	"GET /readyz":                     "operations: no tenant data",
-	"GET /api/v1/openapi.yaml":        "the public contract",
-	"POST /api/v1/signup":             "creates a new company; takes no id",
-	"DELETE /api/v1/sessions/current": "ends the caller's own session; takes no id",
-	"PUT /api/v1/settings/portal":     "sets the caller's own company default; takes no id",
-	"GET /api/v1/me":                  "the caller's own account; takes no id",
-	"POST /api/v1/groups":             "creates a group in the caller's company; takes no id",
-	"POST /api/v1/staff/invitations":  "invites into the caller's company; takes no id (A's staff email: TestIsolationPublicTokens)",
+	"GET /healthz":                       "operations: no tenant data",
+	"GET /readyz":                        "operations: no tenant data",
+	"GET /api/v1/openapi.yaml":           "the public contract",
+	"POST /api/v1/signup":                "creates a new company; takes no id",
+	"DELETE /api/v1/sessions/current":    "ends the caller's own session; takes no id",
+	"PUT /api/v1/settings/portal":        "sets the caller's own company default; takes no id",
+	"GET /api/v1/me":                     "the caller's own account; takes no id",
+	"POST /api/v1/me/password":           "the caller's own password; takes no id",
+	"GET /api/v1/me/sessions":            "the caller's own sessions; takes no id",
+	"DELETE /api/v1/me/sessions":         "ends the caller's own sessions; takes no id",
+	"POST /api/v1/me/email-verification": "the caller's own address; takes no id",
+	"POST /api/v1/password-resets":       "202 for any address, after the same work (TestPasswordResetAnswersAlikeWhateverTheAddress); takes no id",
+	"POST /api/v1/groups":                "creates a group in the caller's company; takes no id",
+	"POST /api/v1/staff/invitations":     "invites into the caller's company; takes no id (A's staff email: TestIsolationPublicTokens)",
 }
 
 // isoPortalExempt are the exempt routes (no id) that a portal user may not use,
@@ -528,7 +563,8 @@ func (w *isoWorld) portalCallers() []isoCaller {
 
 // isoPublicRoutes take no session (the bearer is ignored).
 var isoPublicRoutes = []string{"POST /api/v1/sessions", "POST /api/v1/invitations/{token}/accept", "POST /api/v1/register",
-	"GET /l/{token}", "GET /l/{token}/content", "GET /l/{token}/documents/{document_id}/content"}
+	"GET /l/{token}", "GET /l/{token}/content", "GET /l/{token}/documents/{document_id}/content",
+	"POST /api/v1/password-resets/{token}", "POST /api/v1/email-verifications/{token}"}
 
 // isoCallers are the callers of one probe: B's admin and member, and the portal
 // users. A portal user is refused every provider-side route exactly like an

@@ -39,11 +39,27 @@ func (s *Server) routes(r chi.Router) {
 		r.Post("/api/v1/signup", s.handle(s.signup))
 		r.Post("/api/v1/invitations/{token}/accept", s.handle(s.acceptInvitation))
 		r.Post("/api/v1/register", s.handle(s.register))
+		r.Post("/api/v1/password-resets", s.handle(s.requestPasswordReset))
+		r.Post("/api/v1/password-resets/{token}", s.handle(s.resetPassword))
+		r.Post("/api/v1/email-verifications/{token}", s.handle(s.verifyEmail))
 	})
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.timeout, auth.Require(s.sessions, s.resolve), portalBoundary, s.idem.Middleware)
 		r.Delete("/api/v1/sessions/current", s.handle(s.deleteSession))
+
+		// Accounts (handlers_accounts.go).
+		r.Post("/api/v1/me/password", s.handle(s.changePassword))
+		r.Post("/api/v1/me/email-verification", s.handle(s.resendEmailVerification))
+		r.Get("/api/v1/me/sessions", s.handle(s.mySessions))
+		r.Delete("/api/v1/me/sessions", s.handle(s.signOutEverywhere))
+		r.Delete("/api/v1/me/sessions/{id}", s.handle(s.revokeMySession))
+		r.Post("/api/v1/staff/{user_id}/deactivate", s.handle(s.setStaffActive(false)))
+		r.Post("/api/v1/staff/{user_id}/reactivate", s.handle(s.setStaffActive(true)))
+		r.Post("/api/v1/customers/{id}/users/{user_id}/deactivate", s.handle(s.setPortalUserActive(false)))
+		r.Post("/api/v1/customers/{id}/users/{user_id}/reactivate", s.handle(s.setPortalUserActive(true)))
+		r.Post("/api/v1/customers/{id}/invitation/resend", s.handle(s.resendCustomerInvitation))
+		r.Post("/api/v1/customers/{id}/users/{user_id}/invitation/resend", s.handle(s.resendPortalUserInvitation))
 
 		// Provider side: customers, settings, groups, staff.
 		r.Post("/api/v1/customers", s.handle(s.connectCustomer))

@@ -79,12 +79,17 @@ type Config struct {
 	ConsumerGroup func(ctx context.Context, name string) string
 	// SignupClosed refuses POST /api/v1/signup (SIGNUP=closed).
 	SignupClosed bool
+	// SignupVerify makes a company that signs up verify its first admin's address
+	// before it may act (SIGNUP_VERIFY=on; handlers_accounts_verify.go).
+	SignupVerify bool
 
 	// PrincipalResolver fills role and flags of an authenticated caller from the
 	// read models (nil: sessions only).
 	PrincipalResolver auth.PrincipalResolver
-	// SessionTTL is how long a login lasts (default 30 days).
-	SessionTTL time.Duration
+	// SessionTTL is how long a login lasts (SESSION_MAX, default 30 days);
+	// SessionIdle how long it lasts unused (SESSION_IDLE, default 12 hours).
+	SessionTTL  time.Duration
+	SessionIdle time.Duration
 	// PublicBaseURL prefixes invitation and link URLs.
 	PublicBaseURL string
 
@@ -167,7 +172,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("httpapi: ReadModels is required"))
 	}
 	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
-		"SessionTTL": int64(c.SessionTTL), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
+		"SessionTTL": int64(c.SessionTTL), "SessionIdle": int64(c.SessionIdle), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
 		"BodyIdleTimeout": int64(c.BodyIdleTimeout), "MaxCredentialRequests": int64(c.MaxCredentialRequests),
 		"ExportsPerTenant": int64(c.ExportsPerTenant), "ExportsMax": int64(c.ExportsMax), "ExportWriteIdle": int64(c.ExportWriteIdle),
 		"ExportHorizonWait": int64(c.ExportHorizonWait)} {
@@ -205,6 +210,7 @@ type Server struct {
 	queries query.Queries
 
 	signupClosed bool
+	signupVerify bool
 	sessions     *auth.Sessions
 	credentials  *auth.Credentials
 	resolve      auth.PrincipalResolver
@@ -231,6 +237,7 @@ type Server struct {
 
 	bodyIdleTimeout time.Duration
 	credentialSlots chan struct{}
+	resets          *resetQueue // password reset work after the answer (handlers_accounts.go)
 
 	router *chi.Mux
 }
@@ -242,7 +249,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		log: cfg.Logger, now: cfg.Clock, pool: cfg.Pool, store: cfg.Store, blobs: cfg.Blobs, hasher: cfg.Hasher,
-		app: cfg.App, signupClosed: cfg.SignupClosed,
+		app: cfg.App, signupClosed: cfg.SignupClosed, signupVerify: cfg.SignupVerify,
 		resolve: resolveOutsideReads(cfg.PrincipalResolver), publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
 		maxJSONBytes: cfg.MaxJSONBytes, requestTimeout: cfg.RequestTimeout, readyChecks: cfg.ReadyChecks,
 		credentials: auth.NewCredentials(cfg.Pool),
@@ -267,8 +274,9 @@ func New(cfg Config) (*Server, error) {
 		s.bodyIdleTimeout = 30 * time.Second
 	}
 	s.credentialSlots = make(chan struct{}, cmp.Or(cfg.MaxCredentialRequests, defaultCredentialConcurrency()))
+	s.resets = newResetQueue(64, func(msg string, args ...any) { s.log.Warn(msg, args...) })
 	var err error
-	if s.sessions, err = auth.NewSessions(auth.SessionsConfig{Pool: cfg.Pool, TTL: cfg.SessionTTL, Clock: s.now}); err != nil {
+	if s.sessions, err = auth.NewSessions(auth.SessionsConfig{Pool: cfg.Pool, TTL: cfg.SessionTTL, Idle: cfg.SessionIdle, Clock: s.now}); err != nil {
 		return nil, err
 	}
 	if s.accounts, err = throttle.New(withDefaults(cfg.AccountThrottle, 10, time.Minute, s.now)); err != nil {

@@ -105,6 +105,7 @@ func accounts() Projection {
 		groupVersion(q, e.GroupID, v)
 		return nil
 	})
+	accountLifecycle(&p)
 	return p
 }
 

@@ -45,6 +45,7 @@ const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM settings
 func notifications() Projection {
 	p := Projection{Name: "notifications", DDL: notificationsDDL}
 	notifyVisibility(&p)
+	notifyAccountLifecycle(&p)
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		q.Exec(`INSERT INTO companies VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
 		return nil

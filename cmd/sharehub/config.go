@@ -36,6 +36,8 @@ type Config struct {
 	kek    *eventstore.KeyEncryptionKey // loaded by run
 	Abuse  AbuseConfig
 	Limits LimitsConfig // limits.go
+	// Sessions: SESSION_IDLE and SESSION_MAX (sessions_config.go).
+	Sessions SessionConfig
 	// ExportConns sizes the pool of its own that audit exports read through
 	// (EXPORT_MAX_CONNS, default 4); ExportsPerTenant bounds a company's
 	// concurrent NDJSON streams (EXPORTS_PER_TENANT, default 2), ExportsMax the
@@ -74,6 +76,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.Limits, err = limitsFromEnv(getenv); err != nil {
+		return c, err
+	}
+	if c.Sessions, err = sessionsFromEnv(getenv); err != nil {
 		return c, err
 	}
 	c.PublicBaseURL = or(getenv("PUBLIC_BASE_URL"), "http://"+c.HTTPAddr)

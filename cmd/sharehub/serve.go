@@ -122,6 +122,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		LinkOpenLimit: cfg.Abuse.LinkOpenLimit, QuotaBytes: cfg.Abuse.QuotaBytes,
 		PrincipalResolver: httpapi.NewPrincipalResolver(readModels),
 		ConsumerGroup:     func(ctx context.Context, name string) string { return projections.SchemasFrom(ctx).Group(name) },
+		SessionIdle:       cfg.Sessions.Idle, SessionTTL: cfg.Sessions.Max, SignupVerify: cfg.Sessions.Verify,
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "projections", Check: func(r *http.Request) error {
 			return projectionsReady(r.Context(), pool, schemas)
 		}}},

@@ -18,6 +18,10 @@ type RegisterCompany struct {
 	Name        string
 	Email       string
 	Password    string
+	// VerifyURLPrefix, when set (SIGNUP_VERIFY), makes the first admin verify its
+	// address before the company may act: a link VerifyURLPrefix+token is mailed
+	// (email_verification.go).
+	VerifyURLPrefix string
 }
 
 // Registration is what a signup or registration created.
@@ -82,6 +86,11 @@ func (s *Service) RegisterCompany(ctx context.Context, call Call, cmd RegisterCo
 		u.login(out.UserID, out.CompanyID, email, hash)
 		if err := u.recordNew(company); err != nil {
 			return err
+		}
+		if cmd.VerifyURLPrefix != "" {
+			if user, err = u.requestVerification(user, cmd.VerifyURLPrefix); err != nil {
+				return err
+			}
 		}
 		return u.recordNew(user)
 	})

@@ -22,6 +22,8 @@ const (
 	CustomerUserInvitation = "customer-user-invitation"
 	ShareGranted           = "share-granted"
 	CustomerDeposit        = "customer-deposit"
+	PasswordReset          = "password-reset"
+	EmailVerification      = "email-verification"
 )
 
 // Invitation is the data of the three invitation mails. Provider is used by
@@ -29,6 +31,13 @@ const (
 type Invitation struct {
 	Provider string
 	URL      string
+}
+
+// Link is the data of PasswordReset and EmailVerification: a one-time URL and
+// how long it is valid ("1h0m0s").
+type Link struct {
+	URL   string
+	Valid string
 }
 
 // Share is the data of ShareGranted: what a provider shared with a customer.
@@ -62,7 +71,8 @@ var files embed.FS
 
 var templates = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{StaffInvitation, CustomerInvitation, CustomerUserInvitation, ShareGranted, CustomerDeposit} {
+	for _, name := range []string{StaffInvitation, CustomerInvitation, CustomerUserInvitation, ShareGranted, CustomerDeposit,
+		PasswordReset, EmailVerification} {
 		out[name] = template.Must(template.New(name).Option("missingkey=error").ParseFS(files, "templates/"+name+".tmpl"))
 	}
 	return out
@@ -72,7 +82,7 @@ var templates = func() map[string]*template.Template {
 var oneLine = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 
 // Render words the mail of template name from data (the type its template
-// expects: Invitation, Share or Deposit). A subject is one line: line breaks
+// expects: Invitation, Link, Share or Deposit). A subject is one line: line breaks
 // from the data become spaces.
 func Render(name string, data any) (Message, error) {
 	t, ok := templates[name]

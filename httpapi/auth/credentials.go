@@ -15,6 +15,8 @@ type Login struct {
 	UserID       uuid.UUID
 	CompanyID    uuid.UUID
 	PasswordHash string
+	// Disabled: the user is deactivated; the login does not sign in.
+	Disabled bool
 }
 
 // Credentials reads the logins the event store records with the events that create
@@ -32,8 +34,8 @@ var ErrNoLogin = errors.New("no login with this e-mail address")
 // Lookup returns the login of a normalised (lower-case) e-mail address.
 func (c *Credentials) Lookup(ctx context.Context, email string) (Login, error) {
 	var l Login
-	err := c.pool.QueryRow(ctx, `SELECT user_id, company_id, password_hash FROM credentials WHERE email = $1`, email).
-		Scan(&l.UserID, &l.CompanyID, &l.PasswordHash)
+	err := c.pool.QueryRow(ctx, `SELECT user_id, company_id, password_hash, disabled_at IS NOT NULL FROM credentials WHERE email = $1`, email).
+		Scan(&l.UserID, &l.CompanyID, &l.PasswordHash, &l.Disabled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Login{}, ErrNoLogin
 	}
@@ -62,7 +64,9 @@ func CheckLogin(ctx context.Context, creds *Credentials, hasher *Argon2id, email
 	if err != nil {
 		return Login{}, err
 	}
-	if !ok {
+	// A deactivated user's login costs the same hash and fails the same way as a
+	// wrong password: the answer tells nobody which accounts were deactivated.
+	if !ok || l.Disabled {
 		return Login{}, ErrBadCredentials
 	}
 	return l, nil
@@ -70,3 +74,18 @@ func CheckLogin(ctx context.Context, creds *Credentials, hasher *Argon2id, email
 
 // ErrBadCredentials: the e-mail address or the password is wrong (never which).
 var ErrBadCredentials = errors.New("wrong e-mail address or password")
+
+// LookupUser returns the login of a user (a password change checks the current
+// password against it).
+func (c *Credentials) LookupUser(ctx context.Context, userID uuid.UUID) (Login, error) {
+	var l Login
+	err := c.pool.QueryRow(ctx, `SELECT user_id, company_id, password_hash, disabled_at IS NOT NULL FROM credentials WHERE user_id = $1`, userID).
+		Scan(&l.UserID, &l.CompanyID, &l.PasswordHash, &l.Disabled)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Login{}, ErrNoLogin
+	}
+	if err != nil {
+		return Login{}, fmt.Errorf("look up login: %w", err)
+	}
+	return l, nil
+}

@@ -43,8 +43,10 @@ type Session struct {
 // SessionsConfig configures Sessions.
 type SessionsConfig struct {
 	Pool *pgxpool.Pool
-	// TTL is how long a session lives from its creation (default 30 days).
+	// TTL is how long a session lives from its creation (SESSION_MAX, default 30
+	// days); Idle how long it lives unused (SESSION_IDLE, default 12 hours).
 	TTL   time.Duration
+	Idle  time.Duration
 	Clock func() time.Time // default time.Now
 }
 
@@ -57,6 +59,9 @@ func (c SessionsConfig) Validate() error {
 	if c.TTL < 0 {
 		errs = append(errs, errors.New("sessions: TTL must not be negative"))
 	}
+	if c.Idle < 0 {
+		errs = append(errs, errors.New("sessions: Idle must not be negative"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -64,6 +69,7 @@ func (c SessionsConfig) Validate() error {
 type Sessions struct {
 	pool *pgxpool.Pool
 	ttl  time.Duration
+	idle time.Duration
 	now  func() time.Time
 }
 
@@ -73,9 +79,12 @@ func NewSessions(cfg SessionsConfig) (*Sessions, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Sessions{pool: cfg.Pool, ttl: cfg.TTL, now: cfg.Clock}
+	s := &Sessions{pool: cfg.Pool, ttl: cfg.TTL, idle: cfg.Idle, now: cfg.Clock}
 	if s.ttl == 0 {
 		s.ttl = 30 * 24 * time.Hour
+	}
+	if s.idle == 0 {
+		s.idle = DefaultSessionIdle
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -86,6 +95,12 @@ func NewSessions(cfg SessionsConfig) (*Sessions, error) {
 // Create starts a session for the user and returns its token, which exists only in
 // this answer: the table keeps sha256(token).
 func (s *Sessions) Create(ctx context.Context, userID, companyID uuid.UUID) (string, Session, error) {
+	return s.CreateFor(ctx, userID, companyID, Client{})
+}
+
+// CreateFor is Create for a known client (shown in the user's session list).
+func (s *Sessions) CreateFor(ctx context.Context, userID, companyID uuid.UUID, client Client) (string, Session, error) {
+	client = client.clean()
 	raw := make([]byte, tokenBytes)
 	if _, err := rand.Read(raw); err != nil {
 		return "", Session{}, fmt.Errorf("session token: %w", err)
@@ -97,8 +112,10 @@ func (s *Sessions) Create(ctx context.Context, userID, companyID uuid.UUID) (str
 	now := s.now().UTC().Truncate(time.Microsecond)
 	sess := Session{ID: id, UserID: userID, CompanyID: companyID, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}
 	sum := sha256.Sum256(raw)
-	if _, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, token_hash, user_id, company_id, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, sess.ID, sum[:], userID, companyID, sess.CreatedAt, sess.ExpiresAt); err != nil {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, token_hash, user_id, company_id, created_at, expires_at,
+			last_used_at, client_addr, user_agent)
+		VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8)`, sess.ID, sum[:], userID, companyID, sess.CreatedAt, sess.ExpiresAt,
+		nullable(client.Addr), nullable(client.UserAgent)); err != nil {
 		return "", Session{}, fmt.Errorf("create session: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(raw), sess, nil
@@ -113,16 +130,20 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (Principal, e
 	}
 	sum := sha256.Sum256(raw)
 	var (
-		p         Principal
-		expiresAt time.Time
-		revokedAt *time.Time
+		p          Principal
+		expiresAt  time.Time
+		lastUsedAt time.Time
+		revokedAt  *time.Time
+		disabled   bool
 	)
 	// The join ends every session of a login that no longer exists (a forgotten
-	// company's logins are deleted) without anyone having to revoke them.
-	err = s.pool.QueryRow(ctx, `SELECT s.id, s.user_id, s.company_id, s.expires_at, s.revoked_at
+	// company's logins are deleted) or is disabled (a deactivated user) without
+	// anyone having to revoke them: every process reads this row per request.
+	err = s.pool.QueryRow(ctx, `SELECT s.id, s.user_id, s.company_id, s.expires_at, s.last_used_at, s.revoked_at,
+		       c.disabled_at IS NOT NULL
 		  FROM sessions s JOIN credentials c ON c.user_id = s.user_id
 		 WHERE s.token_hash = $1`,
-		sum[:]).Scan(&p.SessionID, &p.UserID, &p.CompanyID, &expiresAt, &revokedAt)
+		sum[:]).Scan(&p.SessionID, &p.UserID, &p.CompanyID, &expiresAt, &lastUsedAt, &revokedAt, &disabled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, ErrInvalidSession
 	}
@@ -130,8 +151,12 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (Principal, e
 		return Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
 	// Compared here rather than in SQL so that the injected clock decides.
-	if revokedAt != nil || !s.now().Before(expiresAt) {
+	now := s.now()
+	if revokedAt != nil || disabled || !now.Before(expiresAt) || !now.Before(lastUsedAt.Add(s.idle)) {
 		return Principal{}, ErrInvalidSession
+	}
+	if err := s.touch(ctx, p.SessionID, lastUsedAt, now); err != nil {
+		return Principal{}, err
 	}
 	return p, nil
 }

@@ -204,6 +204,8 @@ func (s *Store) Append(ctx context.Context, b app.Batch) (app.AppendResult, erro
 					r.StreamID, r.Version, cur, domain.ErrConcurrencyConflict)
 			}
 		case app.StreamLock:
+		case app.EndSessions, app.LoginDisabled:
+			// Sessions and login states live beside the PostgreSQL store only.
 		default:
 			return app.AppendResult{}, fmt.Errorf("append: unknown record type %T", r)
 		}
