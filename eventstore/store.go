@@ -15,7 +15,7 @@
 // eventstore/bulkload's.
 //
 // Tables it owns: events, txid_shift, claims, credentials (its rows), subject_keys,
-// event_offsets (through Checkpoints) and the stream guards. It inserts, as side
+// watermill's offsets table (through Checkpoints) and the stream guards. It inserts, as side
 // records of a batch, rows of tables other packages own: idempotency_keys
 // (httpapi/idempotency) and outbox_mail (projections/mailer). It exports no pool
 // and no transaction helper: callers get their pool from the wiring in cmd.
