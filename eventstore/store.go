@@ -1,11 +1,28 @@
-// Package eventstore is sharehub's PostgreSQL persistence: the append-only events
-// table (with optimistic concurrency, per-stream hash chains and side records that
-// commit with the events), reading streams and the whole log, hash-chain
-// verification, and the watermill-sql adapter through which projections consume the
-// same table in commit order.
+// Package eventstore is sharehub's PostgreSQL log. It does one job: append
+// (optimistic concurrency by constraint, group commit, per-stream hash chains,
+// side records that commit with the events), read a stream, read the log in
+// commit order with a filter (Export, ReadOrdered: rebuilds and as-of replays),
+// and subscribe to it through watermill-sql (Subscribe, SubscribeStatements).
+// Every read is built from one filter-to-SQL function and one row decoder
+// (read.go). Checkpoints, including Applied, belong to one type (Checkpoints,
+// checkpoint.go), the only code that names watermill's offsets table.
+//
+// The keyring (subject keys, crypto-shredding, the key-encryption key) stays
+// here: Append seals personal data and every read opens it, so it is part of
+// how events are stored, not a service beside the log. The hash function stays
+// for the same reason (Append computes it); checking chains, seals and the
+// export formats are eventstore/audit's, and the benchmark loader is
+// eventstore/bulkload's.
+//
+// Tables it owns: events, txid_shift, claims, credentials (its rows), subject_keys,
+// watermill's offsets table (through Checkpoints) and the stream guards. It inserts, as side
+// records of a batch, rows of tables other packages own: idempotency_keys
+// (httpapi/idempotency) and outbox_mail (projections/mailer). It exports no pool
+// and no transaction helper: callers get their pool from the wiring in cmd.
 //
 // It implements app.EventStore and may import domain and domain/app (event types and
-// the port) but never projections, httpapi or cmd.
+// the port) but never projections, httpapi, cmd, eventstore/audit or
+// eventstore/bulkload.
 package eventstore
 
 import (
