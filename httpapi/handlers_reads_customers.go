@@ -56,17 +56,20 @@ type customerDetail struct {
 }
 
 func newCustomerDetail(c query.Customer) customerDetail {
-	return customerDetail{
+	out := customerDetail{
 		customerResponse: newCustomerResponse(c),
 		GroupName:        c.GroupName, Via: c.Via, ContactName: c.ContactName, ContactEmail: c.ContactEmail,
 		StatusChangedAt: c.StatusChangedAt.UTC(),
 	}
+	// While the invitation is pending (invited, or expired unaccepted).
+	out.InvitationExpiresAt = utcPtr(c.InvitationExpiresAt)
+	return out
 }
 
 // listCustomers lists the customers the caller sees (admins: all; members: those
 // of their groups): GET /api/v1/customers?status=&group_id=&q=.
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
-	status, err := web.QueryEnum(r, "status", string(domain.StatusInvited), string(domain.StatusActive),
+	status, err := web.QueryEnum(r, "status", string(domain.StatusInvited), query.StatusExpired, string(domain.StatusActive),
 		string(domain.StatusPaused), string(domain.StatusRevoked))
 	if err != nil {
 		return err
@@ -88,7 +91,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rows, err := s.queries.ListCustomers.Handle(r.Context(), query.ListCustomers{Viewer: v, Status: status, GroupID: groupID,
-		Search: q, After: after, Limit: page.Limit + 1})
+		Search: q, After: after, Limit: page.Limit + 1, Now: s.now()})
 	if err != nil {
 		return err
 	}
@@ -111,7 +114,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.queries.GetCustomer.Handle(r.Context(), query.GetCustomer{Viewer: v, ID: id})
+	c, err := s.queries.GetCustomer.Handle(r.Context(), query.GetCustomer{Viewer: v, ID: id, Now: s.now()})
 	if err != nil {
 		return err
 	}
@@ -210,6 +213,8 @@ type staffItem struct {
 	InvitedAt   *time.Time       `json:"invited_at"`
 	ActivatedAt *time.Time       `json:"activated_at"`
 	Groups      []staffGroupItem `json:"groups"`
+	// While the invitation is pending (invited, or expired unaccepted).
+	InvitationExpiresAt *time.Time `json:"invitation_expires_at,omitempty"`
 }
 
 func utcPtr(t *time.Time) *time.Time {
@@ -234,7 +239,8 @@ func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.queries.ListStaff.Handle(r.Context(), query.ListStaff{Viewer: v, Search: q, After: after, Limit: page.Limit + 1})
+	rows, err := s.queries.ListStaff.Handle(r.Context(), query.ListStaff{Viewer: v, Search: q, After: after, Limit: page.Limit + 1,
+		Now: s.now()})
 	if err != nil {
 		return err
 	}
@@ -243,7 +249,7 @@ func (s *Server) listStaff(w http.ResponseWriter, r *http.Request) error {
 		func(u query.Staff) staffItem {
 			out := staffItem{UserID: u.UserID, Name: u.Name, Email: u.Email, Role: string(u.Role), CanShare: u.CanShare,
 				Auditor: u.Auditor, Status: u.Status, InvitedAt: utcPtr(u.InvitedAt), ActivatedAt: utcPtr(u.ActivatedAt),
-				Groups: make([]staffGroupItem, len(u.Groups))}
+				Groups: make([]staffGroupItem, len(u.Groups)), InvitationExpiresAt: utcPtr(u.InvitationExpiresAt)}
 			for i, g := range u.Groups {
 				out.Groups[i] = staffGroupItem{GroupID: g.GroupID, Name: g.Name, Access: string(g.Access)}
 			}

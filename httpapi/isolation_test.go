@@ -445,8 +445,12 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoReq("A's invited customer", "/api/v1/customers/"+id(w.invited.ID), "").controlledBy(w.a),
 		},
 		"GET /api/v1/customers/{id}/portal-view": {isoReq("A's customer", cust+"/portal-view", "").controlledBy(w.a)},
-		"GET /api/v1/groups":                     {isoReq("all groups", "/api/v1/groups", "").statuses(isoOwnList, isoOwnListOr)},
-		"GET /api/v1/staff":                      {isoReq("A's staff by name", "/api/v1/staff?q=Quill", "").statuses(isoOwnList, isoOwnListOr)},
+		"GET /api/v1/customers/{id}/users": {
+			isoReq("A's customer's portal users", cust+"/users", "").controlledBy(w.a),
+			isoReq("A's invited customer's users", "/api/v1/customers/"+id(w.invited.ID)+"/users", "").controlledBy(w.a),
+		},
+		"GET /api/v1/groups": {isoReq("all groups", "/api/v1/groups", "").statuses(isoOwnList, isoOwnListOr)},
+		"GET /api/v1/staff":  {isoReq("A's staff by name", "/api/v1/staff?q=Quill", "").statuses(isoOwnList, isoOwnListOr)},
 		"GET /api/v1/folders/{id}": {
 			isoReq("A's folder", folder, "").controlledBy(w.a),
 			isoReq("A's workspace", "/api/v1/folders/"+id(w.cust.WorkspaceFolderID), "").controlledBy(w.a),

@@ -106,6 +106,7 @@ func (s *Server) routes(r chi.Router) {
 			r.Get("/api/v1/customers", s.handle(s.listCustomers))
 			r.Get("/api/v1/customers/{id}", s.handle(s.getCustomer))
 			r.Get("/api/v1/customers/{id}/portal-view", s.handle(s.customerPortalView))
+			r.Get("/api/v1/customers/{id}/users", s.handle(s.listCustomerUsers))
 			r.Get("/api/v1/groups", s.handle(s.listGroups))
 			r.Get("/api/v1/staff", s.handle(s.listStaff))
 			r.Get("/api/v1/folders/{id}", s.handle(s.getFolder))

@@ -2,6 +2,8 @@ package projections
 
 import (
 	_ "embed"
+	"time"
+
 	"github.com/sharehub/sharehub/domain"
 )
 
@@ -42,16 +44,21 @@ func accounts() Projection {
 			provider, customer = id(e.ProviderID), id(e.CustomerID)
 		}
 		q.Exec(`INSERT INTO users (id, company_id, name, email, role, can_share, auditor, status, invited_by,
-				invited_at, version, kind, portal_provider_id, portal_customer_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'invited', $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING`,
+				invited_at, version, kind, portal_provider_id, portal_customer_id, invitation_expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 'invited', $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Name, e.Personal.Email, string(e.Role), e.CanShare, e.Auditor,
-			id(e.InvitedBy), e.InvitedAt, v, string(kind), provider, customer)
+			id(e.InvitedBy), e.InvitedAt, v, string(kind), provider, customer, optionalAt(e.ExpiresAt))
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserActivated) error {
 		v := ev.Version
 		q.Exec(`UPDATE users SET status = 'active', name = $2, activated_at = $3, version = $4
 			WHERE id = $1 AND version < $4`, e.UserID, e.Personal.Name, e.ActivatedAt, v)
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserInvitationRenewed) error {
+		q.Exec(`UPDATE users SET invitation_expires_at = $2, version = $3 WHERE id = $1 AND version < $3`,
+			e.UserID, e.ExpiresAt, ev.Version)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRoleChanged) error {
@@ -111,4 +118,13 @@ func accounts() Projection {
 
 func groupVersion(q *Queue, group any, v int64) {
 	q.Exec(`UPDATE groups SET version = $2 WHERE id = $1 AND version < $2`, group, v)
+}
+
+// optionalAt is a time column that a zero time (an event recorded before the
+// field existed) leaves NULL.
+func optionalAt(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }

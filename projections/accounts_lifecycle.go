@@ -5,9 +5,9 @@ import (
 )
 
 // The account lifecycle events (domain/events_accounts.go) in the read models.
-// Password, session, invitation-renewal and verification events change nothing
-// here (logins and sessions live beside the log), so no projection registers
-// them.
+// Password, session and verification events change nothing here (logins and
+// sessions live beside the log), so no projection registers them; an invitation
+// renewal moves invitation_expires_at (accounts.go, portal.go).
 
 // accountLifecycle registers the accounts projection's part: a deactivated user
 // shows as such in staff and customer user lists, and its viewer is inactive (so

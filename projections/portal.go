@@ -45,10 +45,16 @@ func portal() Projection {
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO customers (id, provider_id, company_id, company_name, status, via,
-				workspace_folder_id, contact_name, contact_email, created_at, status_changed_at, version)
-			VALUES ($1, $2, $3, $4, 'invited', 'invitation', $5, $6, $7, $8, $8, $9) ON CONFLICT (id) DO NOTHING`,
+				workspace_folder_id, contact_name, contact_email, created_at, status_changed_at, version,
+				invitation_expires_at)
+			VALUES ($1, $2, $3, $4, 'invited', 'invitation', $5, $6, $7, $8, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName, e.WorkspaceFolderID,
-			e.Contact.Name, e.Contact.Email, e.InvitedAt, v)
+			e.Contact.Name, e.Contact.Email, e.InvitedAt, v, optionalAt(e.ExpiresAt))
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvitationRenewed) error {
+		q.Exec(`UPDATE customers SET invitation_expires_at = $2, version = $3 WHERE id = $1 AND version < $3`,
+			e.CustomerID, e.ExpiresAt, ev.Version)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvitationAccepted) error {

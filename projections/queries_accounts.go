@@ -253,6 +253,8 @@ type StaffRow struct {
 	InvitedAt   *time.Time
 	ActivatedAt *time.Time
 	Groups      []StaffGroup
+	// While invited: when the newest invitation stops working.
+	InvitationExpiresAt *time.Time
 }
 
 // StaffGroup is one group access of a staff user.
@@ -267,7 +269,8 @@ type StaffGroup struct {
 // the company are not its staff and are not listed.
 func Staff(ctx context.Context, q eventstore.Querier, company uuid.UUID, search string, after *NameKey, limit int) ([]StaffRow, error) {
 	an, aid := nameAfter(after)
-	rows, err := rmq(ctx, q).Query(ctx, `SELECT id, name, email, role, can_share, auditor, status, invited_at, activated_at
+	rows, err := rmq(ctx, q).Query(ctx, `SELECT id, name, email, role, can_share, auditor, status, invited_at, activated_at,
+			invitation_expires_at
 		FROM {accounts}.users
 		WHERE company_id = $1 AND kind = 'staff' AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(email), lower($2)) > 0)
 		  AND (lower(name), id) > (lower($3), $4)
@@ -278,7 +281,8 @@ func Staff(ctx context.Context, q eventstore.Querier, company uuid.UUID, search 
 	staff, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (StaffRow, error) {
 		s := StaffRow{Groups: []StaffGroup{}}
 		var role string
-		err := row.Scan(&s.UserID, &s.Name, &s.Email, &role, &s.CanShare, &s.Auditor, &s.Status, &s.InvitedAt, &s.ActivatedAt)
+		err := row.Scan(&s.UserID, &s.Name, &s.Email, &role, &s.CanShare, &s.Auditor, &s.Status, &s.InvitedAt, &s.ActivatedAt,
+			&s.InvitationExpiresAt)
 		s.Role = domain.Role(role)
 		return s, err
 	})

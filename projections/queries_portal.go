@@ -44,17 +44,19 @@ type CustomerRow struct {
 	CreatedAt         time.Time
 	StatusChangedAt   time.Time
 	RevokeReason      *string // once revoked: customer_revoked or customer_left
+	// While invited: when the newest invitation stops working.
+	InvitationExpiresAt *time.Time
 }
 
 const customerColumns = `c.id, c.provider_id, c.company_id, c.company_name, c.status, c.via, c.group_id, g.name,
 	c.workspace_folder_id, c.master_access, c.documents_enabled, c.contact_name, c.contact_email, c.created_at,
-	c.status_changed_at, c.revoke_reason`
+	c.status_changed_at, c.revoke_reason, c.invitation_expires_at`
 
 func scanCustomer(row pgx.CollectableRow) (CustomerRow, error) {
 	var c CustomerRow
 	err := row.Scan(&c.ID, &c.ProviderID, &c.CompanyID, &c.CompanyName, &c.Status, &c.Via, &c.GroupID, &c.GroupName,
 		&c.WorkspaceFolderID, &c.MasterAccess, &c.DocumentsEnabled, &c.ContactName, &c.ContactEmail, &c.CreatedAt,
-		&c.StatusChangedAt, &c.RevokeReason)
+		&c.StatusChangedAt, &c.RevokeReason, &c.InvitationExpiresAt)
 	return c, err
 }
 
@@ -62,9 +64,10 @@ func scanCustomer(row pgx.CollectableRow) (CustomerRow, error) {
 type CustomerFilter struct {
 	Provider uuid.UUID
 	Visible  GroupFilter
-	Status   string     // "" any
+	Status   string     // "" any; invited and expired split pending invitations at Now
 	GroupID  *uuid.UUID // nil any
 	Search   string     // part of the company name; "" any
+	Now      time.Time  // the request's clock
 }
 
 // Customers lists customers sorted by company name.
@@ -73,11 +76,13 @@ func Customers(ctx context.Context, q eventstore.Querier, f CustomerFilter, afte
 	rows, err := rmq(ctx, q).Query(ctx, `SELECT `+customerColumns+`
 		FROM {portal}.customers c LEFT JOIN {accounts}.groups g ON g.id = c.group_id
 		WHERE c.provider_id = $1 AND ($2 OR c.group_id = ANY($3))
-		  AND ($4 = '' OR c.status = $4) AND ($5::uuid IS NULL OR c.group_id = $5)
+		  AND ($4 = '' OR CASE WHEN c.status = 'invited' AND c.invitation_expires_at <= $10 THEN 'expired'
+		                       ELSE c.status END = $4)
+		  AND ($5::uuid IS NULL OR c.group_id = $5)
 		  AND ($6 = '' OR strpos(lower(c.company_name), lower($6)) > 0)
 		  AND (lower(c.company_name), c.id) > (lower($7), $8)
 		ORDER BY lower(c.company_name), c.id LIMIT $9`,
-		f.Provider, f.Visible.All, f.Visible.Groups, f.Status, f.GroupID, f.Search, an, aid, limit)
+		f.Provider, f.Visible.All, f.Visible.Groups, f.Status, f.GroupID, f.Search, an, aid, limit, nowOrNil(f.Now))
 	if err != nil {
 		return nil, fmt.Errorf("customers: %w", err)
 	}

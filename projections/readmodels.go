@@ -92,7 +92,7 @@ func groupOf(g GroupRow) query.Group {
 func staffOf(u StaffRow) query.Staff {
 	out := query.Staff{UserID: u.UserID, Name: u.Name, Email: u.Email, Role: u.Role, CanShare: u.CanShare,
 		Auditor: u.Auditor, Status: u.Status, InvitedAt: u.InvitedAt, ActivatedAt: u.ActivatedAt,
-		Groups: make([]query.StaffGroup, len(u.Groups))}
+		InvitationExpiresAt: u.InvitationExpiresAt, Groups: make([]query.StaffGroup, len(u.Groups))}
 	for i, g := range u.Groups {
 		out.Groups[i] = query.StaffGroup(g)
 	}
@@ -164,8 +164,14 @@ func (m ReadModels) Customer(ctx context.Context, id uuid.UUID) (query.Customer,
 // Customers implements query.CustomerReadModel.
 func (m ReadModels) Customers(ctx context.Context, f query.CustomerFilter, after *query.NameKey, limit int) ([]query.Customer, error) {
 	rows, err := Customers(ctx, m.Q, CustomerFilter{Provider: f.Provider, Visible: groupFilter(f.Visible), Status: f.Status,
-		GroupID: f.GroupID, Search: f.Search}, nameKey(after), limit)
+		GroupID: f.GroupID, Search: f.Search, Now: f.Now}, nameKey(after), limit)
 	return convertAll(rows, err, customerOf)
+}
+
+// CustomerUsers implements query.CustomerReadModel.
+func (m ReadModels) CustomerUsers(ctx context.Context, customer uuid.UUID, after *query.NameKey, limit int) ([]query.CustomerUser, error) {
+	rows, err := CustomerUsers(ctx, m.Q, customer, nameKey(after), limit)
+	return convertAll(rows, err, func(u CustomerUserRow) query.CustomerUser { return query.CustomerUser(u) })
 }
 
 // PortalCustomer implements query.CustomerReadModel.

@@ -25,9 +25,13 @@ CREATE TABLE users (
     -- portal_customer_id) whose company_id is the customer's company.
     kind               text NOT NULL DEFAULT 'staff',
     portal_provider_id uuid,
-    portal_customer_id uuid
+    portal_customer_id uuid,
+    -- While invited: when the (newest) invitation stops working. The read side
+    -- shows an invited user past it as expired (at the request's clock).
+    invitation_expires_at timestamptz
 );
 CREATE INDEX users_company ON users (company_id, lower(name), id);
+CREATE INDEX users_portal_customer ON users (portal_customer_id, lower(name), id) WHERE kind = 'portal';
 
 CREATE TABLE groups (
     id          uuid PRIMARY KEY,

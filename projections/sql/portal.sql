@@ -23,7 +23,9 @@ CREATE TABLE customers (
     created_at          timestamptz NOT NULL,
     status_changed_at   timestamptz NOT NULL,
     revoke_reason       text,
-    version             bigint NOT NULL
+    version             bigint NOT NULL,
+    -- While invited: when the (newest) invitation stops working.
+    invitation_expires_at timestamptz
 );
 CREATE INDEX customers_provider ON customers (provider_id, lower(company_name), id);
 CREATE INDEX customers_company ON customers (company_id);

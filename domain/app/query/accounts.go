@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -59,6 +60,7 @@ type ListStaff struct {
 	Search string
 	After  *NameKey
 	Limit  int
+	Now    time.Time // the request's clock: invitations past expiry show as expired
 }
 
 // ListStaffHandler answers ListStaff.
@@ -69,7 +71,15 @@ func (h ListStaffHandler) Handle(ctx context.Context, q ListStaff) ([]Staff, err
 	if !q.Viewer.Active {
 		return nil, nil
 	}
-	return h.rm.Staff(ctx, q.Viewer.CompanyID, q.Search, q.After, q.Limit)
+	rows, err := h.rm.Staff(ctx, q.Viewer.CompanyID, q.Search, q.After, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range rows {
+		rows[i].Status = InvitationStatus(u.Status, u.InvitationExpiresAt, q.Now)
+		rows[i].InvitationExpiresAt = pending(rows[i].Status, u.InvitationExpiresAt)
+	}
+	return rows, nil
 }
 
 // GetMe asks who the caller of a session is.

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -17,6 +18,7 @@ type ListCustomers struct {
 	Search  string
 	After   *NameKey
 	Limit   int
+	Now     time.Time // the request's clock: invitations past expiry show as expired
 }
 
 // ListCustomersHandler answers ListCustomers.
@@ -24,14 +26,22 @@ type ListCustomersHandler struct{ rm CustomerReadModel }
 
 // Handle filters by the viewer's groups.
 func (h ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) ([]Customer, error) {
-	return h.rm.Customers(ctx, CustomerFilter{Provider: q.Viewer.CompanyID, Visible: q.Viewer.Customers(),
-		Status: q.Status, GroupID: q.GroupID, Search: q.Search}, q.After, q.Limit)
+	rows, err := h.rm.Customers(ctx, CustomerFilter{Provider: q.Viewer.CompanyID, Visible: q.Viewer.Customers(),
+		Status: q.Status, GroupID: q.GroupID, Search: q.Search, Now: q.Now}, q.After, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range rows {
+		rows[i] = shownCustomer(c, q.Now)
+	}
+	return rows, nil
 }
 
 // GetCustomer asks for a customer the viewer may see.
 type GetCustomer struct {
 	Viewer Viewer
 	ID     uuid.UUID
+	Now    time.Time // the request's clock (zero: the stored status as is)
 }
 
 // GetCustomerHandler answers GetCustomer.
@@ -47,7 +57,7 @@ func (h GetCustomerHandler) Handle(ctx context.Context, q GetCustomer) (Customer
 	if err := domain.Authorize(q.Viewer.Principal, domain.ActionViewCustomer, scope); err != nil {
 		return Customer{}, err
 	}
-	return c, nil
+	return shownCustomer(c, q.Now), nil
 }
 
 // CustomerPortalView asks, for a provider's staff, what a customer's users see

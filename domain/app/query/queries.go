@@ -28,6 +28,7 @@ type Queries struct {
 	ListPortalProviders ListPortalProvidersHandler
 	PortalView          PortalViewHandler
 	PortalDocument      PortalDocumentHandler
+	ListCustomerUsers   ListCustomerUsersHandler
 
 	GetMe      GetMeHandler
 	Directory  DirectoryHandler
@@ -62,6 +63,7 @@ func New(rm ReadModels) Queries {
 		ListPortalProviders: ListPortalProvidersHandler{rm: rm},
 		PortalView:          view,
 		PortalDocument:      PortalDocumentHandler{library: rm, view: view},
+		ListCustomerUsers:   ListCustomerUsersHandler{rm: rm, customer: customer},
 
 		GetMe:      GetMeHandler{rm: rm},
 		Directory:  DirectoryHandler{rm: rm},

@@ -80,6 +80,8 @@ type CustomerReadModel interface {
 	// PortalProviders lists the providers company is a customer of; with of set,
 	// only that provider's.
 	PortalProviders(ctx context.Context, company uuid.UUID, of *domain.PortalOf, after *NameKey, limit int) ([]PortalProvider, error)
+	// CustomerUsers lists the portal users of a customer sorted by name.
+	CustomerUsers(ctx context.Context, customer uuid.UUID, after *NameKey, limit int) ([]CustomerUser, error)
 }
 
 // AccountReadModel answers about companies, staff and groups.
@@ -251,15 +253,29 @@ type Customer struct {
 	CreatedAt         time.Time
 	StatusChangedAt   time.Time
 	RevokeReason      *string // once revoked: customer_revoked or customer_left
+	// While invited: when the newest invitation stops working.
+	InvitationExpiresAt *time.Time
 }
 
 // CustomerFilter selects customers of a provider.
 type CustomerFilter struct {
 	Provider uuid.UUID
 	Visible  GroupFilter
-	Status   string     // "" any
+	Status   string     // "" any; expired: invited, with the invitation past its expiry at Now
 	GroupID  *uuid.UUID // nil any
 	Search   string     // part of the company name; "" any
+	Now      time.Time  // the request's clock, for invited versus expired
+}
+
+// CustomerUser is a portal user of a customer.
+type CustomerUser struct {
+	UserID              uuid.UUID
+	Name                string
+	Email               string
+	Status              string // invited, active, deactivated (expired: see InvitationStatus)
+	InvitedAt           *time.Time
+	ActivatedAt         *time.Time
+	InvitationExpiresAt *time.Time
 }
 
 // PortalProvider is a provider as one of its customers' companies sees it.
@@ -313,8 +329,10 @@ type Staff struct {
 	Role        domain.Role
 	CanShare    bool
 	Auditor     bool
-	Status      string // invited, active
+	Status      string // invited, active, deactivated (expired: see InvitationStatus)
 	InvitedAt   *time.Time
 	ActivatedAt *time.Time
 	Groups      []StaffGroup
+	// While invited: when the newest invitation stops working.
+	InvitationExpiresAt *time.Time
 }
