@@ -24,6 +24,11 @@ type fake struct {
 	groups    []query.Group
 	tenants   map[uuid.UUID]uuid.UUID
 	streams   map[uuid.UUID][]string
+	users     map[uuid.UUID][]query.CustomerUser // portal users by customer
+	listed    []query.Customer                   // what Customers answers
+	staff     []query.Staff                      // what Staff answers
+
+	customerFilters []query.CustomerFilter // every filter Customers was asked with
 
 	asked   []string            // names of the read-model calls, in order
 	filters []query.GroupFilter // every group filter a query passed
@@ -34,7 +39,7 @@ func newFake() *fake {
 	return &fake{viewers: map[uuid.UUID]query.Viewer{}, folders: map[uuid.UUID]query.Folder{},
 		documents: map[uuid.UUID]query.Document{}, versions: map[uuid.UUID][]query.Version{},
 		customers: map[uuid.UUID]query.Customer{}, views: map[uuid.UUID]domain.PortalView{},
-		tenants: map[uuid.UUID]uuid.UUID{}, streams: map[uuid.UUID][]string{}}
+		tenants: map[uuid.UUID]uuid.UUID{}, streams: map[uuid.UUID][]string{}, users: map[uuid.UUID][]query.CustomerUser{}}
 }
 
 var _ query.ReadModels = (*fake)(nil)
@@ -150,7 +155,13 @@ func (f *fake) Customer(_ context.Context, id uuid.UUID) (query.Customer, error)
 func (f *fake) Customers(_ context.Context, flt query.CustomerFilter, _ *query.NameKey, _ int) ([]query.Customer, error) {
 	f.ask("Customers")
 	f.filters = append(f.filters, flt.Visible)
-	return nil, nil
+	f.customerFilters = append(f.customerFilters, flt)
+	return slices.Clone(f.listed), nil
+}
+
+func (f *fake) CustomerUsers(_ context.Context, customer uuid.UUID, _ *query.NameKey, _ int) ([]query.CustomerUser, error) {
+	f.ask("CustomerUsers")
+	return slices.Clone(f.users[customer]), nil
 }
 
 func (f *fake) PortalCustomer(_ context.Context, company, provider uuid.UUID) (query.Customer, error) {
@@ -190,7 +201,7 @@ func (f *fake) Groups(_ context.Context, _ uuid.UUID, only []uuid.UUID, _ *query
 
 func (f *fake) Staff(context.Context, uuid.UUID, string, *query.NameKey, int) ([]query.Staff, error) {
 	f.ask("Staff")
-	return nil, nil
+	return slices.Clone(f.staff), nil
 }
 
 func (f *fake) CustomerTenant(_ context.Context, customer uuid.UUID) (uuid.UUID, error) {
