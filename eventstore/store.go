@@ -420,6 +420,11 @@ func mapErrorKeyed(err error, b *app.Batch, kek *KeyEncryptionKey) error {
 		return fmt.Errorf("append: %s: %w", pgErr.Message, domain.ErrConcurrencyConflict)
 	case pgErr.ConstraintName == guardConstraint:
 		return fmt.Errorf("append: %s: %w", pgErr.Message, domain.ErrConcurrencyConflict)
+	case pgErr.Code == "40P01":
+		// Two batches that lock and guard each other's streams (two admins
+		// deactivating each other) deadlock; the one aborted retries from a fresh
+		// load like any other conflict.
+		return fmt.Errorf("append: %s: %w", pgErr.Message, domain.ErrConcurrencyConflict)
 	case pgErr.Code == "23505" && pgErr.ConstraintName == "idempotency_keys_pkey":
 		return fmt.Errorf("append: %w", app.ErrDuplicateRequest)
 	case pgErr.Code == "23505" && pgErr.ConstraintName == "claims_pkey":

@@ -287,6 +287,9 @@ func (s *Service) ChangeRole(ctx context.Context, call Call, cmd ChangeRole) (Us
 		}
 		changed := after(target, same[domain.User], events)
 		out.Role, out.CanShare, out.Auditor = changed.Role, changed.CanShare, changed.Auditor
+		if target.Role == domain.RoleAdmin && changed.Role != domain.RoleAdmin {
+			u.guardActor() // two admins demoting each other at once (see setActive)
+		}
 		return u.recordOn(target, events)
 	})
 	return out, err

@@ -135,6 +135,7 @@ func (u *unit) setActive(target *domain.User, by uuid.UUID, active bool, out *Us
 	u.records = append(u.records, LoginDisabled{UserID: target.ID, Disabled: !active})
 	if !active {
 		u.records = append(u.records, EndSessions{UserID: target.ID})
+		u.guardActor()
 	}
 	out.Role, out.CanShare, out.Auditor = target.Role, target.CanShare, target.Auditor
 	return u.recordOn(target, events)
@@ -268,4 +269,16 @@ func (s *Service) EndMySessions(ctx context.Context, call Call, cmd EndMySession
 		u.records = append(u.records, EndSessions{UserID: user.ID, Only: cmd.Session})
 		return u.recordOn(user, events)
 	})
+}
+
+// guardActor makes the batch depend on the actor's own stream. The actor's
+// standing is a read a deactivation or a demotion relies on: two admins doing it
+// to each other at once must not both succeed and leave the company without one.
+// The batch commits only if the actor's stream is still as loaded; a concurrent
+// change of the actor (an append to a guarded user stream, which locks it) fails
+// it, and the command's retry finds the actor deactivated or demoted.
+func (u *unit) guardActor() {
+	if u.actor != nil {
+		u.records = append(u.records, StreamGuard{StreamID: u.actor.StreamID(), Version: u.actor.Version()})
+	}
 }

@@ -34,9 +34,10 @@ func (StreamGuard) isRecord() {}
 func (StreamLock) isRecord()  {}
 
 // guarded reports whether batches guard a stream, so that every append to it must
-// lock it: link streams, whose opens are recorded elsewhere.
+// lock it: link streams, whose opens are recorded elsewhere, and user streams,
+// which a deactivation guards for its actor (SetStaffActive).
 func guarded(stream string) bool {
-	return strings.HasPrefix(stream, domain.KindLink+"-")
+	return strings.HasPrefix(stream, domain.KindLink+"-") || strings.HasPrefix(stream, domain.KindUser+"-")
 }
 
 // lockGuarded adds a StreamLock for every guarded stream the unit appends to.
