@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"time"
 
 	"github.com/google/uuid"
@@ -149,10 +150,7 @@ func undefinedTable(err error) bool {
 }
 
 // DirectoryEntry is a company on the platform.
-type DirectoryEntry struct {
-	CompanyID uuid.UUID
-	Name      string
-}
+type DirectoryEntry = query.DirectoryEntry
 
 // Directory lists companies whose name contains q (case-insensitive; "" lists
 // all), except the caller's own, sorted by name; at most limit after after.

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,15 +18,7 @@ import (
 
 // CustomerUserRow is a portal user of a customer as the accounts read model
 // stores it: status invited, active or deactivated.
-type CustomerUserRow struct {
-	UserID              uuid.UUID
-	Name                string
-	Email               string
-	Status              string
-	InvitedAt           *time.Time
-	ActivatedAt         *time.Time
-	InvitationExpiresAt *time.Time
-}
+type CustomerUserRow = query.CustomerUser
 
 // CustomerUsers lists the portal users of customer sorted by name; at most limit
 // after after.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sharehub/sharehub/domain/app/query"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,26 +28,7 @@ type GroupFilter struct {
 }
 
 // CustomerRow is a customer as the provider sees it.
-type CustomerRow struct {
-	ID                uuid.UUID
-	ProviderID        uuid.UUID
-	CompanyID         uuid.UUID
-	CompanyName       string
-	Status            string
-	Via               string
-	GroupID           *uuid.UUID
-	GroupName         *string
-	WorkspaceFolderID uuid.UUID
-	MasterAccess      bool
-	DocumentsEnabled  *bool
-	ContactName       *string
-	ContactEmail      *string
-	CreatedAt         time.Time
-	StatusChangedAt   time.Time
-	RevokeReason      *string // once revoked: customer_revoked or customer_left
-	// While invited: when the newest invitation stops working.
-	InvitationExpiresAt *time.Time
-}
+type CustomerRow = query.Customer
 
 const customerColumns = `c.id, c.provider_id, c.company_id, c.company_name, c.status, c.via, c.group_id, g.name,
 	c.workspace_folder_id, c.master_access, c.documents_enabled, c.contact_name, c.contact_email, c.created_at,
@@ -128,15 +110,7 @@ func PortalCustomer(ctx context.Context, q eventstore.Querier, company, provider
 }
 
 // PortalProvider is a provider a company is a customer of.
-type PortalProvider struct {
-	ProviderID       uuid.UUID
-	Name             string
-	CustomerID       uuid.UUID
-	Status           string
-	DocumentsEnabled bool // in effect: the customer's setting, else the provider's default
-	MasterAccess     bool
-	Since            time.Time
-}
+type PortalProvider = query.PortalProvider
 
 // PortalProviders lists the providers company is a customer of (its current
 // connection with each), sorted by provider name.
@@ -178,16 +152,7 @@ func portalProviders(ctx context.Context, q eventstore.Querier, company uuid.UUI
 
 // FolderRow is a library folder. CustomerGroupID is the group of the customer
 // whose workspace holds it.
-type FolderRow struct {
-	ID                  uuid.UUID
-	ProviderID          uuid.UUID
-	ParentID            *uuid.UUID
-	Name                string
-	WorkspaceCustomerID *uuid.UUID
-	CreatedByCustomerID *uuid.UUID
-	CustomerGroupID     *uuid.UUID
-	CreatedAt           time.Time
-}
+type FolderRow = query.Folder
 
 const folderColumns = `f.id, f.provider_id, f.parent_id, f.name, f.workspace_customer_id, f.created_by_customer_id,
 	c.group_id, f.created_at`
@@ -223,15 +188,7 @@ func Subfolders(ctx context.Context, q eventstore.Querier, parent uuid.UUID, vis
 }
 
 // VersionRow is one version of a document.
-type VersionRow struct {
-	Number               int
-	SHA256               string
-	Size                 int64
-	MediaType            string
-	Hidden               bool
-	UploadedByCustomerID *uuid.UUID
-	AddedAt              time.Time
-}
+type VersionRow = query.Version
 
 // DocumentRow is a library document with its newest version (hidden or not).
 type DocumentRow struct {
@@ -318,22 +275,7 @@ func Documents(ctx context.Context, q eventstore.Querier, f DocumentFilter, afte
 }
 
 // ShareRow is a portal share.
-type ShareRow struct {
-	ID              uuid.UUID
-	ProviderID      uuid.UUID
-	CustomerID      uuid.UUID
-	CustomerName    string
-	CustomerGroupID *uuid.UUID
-	DocumentID      *uuid.UUID
-	FolderID        *uuid.UUID
-	Permission      string
-	GrantedBy       uuid.UUID
-	GrantedAt       time.Time
-	Cancelled       bool
-	Reason          *string
-	CancelledBy     *uuid.UUID
-	CancelledAt     *time.Time
-}
+type ShareRow = query.Share
 
 // ShareFilter selects portal shares of a provider.
 type ShareFilter struct {
@@ -373,35 +315,7 @@ func Shares(ctx context.Context, q eventstore.Querier, f ShareFilter, after *Tim
 
 // HistoryEntry is one "previous share" of a document: a portal share of the
 // document itself or of a folder above it (FolderID set), or a link.
-type HistoryEntry struct {
-	ID               uuid.UUID
-	Type             string // portal or link
-	CustomerID       *uuid.UUID
-	CustomerName     *string
-	Permission       string
-	SharedByID       uuid.UUID
-	SharedByName     string
-	SharedAt         time.Time
-	ExpiresAt        *time.Time
-	PasswordRequired bool
-	Cancelled        bool
-	CancelledByID    *uuid.UUID
-	CancelledByName  *string
-	CancelledAt      *time.Time
-	CancelReason     *string
-	OpenedCount      int
-	LastOpenedAt     *time.Time
-	FolderID         *uuid.UUID // the shared folder above the document, for a folder share or link
-	FolderName       *string
-	// For a link: its last change of expiry or password, and the copies of its URL.
-	ChangedByID      *uuid.UUID
-	ChangedByName    *string
-	ChangedAt        *time.Time
-	CopiedCount      int
-	LastCopiedAt     *time.Time
-	LastCopiedByID   *uuid.UUID
-	LastCopiedByName *string
-}
+type HistoryEntry = query.HistoryEntry
 
 // ShareHistory lists every portal share and link that gave access to document
 // (of provider), newest first. Portal shares are limited to customers visible

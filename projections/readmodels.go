@@ -66,18 +66,10 @@ func convertOne[R, Q any](row R, err error, conv func(R) Q) (Q, error) {
 	return conv(row), nil
 }
 
-func folderOf(f FolderRow) query.Folder                 { return query.Folder(f) }
-func versionOf(v VersionRow) query.Version              { return query.Version(v) }
-func shareOf(s ShareRow) query.Share                    { return query.Share(s) }
-func historyOf(h HistoryEntry) query.HistoryEntry       { return query.HistoryEntry(h) }
-func customerOf(c CustomerRow) query.Customer           { return query.Customer(c) }
-func providerOf(p PortalProvider) query.PortalProvider  { return query.PortalProvider(p) }
-func directoryOf(e DirectoryEntry) query.DirectoryEntry { return query.DirectoryEntry(e) }
-
 func documentOf(d DocumentRow) query.Document {
 	return query.Document{ID: d.ID, ProviderID: d.ProviderID, FolderID: d.FolderID, Name: d.Name,
 		WorkspaceCustomerID: d.WorkspaceCustomerID, UploadedByCustomerID: d.UploadedByCustomerID,
-		CustomerGroupID: d.CustomerGroupID, Removed: d.Removed, AddedAt: d.AddedAt, Newest: versionOf(d.Newest)}
+		CustomerGroupID: d.CustomerGroupID, Removed: d.Removed, AddedAt: d.AddedAt, Newest: d.Newest}
 }
 
 func groupOf(g GroupRow) query.Group {
@@ -114,13 +106,13 @@ func (m ReadModels) Me(ctx context.Context, userID, companyID uuid.UUID) (query.
 // Folder implements query.LibraryReadModel.
 func (m ReadModels) Folder(ctx context.Context, id uuid.UUID) (query.Folder, error) {
 	f, err := Folder(ctx, m.Q, id)
-	return convertOne(f, err, folderOf)
+	return f, err
 }
 
 // Subfolders implements query.LibraryReadModel.
 func (m ReadModels) Subfolders(ctx context.Context, parent uuid.UUID, visible query.GroupFilter, after *query.NameKey, limit int) ([]query.Folder, error) {
 	rows, err := SubfoldersAfter(ctx, m.Q, parent, groupFilter(visible), nameKey(after), limit)
-	return convertAll(rows, err, folderOf)
+	return rows, err
 }
 
 // Document implements query.LibraryReadModel.
@@ -139,45 +131,45 @@ func (m ReadModels) Documents(ctx context.Context, f query.DocumentFilter, after
 // DocumentVersions implements query.LibraryReadModel.
 func (m ReadModels) DocumentVersions(ctx context.Context, id uuid.UUID) ([]query.Version, error) {
 	rows, err := DocumentVersions(ctx, m.Q, id)
-	return convertAll(rows, err, versionOf)
+	return rows, err
 }
 
 // Shares implements query.LibraryReadModel.
 func (m ReadModels) Shares(ctx context.Context, f query.ShareFilter, after *query.TimeKey, limit int) ([]query.Share, error) {
 	rows, err := Shares(ctx, m.Q, ShareFilter{Provider: f.Provider, Visible: groupFilter(f.Visible), CustomerID: f.CustomerID,
 		DocumentID: f.DocumentID, Status: f.Status}, timeKey(after), limit)
-	return convertAll(rows, err, shareOf)
+	return rows, err
 }
 
 // ShareHistory implements query.LibraryReadModel.
 func (m ReadModels) ShareHistory(ctx context.Context, provider, document uuid.UUID, visible query.GroupFilter, after *query.TimeKey, limit int) ([]query.HistoryEntry, error) {
 	rows, err := ShareHistory(ctx, m.Q, provider, document, groupFilter(visible), timeKey(after), limit)
-	return convertAll(rows, err, historyOf)
+	return rows, err
 }
 
 // Customer implements query.CustomerReadModel.
 func (m ReadModels) Customer(ctx context.Context, id uuid.UUID) (query.Customer, error) {
 	c, err := Customer(ctx, m.Q, id)
-	return convertOne(c, err, customerOf)
+	return c, err
 }
 
 // Customers implements query.CustomerReadModel.
 func (m ReadModels) Customers(ctx context.Context, f query.CustomerFilter, after *query.NameKey, limit int) ([]query.Customer, error) {
 	rows, err := Customers(ctx, m.Q, CustomerFilter{Provider: f.Provider, Visible: groupFilter(f.Visible), Status: f.Status,
 		GroupID: f.GroupID, Search: f.Search, Now: f.Now}, nameKey(after), limit)
-	return convertAll(rows, err, customerOf)
+	return rows, err
 }
 
 // CustomerUsers implements query.CustomerReadModel.
 func (m ReadModels) CustomerUsers(ctx context.Context, customer uuid.UUID, after *query.NameKey, limit int) ([]query.CustomerUser, error) {
 	rows, err := CustomerUsers(ctx, m.Q, customer, nameKey(after), limit)
-	return convertAll(rows, err, func(u CustomerUserRow) query.CustomerUser { return query.CustomerUser(u) })
+	return rows, err
 }
 
 // PortalCustomer implements query.CustomerReadModel.
 func (m ReadModels) PortalCustomer(ctx context.Context, company, provider uuid.UUID) (query.Customer, error) {
 	c, err := PortalCustomer(ctx, m.Q, company, provider)
-	return convertOne(c, err, customerOf)
+	return c, err
 }
 
 // PortalView implements query.CustomerReadModel.
@@ -194,13 +186,13 @@ func (m ReadModels) PortalProviders(ctx context.Context, company uuid.UUID, of *
 	} else {
 		rows, err = PortalProviders(ctx, m.Q, company, nameKey(after), limit)
 	}
-	return convertAll(rows, err, providerOf)
+	return rows, err
 }
 
 // Directory implements query.AccountReadModel.
 func (m ReadModels) Directory(ctx context.Context, self uuid.UUID, search string, after *query.NameKey, limit int) ([]query.DirectoryEntry, error) {
 	rows, err := Directory(ctx, m.Q, self, search, nameKey(after), limit)
-	return convertAll(rows, err, directoryOf)
+	return rows, err
 }
 
 // Groups implements query.AccountReadModel.
