@@ -36,6 +36,13 @@ func EventHashV2(prev []byte, tenant uuid.UUID, eventID uuid.UUID, streamID stri
 // "}", canonicalizes and hashes it.
 func eventHashWith(prev []byte, eventID uuid.UUID, streamID string, version int64, typ string,
 	schema int, payload, metadata []byte, recordedAt time.Time, tail []byte) ([]byte, error) {
+	// Payload and metadata are spliced into the envelope as text: each must be
+	// exactly one JSON value, or its bytes could close it and add members of
+	// their own (`"0","0":[]` as a payload), which another encoding of the same
+	// value would not.
+	if !jsontext.Value(payload).IsValid() || !jsontext.Value(metadata).IsValid() {
+		return nil, fmt.Errorf("canonical form: payload and metadata must each be one JSON value")
+	}
 	buf := make([]byte, 0, 320+len(payload)+len(metadata))
 	buf = append(buf, `{"event_id":"`...)
 	buf = append(buf, eventID.String()...)
