@@ -254,19 +254,9 @@ func (s *Service) ChangeRole(ctx context.Context, call Call, cmd ChangeRole) (Us
 	out := UserResult{UserID: cmd.UserID}
 	var err error
 	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
-		p, err := u.principal()
+		p, target, err := u.staffTarget(cmd.UserID)
 		if err != nil {
 			return err
-		}
-		if err := u.authorize(p, domain.ActionManageStaff, domain.LibraryScope(p.CompanyID)); err != nil {
-			return err
-		}
-		target, err := u.user(cmd.UserID)
-		if err != nil {
-			return err
-		}
-		if !target.Exists() || target.CompanyID != p.CompanyID {
-			return fmt.Errorf("user: %w", domain.ErrNotFound)
 		}
 		role, canShare, auditor := target.Role, target.CanShare, target.Auditor
 		if cmd.Admin != nil {
@@ -293,4 +283,25 @@ func (s *Service) ChangeRole(ctx context.Context, call Call, cmd ChangeRole) (Us
 		return u.recordOn(target, events)
 	})
 	return out, err
+}
+
+// staffTarget authorizes the actor to manage its company's staff and loads the
+// user it acts on, which must be of the actor's company (else domain.ErrNotFound,
+// as for an id nobody has).
+func (u *unit) staffTarget(id uuid.UUID) (domain.Principal, *domain.User, error) {
+	p, err := u.principal()
+	if err != nil {
+		return p, nil, err
+	}
+	if err := u.authorize(p, domain.ActionManageStaff, domain.LibraryScope(p.CompanyID)); err != nil {
+		return p, nil, err
+	}
+	target, err := u.user(id)
+	if err != nil {
+		return p, nil, err
+	}
+	if !target.Exists() || target.CompanyID != p.CompanyID {
+		return p, nil, fmt.Errorf("user: %w", domain.ErrNotFound)
+	}
+	return p, target, nil
 }

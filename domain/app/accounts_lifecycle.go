@@ -60,18 +60,11 @@ func (s *Service) SetStaffActive(ctx context.Context, call Call, cmd SetStaffAct
 	out := UserResult{UserID: cmd.UserID}
 	var err error
 	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
-		p, err := u.principal()
+		p, target, err := u.staffTarget(cmd.UserID)
 		if err != nil {
 			return err
 		}
-		if err := u.authorize(p, domain.ActionManageStaff, domain.LibraryScope(p.CompanyID)); err != nil {
-			return err
-		}
-		target, err := u.user(cmd.UserID)
-		if err != nil {
-			return err
-		}
-		if !target.Exists() || target.CompanyID != p.CompanyID || target.Kind == domain.UserKindPortal {
+		if target.Kind == domain.UserKindPortal {
 			return fmt.Errorf("user: %w", domain.ErrNotFound)
 		}
 		return u.setActive(target, p.UserID, cmd.Active, &out)

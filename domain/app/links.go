@@ -118,12 +118,9 @@ type ChangeLink struct {
 func (s *Service) ChangeLink(ctx context.Context, call Call, cmd ChangeLink) (LinkView, error) {
 	change := domain.LinkChange{SetExpiry: cmd.SetExpiry, ExpiresAt: cmd.ExpiresAt, SetPassword: cmd.SetPassword}
 	if cmd.SetPassword && cmd.Password != "" {
-		if err := domain.ValidateLinkPassword(cmd.Password); err != nil {
-			return LinkView{}, err
-		}
-		hash, err := s.hasher.Hash(cmd.Password)
+		hash, err := s.linkPasswordHash(cmd.Password)
 		if err != nil {
-			return LinkView{}, fmt.Errorf("hash password: %w", err)
+			return LinkView{}, err
 		}
 		change.PasswordHash = hash
 	}
@@ -155,21 +152,14 @@ type CreateFolderLink struct {
 // CreateFolderLink creates a folder link; the result carries the plain token,
 // which is also kept sealed for copying the URL again.
 func (s *Service) CreateFolderLink(ctx context.Context, call Call, cmd CreateFolderLink) (LinkResult, error) {
-	if err := domain.ValidateLinkPassword(cmd.Password); err != nil {
+	passwordHash, err := s.linkPasswordHash(cmd.Password)
+	if err != nil {
 		return LinkResult{}, err
-	}
-	var passwordHash string
-	if cmd.Password != "" {
-		var err error
-		if passwordHash, err = s.hasher.Hash(cmd.Password); err != nil {
-			return LinkResult{}, fmt.Errorf("hash password: %w", err)
-		}
 	}
 	out := LinkResult{FolderID: cmd.FolderID, PasswordRequired: passwordHash != ""}
 	if !cmd.ExpiresAt.IsZero() {
 		out.ExpiresAt = cmd.ExpiresAt.UTC()
 	}
-	var err error
 	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
 		p, f, err := u.folderFor(domain.ActionShare, cmd.FolderID)
 		if err != nil {

@@ -165,21 +165,14 @@ type LinkResult struct {
 
 // CreateLink creates a link; the result carries the plain token, shown only here.
 func (s *Service) CreateLink(ctx context.Context, call Call, cmd CreateLink) (LinkResult, error) {
-	if err := domain.ValidateLinkPassword(cmd.Password); err != nil {
+	passwordHash, err := s.linkPasswordHash(cmd.Password)
+	if err != nil {
 		return LinkResult{}, err
-	}
-	var passwordHash string
-	if cmd.Password != "" {
-		var err error
-		if passwordHash, err = s.hasher.Hash(cmd.Password); err != nil {
-			return LinkResult{}, fmt.Errorf("hash password: %w", err)
-		}
 	}
 	out := LinkResult{DocumentID: cmd.DocumentID, ExpiresAt: cmd.ExpiresAt.UTC(), PasswordRequired: passwordHash != ""}
 	if cmd.ExpiresAt.IsZero() {
 		out.ExpiresAt = time.Time{}
 	}
-	var err error
 	out.Appended, err = s.exec(ctx, call, func(u *unit) error {
 		p, d, err := u.documentFor(domain.ActionShare, cmd.DocumentID)
 		if err != nil {
@@ -375,4 +368,20 @@ func (s *Service) accessLink(ctx context.Context, call Call, cmd OpenLink, recor
 		return LinkAccess{}, err
 	}
 	return out, nil
+}
+
+// linkPasswordHash checks a link password (before any hashing work) and hashes
+// it; no password ("") is no hash.
+func (s *Service) linkPasswordHash(password string) (string, error) {
+	if err := domain.ValidateLinkPassword(password); err != nil {
+		return "", err
+	}
+	if password == "" {
+		return "", nil
+	}
+	hash, err := s.hasher.Hash(password)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return hash, nil
 }
