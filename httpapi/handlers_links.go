@@ -50,28 +50,50 @@ func newLinkResponse(l app.LinkResult) linkResponse {
 // createLink creates a shareable link to a document; the token is in this answer
 // only: POST /api/v1/documents/{id}/links.
 func (s *Server) createLink(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathUUID(r, "id")
+	id, in, err := s.decodeCreateLink(w, r)
 	if err != nil {
 		return err
+	}
+	res, err := s.app.CreateLink(r.Context(), call(r), app.CreateLink{DocumentID: id, Password: in.Password, ExpiresAt: in.expires})
+	if err != nil {
+		return err
+	}
+	return s.linkCreated(w, res)
+}
+
+// newLink is a decoded and checked body of a link creation.
+type newLink struct {
+	Password string
+	expires  time.Time // zero: never
+}
+
+// decodeCreateLink reads the {id} of the path and the body of a link creation;
+// an expiry must lie in the future.
+func (s *Server) decodeCreateLink(w http.ResponseWriter, r *http.Request) (uuid.UUID, newLink, error) {
+	id, err := web.PathUUID(r, "id")
+	if err != nil {
+		return id, newLink{}, err
 	}
 	var in createLinkRequest
 	if err := web.DecodeJSON(w, r, &in, s.maxJSONBytes); err != nil {
-		return err
+		return id, newLink{}, err
 	}
-	cmd := app.CreateLink{DocumentID: id, Password: in.Password}
+	out := newLink{Password: in.Password}
 	if in.ExpiresAt != nil {
 		if !in.ExpiresAt.After(s.now()) {
-			return problem.Validation("expires_at", "must be in the future")
+			return id, newLink{}, problem.Validation("expires_at", "must be in the future")
 		}
-		cmd.ExpiresAt = in.ExpiresAt.UTC()
+		out.expires = in.ExpiresAt.UTC()
 	}
-	res, err := s.app.CreateLink(r.Context(), call(r), cmd)
-	if err != nil {
-		return err
-	}
+	return id, out, nil
+}
+
+// linkCreated answers a new link with its URL (the answer holds the link token:
+// never stored by a cache).
+func (s *Server) linkCreated(w http.ResponseWriter, res app.LinkResult) error {
 	out := newLinkResponse(res)
 	out.URL = s.linkURL(res.Token)
-	w.Header().Set("Cache-Control", "no-store") // the answer holds the link token
+	w.Header().Set("Cache-Control", "no-store")
 	return written(w, http.StatusCreated, res.Appended, out)
 }
 

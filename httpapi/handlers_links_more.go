@@ -137,29 +137,15 @@ func (in changeLinkRequest) command(id uuid.UUID, now time.Time) (app.ChangeLink
 // createFolderLink creates a link to a folder; the token is in this answer (and
 // can be copied again through GET /links/{id}): POST /api/v1/folders/{id}/links.
 func (s *Server) createFolderLink(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathUUID(r, "id")
+	id, in, err := s.decodeCreateLink(w, r)
 	if err != nil {
 		return err
 	}
-	var in createLinkRequest
-	if err := web.DecodeJSON(w, r, &in, s.maxJSONBytes); err != nil {
-		return err
-	}
-	cmd := app.CreateFolderLink{FolderID: id, Password: in.Password}
-	if in.ExpiresAt != nil {
-		if !in.ExpiresAt.After(s.now()) {
-			return problem.Validation("expires_at", "must be in the future")
-		}
-		cmd.ExpiresAt = in.ExpiresAt.UTC()
-	}
-	res, err := s.app.CreateFolderLink(r.Context(), call(r), cmd)
+	res, err := s.app.CreateFolderLink(r.Context(), call(r), app.CreateFolderLink{FolderID: id, Password: in.Password, ExpiresAt: in.expires})
 	if err != nil {
 		return err
 	}
-	out := newLinkResponse(res)
-	out.URL = s.linkURL(res.Token)
-	w.Header().Set("Cache-Control", "no-store")
-	return written(w, http.StatusCreated, res.Appended, out)
+	return s.linkCreated(w, res)
 }
 
 type folderLinkItem struct {
