@@ -119,11 +119,16 @@ func (f logFilter) where(args *[]any) string {
 	return strings.Join(conds, " AND ")
 }
 
-// Orders a read may ask for.
+// Orders a read may ask for. They name the table's columns, qualified: an
+// unqualified ORDER BY name means an output column of that name first, and
+// logColumns selects transaction_id::text, an output column named
+// transaction_id. Ordered by that text, 10000 sorted before 9999, and a paged
+// read in commit order (a rebuild, an as-of replay, an export) skipped and
+// re-read events whenever the log's transaction ids gained a digit.
 const (
-	inCommitOrder   = "transaction_id, position"
-	inPositionOrder = "position"
-	inVersionOrder  = "stream_version"
+	inCommitOrder   = "events.transaction_id, events.position"
+	inPositionOrder = "events.position"
+	inVersionOrder  = "events.stream_version"
 )
 
 // selectLog is the statement reading the rows f selects, in order, at most
