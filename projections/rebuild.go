@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,12 +63,20 @@ type RebuildResult struct {
 type DiffError struct {
 	Projection  string
 	Differences map[string]int64
+	// Samples names, per table that differs, a few of the differing rows by
+	// their first column (the key: an id, never a secret), with the side they
+	// are on ("live" or "fresh"), so that a failure can be traced to its events.
+	Samples map[string][]string
 }
 
 func (e *DiffError) Error() string {
 	var parts []string
-	for t, n := range e.Differences {
-		parts = append(parts, fmt.Sprintf("%s: %d rows", t, n))
+	for _, t := range slices.Sorted(maps.Keys(e.Differences)) {
+		part := fmt.Sprintf("%s: %d rows", t, e.Differences[t])
+		if len(e.Samples[t]) > 0 {
+			part += " [" + strings.Join(e.Samples[t], " ") + "]"
+		}
+		parts = append(parts, part)
 	}
 	return fmt.Sprintf("rebuilt %s differs from the live tables (%s); not swapped (use --force to swap anyway)",
 		e.Projection, strings.Join(parts, ", "))
@@ -282,7 +292,8 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 				return err
 			}
 			if len(res.Differences) > 0 && !opt.Force {
-				return &DiffError{Projection: p.Name, Differences: res.Differences}
+				return &DiffError{Projection: p.Name, Differences: res.Differences,
+					Samples: sampleDifferences(ctx, tx, p.Schema(), fresh, res.Differences)}
 			}
 		}
 		old := pgx.Identifier{p.Schema() + "_old"}.Sanitize()
@@ -408,4 +419,30 @@ func diffSchemas(ctx context.Context, tx pgx.Tx, a, b string) (map[string]int64,
 		}
 	}
 	return out, nil
+}
+
+// sampleDifferences names up to three differing rows per side of each table of
+// diff, by the value of the table's first column, as "live:<value>" or
+// "fresh:<value>". Best effort: it only explains a refusal.
+func sampleDifferences(ctx context.Context, tx pgx.Tx, live, fresh string, diff map[string]int64) map[string][]string {
+	out := map[string][]string{}
+	for t := range diff {
+		var col string
+		if err := tx.QueryRow(ctx, `SELECT column_name FROM information_schema.columns
+			WHERE table_schema = $1 AND table_name = $2 AND ordinal_position = 1`, live, t).Scan(&col); err != nil {
+			continue
+		}
+		tl, tf := pgx.Identifier{live, t}.Sanitize(), pgx.Identifier{fresh, t}.Sanitize()
+		c := pgx.Identifier{col}.Sanitize()
+		rows, err := tx.Query(ctx, `(SELECT 'live:' || d.`+c+`::text FROM (SELECT * FROM `+tl+` EXCEPT ALL SELECT * FROM `+tf+`) d LIMIT 3)
+			UNION ALL (SELECT 'fresh:' || d.`+c+`::text FROM (SELECT * FROM `+tf+` EXCEPT ALL SELECT * FROM `+tl+`) d LIMIT 3)`)
+		if err != nil {
+			continue
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err == nil {
+			out[t] = ids
+		}
+	}
+	return out
 }

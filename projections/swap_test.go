@@ -2,7 +2,10 @@ package projections_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,4 +104,27 @@ func TestRebuildSwapNeverDropsALiveUpdate(t *testing.T) {
 		t.Fatalf("the portal still lists %v after its only share was cancelled", got)
 	}
 	rebuildEqualsLive(t, w, projections.Portal)
+}
+
+// TestARefusedRebuildNamesTheDifferingRows: a refusal says which rows differ (by
+// key, on which side), so that a difference found under load can be traced to
+// its events instead of only counted.
+func TestARefusedRebuildNamesTheDifferingRows(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.run(projections.Portal)
+	c, _, _ := w.customer("Cust")
+	w.caughtUp("portal")
+	if _, err := w.pool.Exec(w.ctx, `UPDATE rm_portal.customers SET company_name = 'tampered' WHERE id = $1`, c); err != nil {
+		t.Fatal(err)
+	}
+	_, err := projections.Rebuild(w.ctx, w.store, w.pool, projections.Portal, projections.RebuildOptions{})
+	var diff *projections.DiffError
+	if !errors.As(err, &diff) {
+		t.Fatalf("rebuild over a tampered row: %v, want a DiffError", err)
+	}
+	want := []string{"live:" + c.String(), "fresh:" + c.String()}
+	if !slices.Equal(diff.Samples["customers"], want) || !strings.Contains(err.Error(), want[0]) {
+		t.Fatalf("refusal names %v (%v), want %v", diff.Samples, err, want)
+	}
 }
