@@ -42,21 +42,22 @@ var notificationsDDL string
 // it came after the notifier was created.
 const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM settings)`
 
-func notifications() Projection {
-	p := Projection{Name: "notifications", DDL: notificationsDDL}
-	notifyVisibility(&p)
-	notifyAccountLifecycle(&p)
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
+func notifications() *Reactor {
+	r := NewReactor("notifications", notificationsDDL)
+	p := &r.Projection
+	notifyVisibility(p)
+	notifyAccountLifecycle(p)
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		q.Exec(`INSERT INTO companies VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRegistered) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.UserRegistered) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO users VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Email, string(e.Role), v)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserInvited) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.UserInvited) error {
 		v := ev.Version
 		// A portal user hears of its own customer only: it is filed under the
 		// customer's id (the recipients below match either), not under the
@@ -69,36 +70,36 @@ func notifications() Projection {
 			e.UserID, filed, e.Personal.Email, string(e.Role), v)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserActivated) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.UserActivated) error {
 		v := ev.Version
 		q.Exec(`UPDATE users SET active = true, version = $2 WHERE id = $1 AND version < $2`, e.UserID, v)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRoleChanged) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.UserRoleChanged) error {
 		v := ev.Version
 		q.Exec(`UPDATE users SET role = $2, version = $3 WHERE id = $1 AND version < $3`, e.UserID, string(e.Role), v)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
 		q.Exec(`INSERT INTO customers VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
 		q.Exec(`INSERT INTO customers VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
 		q.Exec(`INSERT INTO items VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.FolderID, e.Name)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
 		q.Exec(`INSERT INTO items VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.DocumentID, e.Name)
 		return nil
 	})
 
-	React(&p, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.PortalShareGranted) error {
+	React(r, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.PortalShareGranted) error {
 		rows, err := tx.Query(ctx, `SELECT u.id, u.email, coalesce(p.name, ''), coalesce(i.name, ''), c.company_name
 			  FROM customers c
 			  JOIN users u ON (u.company_id = c.company_id OR u.company_id = c.id) AND u.active
@@ -118,7 +119,7 @@ func notifications() Projection {
 			return r, m, err
 		})
 	})
-	React(&p, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.DocumentAdded) error {
+	React(r, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.DocumentAdded) error {
 		if e.UploadedByCustomerID == uuid.Nil {
 			return nil
 		}
@@ -140,7 +141,7 @@ func notifications() Projection {
 			return r, m, err
 		})
 	})
-	return p
+	return r
 }
 
 // mailID is the id of the mail about event to user: md5 of their texts, as the
