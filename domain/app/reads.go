@@ -70,7 +70,8 @@ package app
 // just after it. They are now guarded (guardRead): share, customer and document
 // streams are guarded() kinds, so every write to them locks them, and the
 // portal command's batch conflicts and retries, finding the access gone
-// (TestPortalWritesAfterConcurrentEndOfAccess). Still read only: the provider
+// (TestPortalWritesAfterConcurrentEndOfAccess; on PostgreSQL
+// TestPortalDownloadAfterShareCancelOnPostgres). Still read only: the provider
 // company's documents default (SetPortalDefault, a setting rather than an end of
 // access) and the folder chain (folders are never removed or moved).
 
