@@ -7,10 +7,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/mail"
+	"github.com/sharehub/sharehub/projections/mailer"
 )
 
 // Notifications, a reactor (reactor.go), turns events into mails in the outbox
@@ -163,22 +163,12 @@ type recipient struct {
 // event again never queues a second mail.
 func queueMails(ctx context.Context, tx pgx.Tx, ev domain.Recorded, rows pgx.Rows,
 	word func(pgx.CollectableRow) (recipient, mail.Message, error)) error {
-	var ids []pgtype.UUID
-	var to, subjects, bodies, templates []string
-	_, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+	mails, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (mailer.Mail, error) {
 		r, m, err := word(row)
-		if err != nil {
-			return struct{}{}, err
-		}
-		ids = append(ids, pgtype.UUID{Bytes: mailID(ev.EventID, r.user), Valid: true})
-		to, subjects, bodies, templates = append(to, r.email), append(subjects, m.Subject), append(bodies, m.Body), append(templates, m.Template)
-		return struct{}{}, nil
+		return mailer.Mail{ID: mailID(ev.EventID, r.user), To: r.email, Subject: m.Subject, Body: m.Body, Template: m.Template}, err
 	})
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO public.outbox_mail (id, recipient, subject, body, template)
-		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
-		ON CONFLICT (id) DO NOTHING`, ids, to, subjects, bodies, templates)
-	return err
+	return mailer.Enqueue(ctx, tx, mails)
 }
