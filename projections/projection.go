@@ -16,6 +16,10 @@
 // (Time travel, PortalViewAsOf, replays a tenant's log through the pure domain
 // rule instead.) Events of a type a projection did not register are skipped.
 //
+// Reactors (Reactor, reactor.go: the notifications) are the other kind of
+// consumer the Runner runs: they act on the world exactly once per event, live
+// only, and are never rebuilt.
+//
 // Every row belongs to exactly one stream and remembers the version of the last
 // event of that stream applied to it; statements only change a row whose version
 // is lower than the event's. Applying an event twice therefore changes nothing,
