@@ -62,6 +62,19 @@ lint:
 	  if [ -n "$$bad" ]; then echo "only cmd/shbench may import eventstore/bulkload:"; echo "$$bad"; exit 1; fi
 	@leak=$$($(GO) list -deps ./httpapi/... | grep -E '^github.com/sharehub/sharehub/projections(/|$$)' || true); \
 	  if [ -n "$$leak" ]; then echo "httpapi must reach the read models only through the query layer's interfaces (domain/app/query), wired in cmd:"; echo "$$leak"; exit 1; fi
+	@# Side tables (issue 14 §2): each named in SQL only where it is kept today,
+	@# so that no further package starts writing or reading it (tests and
+	@# migrations excepted). Not yet one owner each: the append still inserts the
+	@# idempotency and outbox rows (README "Side tables").
+	@fail=0; for rule in \
+	  'claims:^./eventstore/' \
+	  'credentials:^./eventstore/|^./httpapi/auth/' \
+	  'idempotency_keys:^./eventstore/store.go$$|^./httpapi/idempotency/' \
+	  'outbox_mail:^./eventstore/store.go$$|^./projections/mailer/'; do \
+	  table=$${rule%%:*}; owners=$${rule#*:}; \
+	  bad=$$(grep -rlE --include='*.go' --exclude='*_test.go' --exclude-dir=.data --exclude-dir=.git "(FROM|INTO|UPDATE|JOIN|TABLE)[[:space:]]+(public\.)?$$table\b" . | grep -vE "$$owners" || true); \
+	  if [ -n "$$bad" ]; then echo "only $$owners may name the side table $$table in SQL:"; echo "$$bad"; fail=1; fi; \
+	done; [ $$fail = 0 ]
 	@echo "lint ok"
 
 bench:

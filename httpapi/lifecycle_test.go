@@ -231,11 +231,11 @@ func TestWorkspaceLinksFollowTheirCustomer(t *testing.T) {
 func TestShareMailsOnlyWhatThePortalShows(t *testing.T) {
 	t.Parallel()
 	ts := newReadServer(t, nil)
-	if err := projections.Ensure(ctxFor(t), ts.store, ts.pool, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
+	if err := projections.Ensure(ctxFor(t), ts.store, ts.pool, projections.Notifications.Consumer(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	runner := &projections.Runner{Store: ts.store, Pool: ts.pool, Projections: []projections.Projection{projections.Notifications},
+	runner := &projections.Runner{Store: ts.store, Pool: ts.pool, Reactors: []*projections.Reactor{projections.Notifications},
 		PollInterval: 5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(ts.log, nil))}
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()

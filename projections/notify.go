@@ -7,10 +7,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/mail"
+	"github.com/sharehub/sharehub/projections/mailer"
 )
 
 // Notifications, a reactor (reactor.go), turns events into mails in the outbox
@@ -42,21 +42,22 @@ var notificationsDDL string
 // it came after the notifier was created.
 const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM settings)`
 
-func notifications() Projection {
-	p := Projection{Name: "notifications", DDL: notificationsDDL}
-	notifyVisibility(&p)
-	notifyAccountLifecycle(&p)
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
+func notifications() *Reactor {
+	r := NewReactor("notifications", notificationsDDL)
+	p := &r.Projection
+	notifyVisibility(p)
+	notifyAccountLifecycle(p)
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		q.Exec(`INSERT INTO companies VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRegistered) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.UserRegistered) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO users VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT DO NOTHING`,
 			e.UserID, e.CompanyID, e.Personal.Email, string(e.Role), v)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserInvited) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.UserInvited) error {
 		v := ev.Version
 		// A portal user hears of its own customer only: it is filed under the
 		// customer's id (the recipients below match either), not under the
@@ -69,36 +70,36 @@ func notifications() Projection {
 			e.UserID, filed, e.Personal.Email, string(e.Role), v)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserActivated) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.UserActivated) error {
 		v := ev.Version
 		q.Exec(`UPDATE users SET active = true, version = $2 WHERE id = $1 AND version < $2`, e.UserID, v)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.UserRoleChanged) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.UserRoleChanged) error {
 		v := ev.Version
 		q.Exec(`UPDATE users SET role = $2, version = $3 WHERE id = $1 AND version < $3`, e.UserID, string(e.Role), v)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CustomerConnected) error {
 		q.Exec(`INSERT INTO customers VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.CustomerInvited) error {
 		q.Exec(`INSERT INTO customers VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			e.CustomerID, e.ProviderID, e.CompanyID, e.CompanyName)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
 		q.Exec(`INSERT INTO items VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.FolderID, e.Name)
 		return nil
 	})
-	On(&p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
+	On(p, func(q *Queue, ev domain.Recorded, e domain.DocumentAdded) error {
 		q.Exec(`INSERT INTO items VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.DocumentID, e.Name)
 		return nil
 	})
 
-	React(&p, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.PortalShareGranted) error {
+	React(r, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.PortalShareGranted) error {
 		rows, err := tx.Query(ctx, `SELECT u.id, u.email, coalesce(p.name, ''), coalesce(i.name, ''), c.company_name
 			  FROM customers c
 			  JOIN users u ON (u.company_id = c.company_id OR u.company_id = c.id) AND u.active
@@ -118,7 +119,7 @@ func notifications() Projection {
 			return r, m, err
 		})
 	})
-	React(&p, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.DocumentAdded) error {
+	React(r, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.DocumentAdded) error {
 		if e.UploadedByCustomerID == uuid.Nil {
 			return nil
 		}
@@ -140,7 +141,7 @@ func notifications() Projection {
 			return r, m, err
 		})
 	})
-	return p
+	return r
 }
 
 // mailID is the id of the mail about event to user: md5 of their texts, as the
@@ -162,22 +163,12 @@ type recipient struct {
 // event again never queues a second mail.
 func queueMails(ctx context.Context, tx pgx.Tx, ev domain.Recorded, rows pgx.Rows,
 	word func(pgx.CollectableRow) (recipient, mail.Message, error)) error {
-	var ids []pgtype.UUID
-	var to, subjects, bodies, templates []string
-	_, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+	mails, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (mailer.Mail, error) {
 		r, m, err := word(row)
-		if err != nil {
-			return struct{}{}, err
-		}
-		ids = append(ids, pgtype.UUID{Bytes: mailID(ev.EventID, r.user), Valid: true})
-		to, subjects, bodies, templates = append(to, r.email), append(subjects, m.Subject), append(bodies, m.Body), append(templates, m.Template)
-		return struct{}{}, nil
+		return mailer.Mail{ID: mailID(ev.EventID, r.user), To: r.email, Subject: m.Subject, Body: m.Body, Template: m.Template}, err
 	})
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO public.outbox_mail (id, recipient, subject, body, template)
-		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
-		ON CONFLICT (id) DO NOTHING`, ids, to, subjects, bodies, templates)
-	return err
+	return mailer.Enqueue(ctx, tx, mails)
 }

@@ -79,14 +79,14 @@ func TestNotificationsForSharesAndDepositsExactlyOnceFromNowOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := pgx.BeginFunc(w.ctx, w.pool, func(tx pgx.Tx) error {
-		return projections.ApplyTo(w.ctx, tx, projections.Notifications, evs[len(evs)-6:]...)
+		return projections.ApplyTo(w.ctx, tx, projections.Notifications.Consumer(), evs[len(evs)-6:]...)
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if again := w.mails(t); len(again) != 2 {
 		t.Fatalf("a redelivered event queued another mail: %d mails", len(again))
 	}
-	if _, err := projections.Rebuild(w.ctx, w.store, w.pool, projections.Notifications, projections.RebuildOptions{}); err == nil {
+	if _, err := projections.Rebuild(w.ctx, w.store, w.pool, projections.Notifications.Projection, projections.RebuildOptions{}); err == nil {
 		t.Fatal("the notifier was rebuilt (it would mail the whole history again)")
 	}
 }

@@ -16,6 +16,10 @@
 // (Time travel, PortalViewAsOf, replays a tenant's log through the pure domain
 // rule instead.) Events of a type a projection did not register are skipped.
 //
+// Reactors (Reactor, reactor.go: the notifications) are the other kind of
+// consumer the Runner runs: they act on the world exactly once per event, live
+// only, and are never rebuilt.
+//
 // Every row belongs to exactly one stream and remembers the version of the last
 // event of that stream applied to it; statements only change a row whose version
 // is lower than the event's. Applying an event twice therefore changes nothing,
@@ -40,9 +44,9 @@ import (
 	"github.com/sharehub/sharehub/eventstore"
 )
 
-// Projection is one consumer of the log: a read model, or a reactor (reactor.go)
-// when it registered reactions. Build one with its Name and DDL, then register
-// its handlers (On).
+// Projection is one consumer of the log: a read model, or what a Reactor
+// (reactor.go) learns. Build one with its Name and DDL, then register its
+// handlers (On).
 type Projection struct {
 	// Name is the consumer group and the suffix of the schema. Permanent.
 	Name string
@@ -51,10 +55,12 @@ type Projection struct {
 	DDL string
 
 	// handlers are the registered handlers by event type, in registration order
-	// (On, Handle); reactions likewise (React), which make p a reactor. Never
-	// changed in place: a registration replaces the map, so copies of a
-	// Projection do not see each other's registrations.
-	handlers  map[string][]Handler
+	// (On, Handle). Never changed in place: a registration replaces the map,
+	// so copies of a Projection do not see each other's registrations.
+	handlers map[string][]Handler
+	// reactor marks a Reactor's projection; reactions are set on its Consumer
+	// only (reactor.go).
+	reactor   bool
 	reactions map[string][]Reaction
 
 	// schema and group, once resolved (Resolve), are the physical schema and the
@@ -189,8 +195,14 @@ func (p Projection) DDLHash() string {
 // All is every read model: what `projections rebuild --all` rebuilds.
 func All() []Projection { return []Projection{Portal, Accounts} }
 
-// Served is every consumer `serve` runs: the read models and the notifications.
-func Served() []Projection { return append(All(), Notifications) }
+// Served is every consumer `serve` runs: the read models and the reactors.
+func Served() []Projection {
+	ps := All()
+	for _, r := range Reactors() {
+		ps = append(ps, r.Consumer())
+	}
+	return ps
+}
 
 // ByName finds a projection.
 func ByName(name string) (Projection, error) {

@@ -10,27 +10,52 @@ import (
 	"github.com/sharehub/sharehub/eventstore"
 )
 
-// A reactor is the other kind of consumer: it acts on the world (queues mails)
-// as events happen. Like a projection it keeps tables of its own, applied by
-// statements registered with On; unlike one it also registers reactions
-// (React), which may read those tables, and never any other projection's, which
-// might lag behind it. Its reactions write their effects (outbox rows) in the
-// consumer's transaction, with its checkpoint, so each event acts exactly once.
+// Reactor is the other kind of consumer, beside the read models: it acts on the
+// world (queues mails) as events happen. It may read, but only its own tables:
+// what it learns from the log to address and word its effects, kept by
+// statements registered with On on its Projection, never another projection's
+// tables (they may lag behind it). Its reactions (React) run after those
+// statements and write their effects (outbox rows) in the consumer's
+// transaction, with its checkpoint, so each event acts exactly once.
 //
-// A reactor is never rebuilt (that would act on the whole history again), and
-// when first created it records the head of the log in its table settings
-// (from_position) and acts only on what comes after, replaying the history
-// silently to learn its state.
+// A reactor is never rebuilt (Rebuild refuses it: that would act on the whole
+// history again), and when first created it records the head of the log in its
+// table settings (from_position) and acts only on what comes after, replaying
+// the history silently to learn its state.
+//
+// Declaring one (in a file of its own):
+//
+//	var Reminders = reminders()
+//
+//	func reminders() *Reactor {
+//		r := NewReactor("reminders", remindersDDL) // DDL in sql/reminders.sql
+//		On(&r.Projection, func(q *Queue, ev domain.Recorded, e domain.X) error { ... })  // learn
+//		React(r, func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e domain.Y) error { ... }) // act
+//		return r
+//	}
+//
+// and listing it in Reactors(), which the runner (Runner.Reactors) and serve run.
+type Reactor struct {
+	// Projection is what the reactor learns: its name (consumer group, schema,
+	// permanent), its tables and the statements that keep them.
+	Projection
+	reactions map[string][]Reaction
+}
+
+// NewReactor returns a reactor with no reactions yet.
+func NewReactor(name, ddl string) *Reactor {
+	return &Reactor{Projection: Projection{Name: name, DDL: ddl, reactor: true}}
+}
 
 // Reaction acts on one event, after the statements registered for it ran, in
 // the consumer's transaction (search_path: the reactor's schema first).
 type Reaction func(ctx context.Context, tx pgx.Tx, ev domain.Recorded) error
 
-// React registers h for the events of type E, making p a reactor. Reactions of
-// one type run in the order they were registered.
-func React[E domain.Event](p *Projection, h func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e E) error) {
+// React registers h for the events of type E. Reactions of one type run in the
+// order they were registered.
+func React[E domain.Event](r *Reactor, h func(ctx context.Context, tx pgx.Tx, ev domain.Recorded, e E) error) {
 	var zero E
-	p.reactions = with(p.reactions, zero.EventType(), func(ctx context.Context, tx pgx.Tx, ev domain.Recorded) error {
+	r.reactions = with(r.reactions, zero.EventType(), func(ctx context.Context, tx pgx.Tx, ev domain.Recorded) error {
 		e, ok := ev.Event.(E)
 		if !ok {
 			return fmt.Errorf("%s decoded as %T, registered as %T", ev.Type, ev.Event, zero)
@@ -39,9 +64,20 @@ func React[E domain.Event](p *Projection, h func(ctx context.Context, tx pgx.Tx,
 	})
 }
 
-// Reacts reports whether p is a reactor (it registered reactions): it acts on
-// the world, so it is never rebuilt and starts at the head of the log.
-func (p Projection) Reacts() bool { return len(p.reactions) > 0 }
+// Consumer is the reactor as the runner runs it: its statements and its
+// reactions, registered so far, under its name.
+func (r *Reactor) Consumer() Projection {
+	p := r.Projection
+	p.reactor, p.reactions = true, r.reactions
+	return p
+}
+
+// Reactors is every reactor `serve` runs.
+func Reactors() []*Reactor { return []*Reactor{Notifications} }
+
+// Reacts reports whether p is (the consumer of) a reactor: it acts on the
+// world, so it is never rebuilt and starts at the head of the log.
+func (p Projection) Reacts() bool { return p.reactor }
 
 // applyAndReact applies ev's statements, then its reactions, in tx.
 func applyAndReact(ctx context.Context, tx pgx.Tx, p Projection, ev domain.Recorded) error {
@@ -54,7 +90,7 @@ func applyAndReact(ctx context.Context, tx pgx.Tx, p Projection, ev domain.Recor
 			return err
 		}
 	}
-	for _, r := range p.reactions[ev.Type] {
+	for _, r := range p.reactions[ev.Type] { // none unless p is a reactor's Consumer
 		if err := r(ctx, tx, ev); err != nil {
 			return err
 		}

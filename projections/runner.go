@@ -34,7 +34,8 @@ var (
 type Runner struct {
 	Store       *eventstore.Store
 	Pool        *pgxpool.Pool // where the projections' tables live (the store's database; cmd wires it)
-	Projections []Projection  // default All()
+	Projections []Projection  // the read models it runs
+	Reactors    []*Reactor    // the reactors it runs; with Projections nil too: Served()
 	Log         *slog.Logger
 	// PollInterval is how long an idle consumer waits before polling again.
 	PollInterval time.Duration
@@ -60,7 +61,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		return errors.New("projections: a Runner needs its Store and its Pool")
 	}
 	ps := append([]Projection(nil), r.Projections...)
-	if r.Projections == nil {
+	for _, rc := range r.Reactors {
+		ps = append(ps, rc.Consumer())
+	}
+	if r.Projections == nil && r.Reactors == nil {
 		ps = Served()
 	}
 	log := r.Log

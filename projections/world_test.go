@@ -136,8 +136,14 @@ func appended(v any) app.AppendResult {
 // run starts the runner for ps until the test ends (or stop is called).
 func (w *world) run(ps ...projections.Projection) (stop func()) {
 	w.t.Helper()
+	return w.runWith(&projections.Runner{Store: w.store, Pool: w.pool, Projections: ps})
+}
+
+// runWith runs r (polling often, logging to the test) until the test ends.
+func (w *world) runWith(r *projections.Runner) (stop func()) {
+	w.t.Helper()
 	ctx, cancel := context.WithCancel(w.ctx)
-	r := &projections.Runner{Store: w.store, Pool: w.pool, Projections: ps, PollInterval: 5 * time.Millisecond, Log: testLog(w.t)}
+	r.PollInterval, r.Log = 5*time.Millisecond, testLog(w.t)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
 	var once sync.Once

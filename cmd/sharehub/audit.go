@@ -20,6 +20,7 @@ import (
 	"github.com/sharehub/sharehub/eventstore"
 	logaudit "github.com/sharehub/sharehub/eventstore/audit"
 	"github.com/sharehub/sharehub/projections"
+	"github.com/sharehub/sharehub/projections/mailer"
 )
 
 // errVerifyFailed makes `sharehub audit verify` exit 1 after printing its report.
@@ -295,10 +296,17 @@ func company(ctx context.Context, cfg Config, args []string, stdout io.Writer, l
 	if err != nil {
 		return err
 	}
-	if _, err := pool.Exec(ctx, `DELETE FROM outbox_mail WHERE lower(recipient) IN (
-			SELECT lower(email) FROM `+pgx.Identifier{schemas.Accounts, "users"}.Sanitize()+` WHERE company_id = $1
-			UNION SELECT lower(contact_email) FROM `+pgx.Identifier{schemas.Portal, "customers"}.Sanitize()+`
-			WHERE company_id = $1 AND contact_email IS NOT NULL)`, id); err != nil {
+	rows, err := pool.Query(ctx, `SELECT email FROM `+pgx.Identifier{schemas.Accounts, "users"}.Sanitize()+` WHERE company_id = $1
+		UNION SELECT contact_email FROM `+pgx.Identifier{schemas.Portal, "customers"}.Sanitize()+`
+		WHERE company_id = $1 AND contact_email IS NOT NULL`, id)
+	if err != nil {
+		return fmt.Errorf("drop queued mails: %w", err)
+	}
+	addresses, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("drop queued mails: %w", err)
+	}
+	if _, err := mailer.DropQueuedTo(ctx, pool, addresses); err != nil {
 		return fmt.Errorf("drop queued mails: %w", err)
 	}
 	if err := store.ForgetSubject(ctx, id); err != nil {

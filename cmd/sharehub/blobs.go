@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/sharehub/sharehub/cmd/internal/cli"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/migrations"
@@ -55,20 +56,13 @@ func blobGCPeriodically(ctx context.Context, bs *blobs.Store, store *eventstore.
 	if every <= 0 {
 		return
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			st, err := bs.GC(ctx, grace, store.ReferencedBlobs)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.Error("blob gc failed", "err", err)
-			case st.Removed > 0 || st.Temps > 0:
-				log.Info("blob gc", "blobs", st.Blobs, "removed", st.Removed, "removed_bytes", st.RemovedBytes, "temporary_files", st.Temps)
-			}
+	cli.Every(ctx, every, func() {
+		st, err := bs.GC(ctx, grace, store.ReferencedBlobs)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("blob gc failed", "err", err)
+		case st.Removed > 0 || st.Temps > 0:
+			log.Info("blob gc", "blobs", st.Blobs, "removed", st.Removed, "removed_bytes", st.RemovedBytes, "temporary_files", st.Temps)
 		}
-	}
+	})
 }

@@ -105,7 +105,7 @@ func TestCompanyForgetLeavesNoPlainEmailAnywhere(t *testing.T) {
 		}
 	}
 	// The notifier (run by serve, never rebuilt) keeps its own copy of addresses.
-	if err := projections.Ensure(ctx, store, pool, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
+	if err := projections.Ensure(ctx, store, pool, projections.Notifications.Consumer(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := store.ReadAll(ctx, 0, 1<<20)
@@ -113,7 +113,7 @@ func TestCompanyForgetLeavesNoPlainEmailAnywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		return projections.ApplyTo(ctx, tx, projections.Notifications, evs...)
+		return projections.ApplyTo(ctx, tx, projections.Notifications.Consumer(), evs...)
 	}); err != nil {
 		t.Fatal(err)
 	}

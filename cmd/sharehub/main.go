@@ -10,23 +10,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sharehub/sharehub/cmd/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, errVerifyFailed) {
-			fmt.Fprintln(os.Stderr, "sharehub:", err)
-		}
-		os.Exit(1)
-	}
+	// A failed verification has printed its findings: no extra line.
+	cli.Main("sharehub", run, func(err error) bool { return errors.Is(err, errVerifyFailed) })
 }
 
 const usage = `usage: sharehub <command> [flags]

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sharehub/sharehub/cmd/internal/cli"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
 	logaudit "github.com/sharehub/sharehub/eventstore/audit"
@@ -214,20 +215,13 @@ func readModelSchemas(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger)
 // sealPeriodically seals the log so that a dropped tail becomes detectable within one
 // interval. Several processes may run it: the seal takes an advisory lock.
 func sealPeriodically(ctx context.Context, pool *pgxpool.Pool, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			seal, err := logaudit.SealLog(ctx, pool)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.Error("sealing the log failed", "err", err)
-			case seal != nil:
-				log.Info("log sealed", "seal_id", seal.ID, "events_covered", seal.EventsCovered)
-			}
+	cli.Every(ctx, every, func() {
+		seal, err := logaudit.SealLog(ctx, pool)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("sealing the log failed", "err", err)
+		case seal != nil:
+			log.Info("log sealed", "seal_id", seal.ID, "events_covered", seal.EventsCovered)
 		}
-	}
+	})
 }

@@ -32,21 +32,12 @@ func (h *harness) runLinkOpenGrowth(ctx context.Context, n int) result {
 	if n < 200 {
 		return r.error(fmt.Errorf("-link-opens must be at least 200"))
 	}
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_links")
+	rg, err := h.rig(ctx, "links", rigOptions{env: []string{"LINK_OPEN_LIMIT=0"}, fileSize: 4 << 10})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop()
-	s, err := h.start(ctx, dbURL, filepath.Join(h.tmp, "blobs-links"), "", "LINK_OPEN_LIMIT=0")
-	if err != nil {
-		return r.error(err)
-	}
-	defer func() { s.stop() }()
-	l := newLoad(s.base())
-	l.fileSize = 4 << 10
-	if err := l.setup(ctx); err != nil {
-		return r.error(err)
-	}
+	defer rg.close()
+	dbURL, l := rg.dbURL, rg.l
 	warm, _, err := l.linkToNewDocument(ctx)
 	if err != nil {
 		return r.error(err)
@@ -142,21 +133,12 @@ func dirBytes(root string) (files int, bytes int64) {
 // every blob an event references included.
 func (h *harness) runUploadFlood(ctx context.Context, total int) result {
 	r := result{name: "upload flood into foreign folders"}
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_uploads")
+	rg, err := h.rig(ctx, "uploads", rigOptions{env: []string{"BLOB_GC_INTERVAL=0"}})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop()
-	blobDir := filepath.Join(h.tmp, "blobs-uploads")
-	s, err := h.start(ctx, dbURL, blobDir, "", "BLOB_GC_INTERVAL=0")
-	if err != nil {
-		return r.error(err)
-	}
-	defer func() { s.stop() }()
-	l := newLoad(s.base())
-	if err := l.setup(ctx); err != nil {
-		return r.error(err)
-	}
+	defer rg.close()
+	dbURL, blobDir, s, l := rg.dbURL, rg.blobDir, rg.s, rg.l
 	var victim struct {
 		ID string `json:"id"`
 	}
@@ -262,20 +244,27 @@ func floodOnce(ctx context.Context, l *load, base, token, folder string, size in
 		}
 		pw.CloseWithError(mw.Close())
 	}()
-	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/documents", pr)
+	status := postDocument(ctx, l, base, token, pr, mw.FormDataContentType(), func(err error) { pr.CloseWithError(err) })
+	pr.CloseWithError(io.ErrClosedPipe)
+	return status
+}
+
+// postDocument sends a multipart upload and answers its status: 0 when the
+// request cannot be made, -1 when it got no answer (after failed(err)).
+func postDocument(ctx context.Context, l *load, base, token string, body io.Reader, contentType string, failed func(error)) int {
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/documents", body)
 	if err != nil {
 		return 0
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", contentType)
 	resp, err := l.http.Do(req)
 	if err != nil {
-		pr.CloseWithError(err)
+		failed(err)
 		return -1
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	pr.CloseWithError(io.ErrClosedPipe)
 	return resp.StatusCode
 }
 
@@ -291,17 +280,5 @@ func orphanOnce(ctx context.Context, l *load, base, token, folder string, size, 
 	_, _ = fw.Write(content)
 	_ = mw.WriteField("name", fmt.Sprintf("bad\x01name-%d", i))
 	_ = mw.Close()
-	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/documents", &body)
-	if err != nil {
-		return 0
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := l.http.Do(req)
-	if err != nil {
-		return -1
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return postDocument(ctx, l, base, token, &body, mw.FormDataContentType(), func(error) {})
 }

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -34,11 +33,6 @@ const (
 
 func (h *harness) runStalledExporters(ctx context.Context, d time.Duration) result {
 	r := result{name: "stalled exporters"}
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_exporters")
-	if err != nil {
-		return r.error(err)
-	}
-	defer drop()
 	// Every stalled stream is accepted: the limits are raised for the run (the
 	// defaults would refuse most of them with 429/503, which is their job but
 	// not what is measured here).
@@ -53,15 +47,12 @@ func (h *harness) runStalledExporters(ctx context.Context, d time.Duration) resu
 			}
 		}()
 	}
-	s, err := h.start(ctx, dbURL, filepath.Join(h.tmp, "blobs-exporters"), "")
+	rg, err := h.rig(ctx, "exporters", rigOptions{})
 	if err != nil {
 		return r.error(err)
 	}
-	defer s.stop()
-	l := newLoad(s.base())
-	if err := l.setup(ctx); err != nil {
-		return r.error(err)
-	}
+	defer rg.close()
+	dbURL, s, l := rg.dbURL, rg.s, rg.l
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return r.error(err)

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,16 +39,12 @@ const (
 
 func (h *harness) runCredentialFlood(ctx context.Context, d time.Duration) result {
 	r := result{name: "forged-credential flood"}
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_flood")
+	rg, err := h.rig(ctx, "flood", rigOptions{noLoad: true})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop()
-	s, err := h.start(ctx, dbURL, filepath.Join(h.tmp, "blobs-flood"), "")
-	if err != nil {
-		return r.error(err)
-	}
-	defer func() { s.stop() }()
+	defer rg.close()
+	dbURL, s := rg.dbURL, rg.s
 	base := s.base()
 	c := &http.Client{Timeout: 15 * time.Second}
 

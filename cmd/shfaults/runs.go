@@ -41,30 +41,20 @@ func background(ctx context.Context, l *load) (stop func()) {
 // runKill: SIGKILL the server mid-load, restart it on the same address, go on.
 func (h *harness) runKill(ctx context.Context, d time.Duration) result {
 	r := result{name: "kill -9"}
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_kill")
+	rg, err := h.rig(ctx, "kill", rigOptions{})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop()
-	blobDir := filepath.Join(h.tmp, "blobs-kill")
-	s, err := h.start(ctx, dbURL, blobDir, "")
-	if err != nil {
-		return r.error(err)
-	}
-	defer func() { s.stop() }()
-	l := newLoad(s.base())
-	if err := l.setup(ctx); err != nil {
-		return r.error(err)
-	}
+	defer rg.close()
+	dbURL, l := rg.dbURL, rg.l
 	stopLoad := background(ctx, l)
 	sleepCtx(ctx, d/2)
 	before := l.ackCount()
-	s.kill()
+	rg.s.kill()
 	killed := time.Now()
 	h.logf("killed with %d writes acknowledged", before)
 	sleepCtx(ctx, 500*time.Millisecond)
-	s, err = h.start(ctx, dbURL, blobDir, s.addr)
-	if err != nil {
+	if rg.s, err = h.start(ctx, dbURL, rg.blobDir, rg.s.addr); err != nil {
 		stopLoad()
 		return r.error(fmt.Errorf("restart after SIGKILL: %w", err))
 	}
@@ -73,9 +63,9 @@ func (h *harness) runKill(ctx context.Context, d time.Duration) result {
 	sleepCtx(ctx, d/2)
 	stopLoad()
 	after := l.ackCount() - atRestart
-	v := h.check(ctx, l, dbURL, s.base())
+	v := h.check(ctx, l, dbURL, rg.s.base())
 	if after == 0 {
-		v.fail("no write acknowledged after the restart; the restarted server logged: %s", firstLoggedErr(s.log))
+		v.fail("no write acknowledged after the restart; the restarted server logged: %s", firstLoggedErr(rg.s.log))
 	}
 	r.verdict(v)
 	r.figures = fmt.Sprintf("%s; killed after %d acks, back in %.1fs, %d acks after; answers %s",
@@ -97,20 +87,12 @@ func (h *harness) runPGRestart(ctx context.Context, d time.Duration) result {
 			_, _ = h.pgdevCmd(context.WithoutCancel(ctx), "stop", dir, false)
 		}
 	}()
-	dbURL, drop, err := h.scratch(ctx, url, "faults_pg")
+	rg, err := h.rig(ctx, "pg", rigOptions{baseURL: url})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop() // runs before the cluster stops
-	s, err := h.start(ctx, dbURL, filepath.Join(h.tmp, "blobs-pg"), "")
-	if err != nil {
-		return r.error(err)
-	}
-	defer func() { s.stop() }()
-	l := newLoad(s.base())
-	if err := l.setup(ctx); err != nil {
-		return r.error(err)
-	}
+	defer rg.close() // runs before the cluster stops
+	dbURL, s, l := rg.dbURL, rg.s, rg.l
 	var (
 		phase     atomic.Int32 // 0 before, 1 database down, 2 after up
 		mu        sync.Mutex
@@ -199,31 +181,14 @@ func (h *harness) runPGRestart(ctx context.Context, d time.Duration) result {
 // runReplicas: three serve processes on one database, load round robin.
 func (h *harness) runReplicas(ctx context.Context, d time.Duration) result {
 	r := result{name: "3 replicas"}
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_replicas")
+	// The blob folder is shared, as it would be in production.
+	rg, err := h.rig(ctx, "replicas", rigOptions{replicas: 3})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop()
-	blobDir := filepath.Join(h.tmp, "blobs-replicas") // shared, as it would be in production
-	var servers []*server
-	defer func() {
-		for _, s := range servers {
-			s.stop()
-		}
-	}()
-	var bases []string
-	for range 3 {
-		s, err := h.start(ctx, dbURL, blobDir, "")
-		if err != nil {
-			return r.error(err)
-		}
-		servers = append(servers, s)
-		bases = append(bases, s.base())
-	}
-	l := newLoad(bases...)
-	if err := l.setup(ctx); err != nil {
-		return r.error(err)
-	}
+	defer rg.close()
+	dbURL, l, servers := rg.dbURL, rg.l, rg.all()
+	bases := []string{rg.s.base()}
 	stopLoad := background(ctx, l)
 	sleepCtx(ctx, d)
 	stopLoad()
@@ -258,21 +223,12 @@ func (h *harness) runDiskFull(ctx context.Context) result {
 			fmt.Fprintf(os.Stderr, "shfaults: umount %s: %v: %s\n", mnt, err, out)
 		}
 	}()
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_disk")
+	rg, err := h.rig(ctx, "disk", rigOptions{blobDir: mnt, fileSize: 192 << 10})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop()
-	s, err := h.start(ctx, dbURL, mnt, "")
-	if err != nil {
-		return r.error(err)
-	}
-	defer func() { s.stop() }()
-	l := newLoad(s.base())
-	l.fileSize = 192 << 10
-	if err := l.setup(ctx); err != nil {
-		return r.error(err)
-	}
+	defer rg.close()
+	dbURL, s, l := rg.dbURL, rg.s, rg.l
 	var folder struct {
 		ID string `json:"id"`
 	}

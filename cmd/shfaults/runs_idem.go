@@ -6,7 +6,6 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,22 +25,13 @@ import (
 func (h *harness) runKillIdempotent(ctx context.Context, d time.Duration) result {
 	r := result{name: "kill -9 between append and answer (Idempotency-Key)"}
 	const grace = 45 * time.Second
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_idem")
-	if err != nil {
-		return r.error(err)
-	}
-	defer drop()
-	blobDir := filepath.Join(h.tmp, "blobs-idem")
-	s, err := h.start(ctx, dbURL, blobDir, "")
+	rg, err := h.rig(ctx, "idem", rigOptions{})
 	if err != nil {
 		return r.error(err)
 	}
 	var smu sync.Mutex
-	defer func() { smu.Lock(); s.stop(); smu.Unlock() }()
-	l := newLoad(s.base())
-	if err := l.setup(ctx); err != nil {
-		return r.error(err)
-	}
+	defer func() { smu.Lock(); rg.close(); smu.Unlock() }()
+	dbURL, l := rg.dbURL, rg.l
 
 	type outcome struct {
 		key, name string
@@ -116,15 +106,15 @@ func (h *harness) runKillIdempotent(ctx context.Context, d time.Duration) result
 	for time.Now().Before(stopAt) && ctx.Err() == nil {
 		sleepCtx(ctx, time.Duration(150+rnd.IntN(700))*time.Millisecond)
 		smu.Lock()
-		s.kill()
+		rg.s.kill()
 		kills.Add(1)
-		ns, err := h.start(ctx, dbURL, blobDir, s.addr)
+		ns, err := h.start(ctx, dbURL, rg.blobDir, rg.s.addr)
 		if err != nil {
 			restartErr = err
 			smu.Unlock()
 			break
 		}
-		s = ns
+		rg.s = ns
 		smu.Unlock()
 	}
 	wg.Wait()
@@ -132,7 +122,7 @@ func (h *harness) runKillIdempotent(ctx context.Context, d time.Duration) result
 		return r.error(fmt.Errorf("restart after SIGKILL: %w", restartErr))
 	}
 
-	v := h.check(ctx, l, dbURL, s.base())
+	v := h.check(ctx, l, dbURL, rg.s.base())
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return r.error(err)

@@ -25,16 +25,12 @@ import (
 // cancelled in the read model and absent from the portal, a last rebuild identical.
 func (h *harness) runRebuildUnderLoad(ctx context.Context, d time.Duration) result {
 	r := result{name: "rebuild under load"}
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_rebuild")
+	rg, err := h.rig(ctx, "rebuild", rigOptions{noLoad: true})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop()
-	s, err := h.start(ctx, dbURL, filepath.Join(h.tmp, "blobs-rebuild"), "")
-	if err != nil {
-		return r.error(err)
-	}
-	defer func() { s.stop() }()
+	defer rg.close()
+	dbURL, s := rg.dbURL, rg.s
 	// The server migrated the database; nothing is written yet.
 	digit, err := nearDigit(ctx, dbURL, 2000)
 	if err != nil {
@@ -169,25 +165,17 @@ func (h *harness) runRestore(ctx context.Context, d time.Duration) result {
 	if err != nil {
 		return r.error(err)
 	}
-	dbURL, drop, err := h.scratch(ctx, h.baseURL, "faults_restore")
+	// Files are not in the database: the restored copy keeps the rig's blobs.
+	rg, err := h.rig(ctx, "restore", rigOptions{})
 	if err != nil {
 		return r.error(err)
 	}
-	defer drop()
-	blobDir := filepath.Join(h.tmp, "blobs-restore") // files are not in the database: the copy keeps them
-	s, err := h.start(ctx, dbURL, blobDir, "")
-	if err != nil {
-		return r.error(err)
-	}
-	l := newLoad(s.base())
-	if err := l.setup(ctx); err != nil {
-		s.stop()
-		return r.error(err)
-	}
+	defer rg.close()
+	dbURL, blobDir, l := rg.dbURL, rg.blobDir, rg.l
 	stopLoad := background(ctx, l)
 	sleepCtx(ctx, d/2)
 	stopLoad()
-	s.stop()
+	rg.s.stop()
 	before := l.ackCount()
 
 	dump := filepath.Join(h.tmp, "restore.dump")
@@ -231,7 +219,7 @@ func (h *harness) runRestore(ctx context.Context, d time.Duration) result {
 	}
 	h.logf("restore-check: %s", checkOut)
 
-	s, err = h.start(ctx, restored, blobDir, "")
+	s, err := h.start(ctx, restored, blobDir, "")
 	if err != nil {
 		return r.error(fmt.Errorf("serve on the restored copy: %w", err))
 	}

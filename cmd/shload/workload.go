@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sharehub/sharehub/cmd/internal/cli"
 	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/httpapi/client"
 	"github.com/sharehub/sharehub/projections"
@@ -202,30 +203,25 @@ func (h *harness) drive(ctx context.Context) error {
 }
 
 func (h *harness) sampleLag(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		st, err := projections.Status(ctx, h.srv.pool, projections.All())
-		if err != nil {
-			continue
-		}
-		h.stats.mu.Lock()
-		for _, s := range st {
-			l := h.stats.lag[s.Name]
-			if l == nil {
-				l = &lagSample{}
-				h.stats.lag[s.Name] = l
-			}
-			l.maxSeconds, l.maxEvents = max(l.maxSeconds, s.LagSeconds), max(l.maxEvents, s.LagEvents)
-		}
-		h.stats.mu.Unlock()
-		h.checkFailed(ctx)
+	cli.Every(ctx, time.Second, func() { h.lagOnce(ctx) })
+}
+
+func (h *harness) lagOnce(ctx context.Context) {
+	st, err := projections.Status(ctx, h.srv.pool, projections.All())
+	if err != nil {
+		return
 	}
+	h.stats.mu.Lock()
+	for _, s := range st {
+		l := h.stats.lag[s.Name]
+		if l == nil {
+			l = &lagSample{}
+			h.stats.lag[s.Name] = l
+		}
+		l.maxSeconds, l.maxEvents = max(l.maxSeconds, s.LagSeconds), max(l.maxEvents, s.LagEvents)
+	}
+	h.stats.mu.Unlock()
+	h.checkFailed(ctx)
 }
 
 // checkFailed reports every consumer stopped by an event it cannot apply: the read

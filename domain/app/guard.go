@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/sharehub/sharehub/domain"
@@ -34,14 +35,27 @@ func (StreamGuard) isRecord() {}
 func (StreamLock) isRecord()  {}
 
 // guarded reports whether batches guard a stream, so that every append to it must
-// lock it: link streams, whose opens are recorded elsewhere, and user streams,
-// which a deactivation guards for its actor (SetStaffActive).
+// lock it: link streams, whose opens are recorded elsewhere, user streams, which
+// a deactivation guards for its actor (SetStaffActive), and the customer, share
+// and document streams a portal write or a download relies on (reads.go).
 func guarded(stream string) bool {
-	return strings.HasPrefix(stream, domain.KindLink+"-") || strings.HasPrefix(stream, domain.KindUser+"-")
+	for _, kind := range []string{domain.KindLink, domain.KindUser, domain.KindCustomer, domain.KindShare, domain.KindDocument} {
+		if strings.HasPrefix(stream, kind+"-") {
+			return true
+		}
+	}
+	return false
 }
 
-// lockGuarded adds a StreamLock for every guarded stream the unit appends to.
+// lockGuarded adds a StreamLock for every guarded stream the unit appends to, and
+// drops the guards of those streams: the append's expected version already
+// checks them, and a guard and a lock of one stream must not overlap.
 func (u *unit) lockGuarded(records []Record) []Record {
+	records = slices.DeleteFunc(records, func(r Record) bool {
+		g, ok := r.(StreamGuard)
+		_, written := u.index[g.StreamID]
+		return ok && written
+	})
 	for _, s := range u.out {
 		if guarded(s.StreamID) {
 			records = append(records, StreamLock{StreamID: s.StreamID})

@@ -42,6 +42,8 @@ func (u *unit) portalCustomer(providerID uuid.UUID) (domain.Principal, *domain.C
 	if err := domain.AuthorizePortal(p, c); err != nil {
 		return p, nil, nil, err
 	}
+	u.guardActor()
+	u.guardRead(c) // paused, revoked, documents module off (reads.go)
 	u.tenant = providerID
 	return p, provider, c, nil
 }
@@ -78,6 +80,15 @@ func (u *unit) portalView(provider *domain.Company, c *domain.Customer, folderID
 			return domain.PortalView{}, err
 		}
 		in.Shares[id] = sh
+		// A share of what the view was asked about gives (or widens) the access
+		// the command relies on: its cancellation must not commit unseen
+		// (reads.go).
+		if _, doc := in.Documents[sh.DocumentID]; doc || in.Folders[sh.FolderID] != nil {
+			u.guardRead(sh)
+		}
+	}
+	for _, d := range docs {
+		u.guardRead(d) // removed, or its version hidden
 	}
 	return domain.ComputePortalView(in), nil
 }

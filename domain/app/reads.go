@@ -49,17 +49,41 @@ package app
 //	                               customer (CustomerLinkAdded) in a workspace
 //	CancelLink                     link                                           actor, document (scope)
 //	RecordLinkOpen/OpenLink        new open; link (StreamGuard)                   document
-//	PortalCreateFolder/PortalUpload new folder or document                        portal user, company, customer, the shares and folders that make it visible
-//	PortalRemoveDocument           document, its shares and links ended           portal user, company, customer, shares and folders
-//	RecordDownload                 new download                                   portal user, company, customer, shares and folders, the document
+//	PortalCreateFolder/PortalUpload new folder or document; portal user,          company (documents default), folders
+//	                               customer, the shares of the target folder's
+//	                               chain (StreamGuard)
+//	PortalRemoveDocument           document, its shares and links ended;          company, folders
+//	                               portal user, customer, shares (StreamGuard)
+//	RecordDownload                 new download; portal user, customer, the       company, folders
+//	                               document, the shares of it and of its
+//	                               folder chain (StreamGuard)
 //
 // "actor" is the caller's user stream read by principal (its role and flags):
 // a command that starts just before the caller is demoted may still commit after
 // the demotion. "scope" is the group that limits which customers a member
-// manages (customerScope). The portal commands and RecordDownload rely on
-// reads that are not checked: a download or an upload that starts before a
-// share is cancelled may be recorded just after the cancellation committed
-// (links are not exposed to this: their opens guard the link's stream). The
-// access it records was granted when the command read the share; what a
-// customer can see afterwards is decided by the projections, which apply the
-// cancellation either way.
+// manages (customerScope).
+//
+// The portal commands and RecordDownload record access (a download, an upload, a
+// folder) that a share, the customer's standing and the document decide. Those
+// reads used to be unchecked, and a download or an upload that read the share
+// just before its cancellation (or the customer's pause) committed was recorded
+// just after it. They are now guarded (guardRead): share, customer and document
+// streams are guarded() kinds, so every write to them locks them, and the
+// portal command's batch conflicts and retries, finding the access gone
+// (TestPortalWritesAfterConcurrentEndOfAccess; on PostgreSQL
+// TestPortalDownloadAfterShareCancelOnPostgres). Still read only: the provider
+// company's documents default (SetPortalDefault, a setting rather than an end of
+// access) and the folder chain (folders are never removed or moved).
+
+// guardRead makes the batch depend on a stream the command only reads: it commits
+// only if the stream is still at the version loaded (a StreamGuard; dropped when
+// the batch appends to the stream anyway). The stream's kind must be guarded(), so
+// that every write to it takes the lock that orders it with the guard.
+func (u *unit) guardRead(a interface {
+	StreamID() string
+	Version() int64
+}) {
+	if guarded(a.StreamID()) {
+		u.records = append(u.records, StreamGuard{StreamID: a.StreamID(), Version: a.Version()})
+	}
+}
