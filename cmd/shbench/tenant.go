@@ -48,7 +48,7 @@ func setupTenant(ctx context.Context, c *client.Client, store *eventstore.Store)
 		return bt, fmt.Errorf("tenant: %w", err)
 	}
 	bt.provider, bt.level, bt.events = ten.ProviderID.String(), ten.Level.String(), ten.Events
-	listing := client.PortalDocumentsPath(ten.ProviderID)
+	listing := "/api/v1/portal/providers/" + bt.provider + "/documents"
 	// The projections have caught up once the listing answers at the last position.
 	if bt.levelBody, err = waitBody(ctx, c, listing+tenantLevelQuery+bt.level, heavy.Token, last); err != nil {
 		return bt, err

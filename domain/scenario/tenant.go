@@ -188,8 +188,9 @@ func NewTenant(ctx context.Context, sink Sink, spec TenantSpec, seed int64) (Ten
 				}
 			}
 		default:
-			for range 1 + g.rng.IntN(3) {
-				if err := share(w.st.Customer(id), mids[g.rng.IntN(len(mids))]); err != nil {
+			first := g.rng.IntN(len(mids))
+			for j := range 1 + g.rng.IntN(3) {
+				if err := share(w.st.Customer(id), mids[(first+7*j)%len(mids)]); err != nil {
 					return out, err
 				}
 			}
