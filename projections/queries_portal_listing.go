@@ -28,9 +28,10 @@ const reachOf = `{portal}.portal_reach r WHERE r.customer_id = @customer`
 const directSharesOf = `{portal}.shares s WHERE s.customer_id = @customer AND NOT s.cancelled AND s.document_id IS NOT NULL`
 
 // directOf is the permission (edit: true) the customer's shares of document d
-// give; NULL when none.
-const directOf = `LEFT JOIN LATERAL (SELECT bool_or(s.permission = 'edit') AS edit FROM ` + directSharesOf + `
-	AND s.document_id = d.id) ds ON true`
+// give; NULL when none. Grouped once and hash-joined: a flat listing joins it
+// with thousands of documents, where a lookup per document cost 0.06 ms each.
+const directOf = `LEFT JOIN (SELECT s.document_id, bool_or(s.permission = 'edit') AS edit FROM ` + directSharesOf + `
+	GROUP BY s.document_id) ds ON ds.document_id = d.id`
 
 // documentVisible: d has a visible version and is not another customer's
 // deposit, unless shared on its own.
@@ -227,7 +228,11 @@ func portalDocuments(ctx context.Context, q eventstore.Querier, args pgx.NamedAr
 	rows, err := q.Query(ctx, `SELECT y.id, y.name, y.folder_ref, y.shown_version, v.sha256, v.size, v.media_type, y.own, y.edit
 		FROM (SELECT * FROM (`+source+`) y WHERE `+keyset(args, after, "y")+`
 		      ORDER BY y.name COLLATE "C", y.id LIMIT @limit) y
-		JOIN {portal}.versions v ON v.document_id = y.id AND v.number = y.shown_version
+		-- Only the page's versions, by primary key: OFFSET 0 keeps the subquery a
+		-- lookup per row (pulled up into a join, the planner hashed the whole
+		-- versions table).
+		JOIN LATERAL (SELECT sha256, size, media_type FROM {portal}.versions
+		               WHERE document_id = y.id AND number = y.shown_version OFFSET 0) v ON true
 		ORDER BY y.name COLLATE "C", y.id`, args)
 	if err != nil {
 		return nil, fmt.Errorf("portal documents: %w", err)
