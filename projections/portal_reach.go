@@ -27,14 +27,50 @@ import (
 //   - pause, resume, revoke, documents module, provider default: none (read at
 //     query time from the customers row).
 
+// A rebuild applies the events of different streams on several connections at
+// once; these tables depend on the order across streams (a folder's closure
+// comes from its parent's, a share's reach from the folders that exist), so the
+// handlers of closure and reach skip in a build and portalReachDerive computes
+// both once the events are loaded (Projection.Derive); the handlers then apply
+// the events that arrive while the build catches up, in order.
+//
 //go:embed sql/portal_reach.sql
 var portalReachDDL string
 
 // masterSource is the share_id of a reach row that master access gives.
 var masterSource = uuid.Nil
 
+// portalReachDerive computes the closure and the reach from folders, shares and
+// customers at once: what the handlers below compute event by event, in a build
+// that applies streams out of order (Projection.Derive).
+const portalReachDerive = `
+TRUNCATE folder_closure, portal_reach;
+INSERT INTO folder_closure (ancestor, descendant, depth, creators)
+WITH RECURSIVE c AS (
+    SELECT id AS ancestor, id AS descendant, 0 AS depth, '{}'::uuid[] AS creators FROM folders
+    UNION ALL
+    SELECT c.ancestor, f.id, c.depth + 1,
+           CASE WHEN f.created_by_customer_id IS NULL OR f.created_by_customer_id = ANY (c.creators)
+                THEN c.creators ELSE c.creators || f.created_by_customer_id END
+      FROM c JOIN folders f ON f.parent_id = c.descendant)
+SELECT ancestor, descendant, depth, creators FROM c;
+INSERT INTO portal_reach (customer_id, folder_id, share_id, permission)
+SELECT s.customer_id, c.descendant, s.id, s.permission
+  FROM shares s JOIN folder_closure c ON c.ancestor = s.folder_id
+ WHERE NOT s.cancelled AND (c.depth = 0 OR c.creators <@ ARRAY[s.customer_id]);
+INSERT INTO portal_reach (customer_id, folder_id, share_id, permission)
+SELECT DISTINCT cu.id, c.descendant, '00000000-0000-0000-0000-000000000000'::uuid, 'edit'
+  FROM customers cu JOIN folders a ON a.workspace_customer_id = cu.id JOIN folder_closure c ON c.ancestor = a.id
+ WHERE cu.master_access AND (c.depth = 0 OR c.creators <@ ARRAY[cu.id]);
+ANALYZE folder_closure, portal_reach;
+`
+
 func portalReach(p *Projection) {
+	p.Derive = portalReachDerive
 	On(p, func(q *Queue, ev domain.Recorded, e domain.FolderCreated) error {
+		if q.Building() {
+			return nil
+		}
 		q.Exec(`INSERT INTO folder_closure (ancestor, descendant, depth, creators)
 			SELECT $1::uuid, $1::uuid, 0, '{}'::uuid[]
 			UNION ALL
@@ -54,6 +90,9 @@ func portalReach(p *Projection) {
 		return nil
 	})
 	On(p, func(q *Queue, ev domain.Recorded, e domain.PortalShareGranted) error {
+		if q.Building() {
+			return nil
+		}
 		if e.FolderID == uuid.Nil {
 			return nil
 		}
@@ -68,17 +107,26 @@ func portalReach(p *Projection) {
 		return nil
 	})
 	On(p, func(q *Queue, ev domain.Recorded, e domain.SharePermissionChanged) error {
+		if q.Building() {
+			return nil
+		}
 		q.Exec(`UPDATE portal_reach r SET permission = s.permission FROM shares s
 			WHERE s.id = $1 AND r.share_id = s.id AND r.permission <> s.permission`, e.ShareID)
 		return nil
 	})
 	On(p, func(q *Queue, ev domain.Recorded, e domain.ShareCancelled) error {
+		if q.Building() {
+			return nil
+		}
 		q.Exec(`DELETE FROM portal_reach WHERE share_id = $1`, e.ShareID)
 		return nil
 	})
 	// Master access gives edit on every folder of the workspace and on what lies
 	// below it that is not another customer's deposit.
 	On(p, func(q *Queue, ev domain.Recorded, e domain.MasterAccessGranted) error {
+		if q.Building() {
+			return nil
+		}
 		q.Exec(`INSERT INTO portal_reach (customer_id, folder_id, share_id, permission)
 			SELECT DISTINCT $1::uuid, c.descendant, $2::uuid, 'edit'
 			  FROM customers cu JOIN folders a ON a.workspace_customer_id = cu.id
@@ -88,6 +136,9 @@ func portalReach(p *Projection) {
 		return nil
 	})
 	On(p, func(q *Queue, ev domain.Recorded, e domain.MasterAccessWithdrawn) error {
+		if q.Building() {
+			return nil
+		}
 		q.Exec(`DELETE FROM portal_reach r USING customers cu
 			WHERE r.customer_id = $1 AND r.share_id = $2 AND cu.id = $1 AND NOT cu.master_access`,
 			e.CustomerID, masterSource)

@@ -32,6 +32,7 @@ CREATE TABLE portal_reach (
     PRIMARY KEY (customer_id, folder_id, share_id)
 );
 CREATE INDEX portal_reach_share ON portal_reach (share_id);
+CREATE INDEX portal_reach_folder ON portal_reach (folder_id);
 
 -- A document's newest visible version (NULL: none, the portal does not show it).
 ALTER TABLE documents ADD COLUMN shown_version integer;
