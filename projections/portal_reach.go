@@ -42,7 +42,8 @@ var masterSource = uuid.Nil
 
 // portalReachDerive computes the closure and the reach from folders, shares and
 // customers at once: what the handlers below compute event by event, in a build
-// that applies streams out of order (Projection.Derive).
+// that applies streams out of order (Projection.Derive); and, set-based rather
+// than one statement per document event, each document's shown version.
 const portalReachDerive = `
 TRUNCATE folder_closure, portal_reach;
 INSERT INTO folder_closure (ancestor, descendant, depth, creators)
@@ -62,7 +63,10 @@ INSERT INTO portal_reach (customer_id, folder_id, share_id, permission)
 SELECT DISTINCT cu.id, c.descendant, '00000000-0000-0000-0000-000000000000'::uuid, 'edit'
   FROM customers cu JOIN folders a ON a.workspace_customer_id = cu.id JOIN folder_closure c ON c.ancestor = a.id
  WHERE cu.master_access AND (c.depth = 0 OR c.creators <@ ARRAY[cu.id]);
-ANALYZE folder_closure, portal_reach;
+UPDATE documents d SET shown_version = v.n
+  FROM (SELECT document_id, max(number) AS n FROM versions WHERE NOT hidden GROUP BY document_id) v
+ WHERE v.document_id = d.id;
+ANALYZE folder_closure, portal_reach, documents;
 `
 
 func portalReach(p *Projection) {
@@ -145,6 +149,9 @@ func portalReach(p *Projection) {
 		return nil
 	})
 	shown := func(q *Queue, doc uuid.UUID) {
+		if q.Building() {
+			return // derived once, set-based (portalReachDerive)
+		}
 		q.Exec(`UPDATE documents d SET shown_version = v.n
 			FROM (SELECT max(number) AS n FROM versions WHERE document_id = $1 AND NOT hidden) v
 			WHERE d.id = $1 AND d.shown_version IS DISTINCT FROM v.n`, doc)
