@@ -125,7 +125,7 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 // in the portal listing's shape (with its folder_id and flat parameters):
 // GET /api/v1/customers/{id}/portal-view.
 func (s *Server) customerPortalView(w http.ResponseWriter, r *http.Request) error {
-	opts, err := parsePortalListing(r)
+	lf, after, limit, err := s.portalListingPage(r)
 	if err != nil {
 		return err
 	}
@@ -141,14 +141,12 @@ func (s *Server) customerPortalView(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	out, err := newPortalListing(view, opts)
+	// The rule's own view (domain.ComputePortalView), cut as the listing is.
+	l, err := query.CutPortalView(view, lf, after, limit)
 	if err != nil {
 		return err
 	}
-	if out, out.NextCursor, err = s.pageListing(r, out); err != nil {
-		return err
-	}
-	return web.WriteJSON(w, http.StatusOK, out)
+	return s.writePortalListing(w, r, l)
 }
 
 type groupMemberItem struct {

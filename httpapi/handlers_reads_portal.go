@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/sharehub/sharehub/domain"
 	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/domain/app/query"
 	"github.com/sharehub/sharehub/httpapi/consistency"
@@ -61,71 +60,41 @@ type portalListing struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// newPortalListing cuts the view down to what opts ask for. A closed view (paused,
-// revoked, documents off) is empty whatever is asked; a folder that is not
-// visible is 404.
-func newPortalListing(view domain.PortalView, opts portalListingOptions) (portalListing, error) {
-	out := portalListing{Folders: []portalFolderItem{}, Documents: []portalDocumentItem{}}
-	if !view.Open {
-		return out, nil
+// newPortalListing is the one mapper of a page of a portal listing, for the
+// customer's listing and for the provider's look at it.
+func newPortalListing(l query.PortalListing, next *string) portalListing {
+	out := portalListing{Folders: make([]portalFolderItem, len(l.Folders)), Documents: make([]portalDocumentItem, len(l.Documents)), NextCursor: next}
+	for i, f := range l.Folders {
+		out.Folders[i] = portalFolderItem{ID: f.ID, Name: f.Name, ParentID: f.ParentID, Permission: string(f.Permission), Workspace: f.Workspace}
 	}
-	if opts.FolderID != uuid.Nil {
-		if _, ok := view.Folder(opts.FolderID); !ok {
-			return out, domain.ErrNotFound
-		}
+	for i, d := range l.Documents {
+		out.Documents[i] = portalDocumentItem{ID: d.ID, Name: d.Name, FolderID: d.FolderID, Version: d.Version, Size: d.File.Size,
+			MediaType: d.File.MediaType, SHA256: d.File.SHA256, Permission: string(d.Permission), Removable: d.OwnUpload}
 	}
-	visible := map[uuid.UUID]domain.PortalFolder{}
-	for _, f := range view.Folders {
-		visible[f.ID] = f
-	}
-	folderRef := func(id uuid.UUID) *uuid.UUID {
-		if _, ok := visible[id]; ok && id != uuid.Nil {
-			return &id
-		}
-		return nil
-	}
-	addDocument := func(d domain.PortalDocument) {
-		out.Documents = append(out.Documents, portalDocumentItem{
-			ID: d.ID, Name: d.Name, FolderID: folderRef(d.FolderID), Version: d.Version, Size: d.File.Size,
-			MediaType: d.File.MediaType, SHA256: d.File.SHA256, Permission: string(d.Permission), Removable: d.OwnUpload,
-		})
-	}
-	if opts.Flat {
-		for _, d := range view.Documents {
-			if opts.FolderID == uuid.Nil || below(visible, d.FolderID, opts.FolderID) {
-				addDocument(d)
-			}
-		}
-		return out, nil
-	}
-	folders, docs := view.Children(opts.FolderID)
-	for _, f := range folders {
-		item := portalFolderItem{ID: f.ID, Name: f.Name, Permission: string(f.Permission), Workspace: f.Workspace}
-		if !f.Top {
-			item.ParentID = folderRef(f.ParentID)
-		}
-		out.Folders = append(out.Folders, item)
-	}
-	for _, d := range docs {
-		addDocument(d)
-	}
-	return out, nil
+	return out
 }
 
-// below reports whether folder is ancestor or lies under it, through visible
-// folders.
-func below(visible map[uuid.UUID]domain.PortalFolder, folder, ancestor uuid.UUID) bool {
-	for range len(visible) + 1 {
-		if folder == ancestor {
-			return true
-		}
-		f, ok := visible[folder]
-		if !ok {
-			return false
-		}
-		folder = f.ParentID
+// portalListingPage opens the page a portal listing asks for: its size and the
+// position after which it starts.
+func (s *Server) portalListingPage(r *http.Request) (query.PortalListingFilter, *viewKey, int, error) {
+	opts, err := parsePortalListing(r)
+	if err != nil {
+		return query.PortalListingFilter{}, nil, 0, err
 	}
-	return false
+	page, after, err := openPage[viewKey](s, r)
+	if err != nil {
+		return query.PortalListingFilter{}, nil, 0, err
+	}
+	return query.PortalListingFilter{FolderID: opts.FolderID, Flat: opts.Flat}, after, page.Limit, nil
+}
+
+// writePortalListing seals the page's next position and writes it.
+func (s *Server) writePortalListing(w http.ResponseWriter, r *http.Request, l query.PortalListing) error {
+	next, err := s.sealView(r, l.Next)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, newPortalListing(l, next))
 }
 
 type portalProviderItem struct {
@@ -176,7 +145,7 @@ func (s *Server) portalDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	opts, err := parsePortalListing(r)
+	lf, after, limit, err := s.portalListingPage(r)
 	if err != nil {
 		return err
 	}
@@ -184,18 +153,13 @@ func (s *Server) portalDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view, err := s.queries.PortalView.Handle(r.Context(), query.PortalView{Viewer: v, ProviderID: provider})
+	// One page read from the materialised reach (issue 15), not the whole view.
+	l, err := s.queries.ListPortal.Handle(r.Context(), query.ListPortal{Viewer: v, ProviderID: provider,
+		FolderID: lf.FolderID, Flat: lf.Flat, After: after, Limit: limit})
 	if err != nil {
 		return err
 	}
-	out, err := newPortalListing(view, opts)
-	if err != nil {
-		return err
-	}
-	if out, out.NextCursor, err = s.pageListing(r, out); err != nil {
-		return err
-	}
-	return web.WriteJSON(w, http.StatusOK, out)
+	return s.writePortalListing(w, r, l)
 }
 
 // portalContent streams the newest visible version of a document the caller's

@@ -30,6 +30,7 @@ type scenario struct {
 	applied   int
 	seen      int // visible documents summed over every check
 	foreign   int // of which other customers' deposits shared on purpose
+	listings  int // materialised listings compared with the rule's
 }
 
 func newScenario(w *world, seed uint64) *scenario {
@@ -189,6 +190,7 @@ func (s *scenario) check(t *testing.T, label string) {
 	for _, c := range s.customers {
 		got := must[domain.PortalView](t)(projections.PortalView(s.w.ctx, s.w.pool, c))
 		sameView(t, fmt.Sprintf("%s customer %s", label, c), got, st.PortalView(c))
+		s.listings += sameListings(t, s.w.ctx, s.w.pool, fmt.Sprintf("%s customer %s", label, c), c, st.PortalView(c))
 		s.seen += len(got.Documents)
 		// Deposits are private, checked here without the rule's own code: another
 		// customer's upload shows only through a share of that document with c.
@@ -233,8 +235,8 @@ func TestDifferentialOracle(t *testing.T) {
 			if s.seen < 20 {
 				t.Fatalf("customers saw only %d documents over all checks: the scenario exercises too little", s.seen)
 			}
-			t.Logf("%d commands accepted, %d customers, %d visible documents over all checks (%d of them other customers' deposits shared on purpose)",
-				s.applied, len(s.customers), s.seen, s.foreign)
+			t.Logf("%d commands accepted, %d customers, %d visible documents over all checks (%d of them other customers' deposits shared on purpose), %d listings compared",
+				s.applied, len(s.customers), s.seen, s.foreign, s.listings)
 		})
 	}
 }

@@ -53,6 +53,13 @@ type Projection struct {
 	// DDL creates the tables in the current search_path (names unqualified),
 	// in one multi-statement Exec; kept in sql/NAME.sql.
 	DDL string
+	// Derive, when set, rebuilds from the projection's other tables the tables
+	// whose rows depend on the order of events across streams (the portal's
+	// materialised reach: a folder's closure rows come from its parent's). A
+	// build applies the events of different streams on several connections at
+	// once, so there the handlers of those tables skip (Queue.Building) and Derive
+	// runs once the events are loaded and indexed.
+	Derive string
 
 	// handlers are the registered handlers by event type, in registration order
 	// (On, Handle). Never changed in place: a registration replaces the map,
@@ -222,7 +229,15 @@ func ByName(name string) (Projection, error) {
 type Queue struct {
 	schema string
 	b      pgx.Batch
+	// building: the events go to a build's fresh tables on several connections,
+	// split by stream (see Projection.Derive).
+	building bool
 }
+
+// Building reports whether the queue belongs to a build that applies the events
+// of different streams out of order; handlers of tables that Projection.Derive
+// rebuilds then queue nothing.
+func (q *Queue) Building() bool { return q.building }
 
 // NewQueue returns a queue writing to the tables of schema.
 func NewQueue(schema string) *Queue { return &Queue{schema: schema} }

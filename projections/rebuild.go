@@ -206,6 +206,15 @@ func Rebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, p
 		dropFresh()
 		return res, fmt.Errorf("rebuild %s: %w", p.Name, err)
 	}
+	if p.Derive != "" {
+		err := withTx(ctx, pool, func(tx pgx.Tx) error {
+			return inSchema(ctx, tx, fresh, func() error { _, err := tx.Exec(ctx, p.Derive); return err })
+		})
+		if err != nil {
+			dropFresh()
+			return res, fmt.Errorf("rebuild %s: derive: %w", p.Name, err)
+		}
+	}
 
 	if opt.built != nil {
 		if err := opt.built(ctx); err != nil {
@@ -369,7 +378,7 @@ func applyPartitioned(ctx context.Context, pool *pgxpool.Pool, p Projection, sch
 				if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 					return err
 				}
-				return applyEvents(ctx, tx, p, schema, part)
+				return applyQueue(ctx, tx, p, &Queue{schema: schema, building: true}, part)
 			})
 		}()
 	}
@@ -382,7 +391,10 @@ func applyPartitioned(ctx context.Context, pool *pgxpool.Pool, p Projection, sch
 
 // applyEvents applies evs to the tables of schema in one pipelined batch.
 func applyEvents(ctx context.Context, tx pgx.Tx, p Projection, schema string, evs []domain.Recorded) error {
-	b := NewQueue(schema)
+	return applyQueue(ctx, tx, p, NewQueue(schema), evs)
+}
+
+func applyQueue(ctx context.Context, tx pgx.Tx, p Projection, b *Queue, evs []domain.Recorded) error {
 	for _, ev := range evs {
 		if err := p.Apply(b, ev); err != nil {
 			return fmt.Errorf("event %d: %w", ev.Position, err)

@@ -15,12 +15,14 @@ import (
 )
 
 // One test per rule of DESIGN.md's "What a customer user sees", each read from the
-// projection tables and checked against the domain oracle as well.
+// projection tables and checked against the domain oracle as well, the view and
+// every listing of it (materialised reach against query.CutPortalView).
 
 func wantVisible(t *testing.T, w *world, customer uuid.UUID, want ...string) domain.PortalView {
 	t.Helper()
 	got := w.view(customer)
 	sameView(t, "oracle", got, w.state().PortalView(customer))
+	sameListings(t, w.ctx, w.pool, "listing", customer, w.state().PortalView(customer))
 	names := visible(got)
 	slices.Sort(names)
 	slices.Sort(want)

@@ -52,17 +52,18 @@ func TestDifferentialOracleOnScenarios(t *testing.T) {
 			}
 			w.caughtUp("portal")
 			st := w.state()
-			var customers, seen int
+			var customers, seen, listings int
 			for _, c := range st.Customers() {
 				got := must[domain.PortalView](t)(projections.PortalView(w.ctx, pool, c.ID))
 				sameView(t, fmt.Sprintf("seed %d customer %s (%s)", seed, c.ID, c.Status), got, st.PortalView(c.ID))
+				listings += sameListings(t, w.ctx, pool, fmt.Sprintf("seed %d customer %s (%s)", seed, c.ID, c.Status), c.ID, st.PortalView(c.ID))
 				customers++
 				seen += len(got.Documents)
 			}
 			if customers < 10 || seen < 20 {
 				t.Fatalf("%d customers saw %d documents: the scenario exercises too little", customers, seen)
 			}
-			t.Logf("%d customers, %d visible documents", customers, seen)
+			t.Logf("%d customers, %d visible documents, %d listings compared", customers, seen, listings)
 		})
 	}
 }

@@ -19,7 +19,9 @@ import (
 	"github.com/sharehub/sharehub/projections"
 )
 
-// benchHTTP runs the API in this process on loopback, builds a provider, a
+// benchHTTP runs the API in this process on loopback, builds the realistic
+// tenant (setupTenant) for the portal listing paths and, for the others, a
+// provider, a
 // customer with a shared folder holding a 1 MiB document, and a link, then drives
 // 16 clients for d against each of: the portal listing, the 1 MiB portal download
 // and link resolution. The raw baseline is the same client against a chi handler
@@ -45,12 +47,21 @@ func benchHTTP(ctx context.Context, baseURL string, d time.Duration) ([]result, 
 		return nil, fmt.Errorf("setup: %w", err)
 	}
 
+	fmt.Println("http: building the bench tenant (200 customers, 10,000 documents) ...")
+	ten, err := setupTenant(ctx, client.New(apiURL, hc), srv.store)
+	if err != nil {
+		return nil, fmt.Errorf("tenant: %w", err)
+	}
+	fmt.Printf("http: tenant of %d events appended and projected in %s\n", ten.events, ten.built.Round(time.Millisecond))
+
 	rawMux := chi.NewRouter()
 	rawMux.Get("/const/{size}", func(w http.ResponseWriter, r *http.Request) {
 		var body []byte
 		switch chi.URLParam(r, "size") {
-		case "listing":
-			body = fx.listingBody
+		case "level":
+			body = ten.levelBody
+		case "flat":
+			body = ten.flatBody
 		case "file":
 			body = fx.file
 		default:
@@ -69,7 +80,8 @@ func benchHTTP(ctx context.Context, baseURL string, d time.Duration) ([]result, 
 		name, path, raw string
 		header          http.Header
 	}{
-		{"portal listing", "/api/v1/portal/providers/" + fx.provider + "/documents?flat=true", "/const/listing", fx.customerAuth},
+		{"portal listing one level 50 items (tenant)", "/api/v1/portal/providers/" + ten.provider + "/documents" + tenantLevelQuery + ten.level, "/const/level", ten.auth},
+		{"portal listing flat 500 items (tenant)", "/api/v1/portal/providers/" + ten.provider + "/documents" + tenantFlatQuery, "/const/flat", ten.auth},
 		{"portal download 1 MiB", "/api/v1/portal/documents/" + fx.document + "/content", "/const/file", fx.customerAuth},
 		{"link resolution", "/l/" + fx.linkToken, "/const/link", nil},
 	}

@@ -8,6 +8,7 @@ type ReadModels interface {
 	AccountReadModel
 	AuditReadModel
 	LinkReadModel
+	PortalListingReadModel
 }
 
 // Queries holds one handler per question, as the API's handlers call them.
@@ -27,6 +28,7 @@ type Queries struct {
 	CustomerPortalView  CustomerPortalViewHandler
 	ListPortalProviders ListPortalProvidersHandler
 	PortalView          PortalViewHandler
+	ListPortal          ListPortalHandler
 	PortalDocument      PortalDocumentHandler
 	ListCustomerUsers   ListCustomerUsersHandler
 
@@ -62,6 +64,7 @@ func New(rm ReadModels) Queries {
 		CustomerPortalView:  CustomerPortalViewHandler{rm: rm, customer: customer},
 		ListPortalProviders: ListPortalProvidersHandler{rm: rm},
 		PortalView:          view,
+		ListPortal:          ListPortalHandler{customers: rm, rm: rm},
 		PortalDocument:      PortalDocumentHandler{library: rm, view: view},
 		ListCustomerUsers:   ListCustomerUsersHandler{rm: rm, customer: customer},
 
