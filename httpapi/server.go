@@ -295,7 +295,8 @@ func New(cfg Config) (*Server, error) {
 		MaxBodyBytes: s.maxUploadBytes + 2<<20}); err != nil {
 		return nil, err
 	}
-	if s.fresh, err = consistency.New(consistency.Config{Applied: appliedByDefinition(cfg.Store, cfg.ConsumerGroup), MaxWait: cfg.MaxConsistencyWait}); err != nil {
+	if s.fresh, err = consistency.New(consistency.Config{Applied: appliedByDefinition(cfg.Store, cfg.ConsumerGroup), MaxWait: cfg.MaxConsistencyWait,
+		Floor: sessionFloor, GroupKey: cfg.ConsumerGroup}); err != nil {
 		return nil, err
 	}
 	s.quotaBytes = cfg.QuotaBytes
