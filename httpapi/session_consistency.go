@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/consistency"
@@ -40,3 +41,7 @@ func sessionFloor(r *http.Request) int64 {
 	p, _ := auth.PrincipalFrom(r.Context())
 	return p.AckedPosition
 }
+
+// principalTTL is how long a process reuses a session's resolved role and flags
+// (auth.CachePrincipals): the session itself is checked on every request.
+const principalTTL = time.Second

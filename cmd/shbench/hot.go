@@ -63,12 +63,13 @@ func benchHot(ctx context.Context, baseURL string, d time.Duration) ([]result, e
 	})
 	rawMux.Get("/plain", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	// The same trivial handler behind the API's session check and principal
-	// resolution (auth.Require with the read-model resolver).
+	// resolution (auth.Require with the read-model resolver, cached as the API
+	// caches it).
 	sessions, err := auth.NewSessions(auth.SessionsConfig{Pool: srv.pool})
 	if err != nil {
 		return nil, err
 	}
-	rawMux.With(auth.Require(sessions, httpapi.NewPrincipalResolver(projections.NewReadModels(srv.pool, srv.store)))).
+	rawMux.With(auth.Require(sessions, hotResolver(httpapi.NewPrincipalResolver(projections.NewReadModels(srv.pool, srv.store))))).
 		Get("/authenticated", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	rawURL, closeRaw, err := serveLoopback(rawMux)
 	if err != nil {
@@ -267,3 +268,8 @@ func setupHotFixture(ctx context.Context, c *client.Client) (hotFixture, error) 
 }
 
 func sortFloats(s []float64) { slices.Sort(s) }
+
+// hotResolver is the principal resolution the API runs (httpapi.New).
+func hotResolver(r auth.PrincipalResolver) auth.PrincipalResolver {
+	return auth.CachePrincipals(r, time.Second, nil)
+}
