@@ -22,11 +22,13 @@ func (s *Sessions) Acknowledge(ctx context.Context, sessionID uuid.UUID, positio
 	if position <= 0 {
 		return nil
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE sessions s SET acked_position = $2
-		 WHERE s.id = $1 AND s.acked_position <> $2
-		   AND EXISTS (SELECT 1 FROM events b WHERE b.position = $2)
-		   AND NOT EXISTS (SELECT 1 FROM events a, events b
-		                    WHERE a.position = s.acked_position AND b.position = $2
+	// Three primary-key lookups, whatever plan is cached: the session, the new
+	// event (b) and the one acknowledged so far (a). A correlated EXISTS on b
+	// let a generic plan range-scan events_transaction_position_idx instead.
+	if _, err := s.pool.Exec(ctx, `UPDATE sessions s SET acked_position = b.position
+		  FROM events b
+		 WHERE s.id = $1 AND b.position = $2 AND s.acked_position <> $2
+		   AND NOT EXISTS (SELECT 1 FROM events a WHERE a.position = s.acked_position
 		                      AND (a.transaction_id, a.position) > (b.transaction_id, b.position))`,
 		sessionID, position); err != nil {
 		return fmt.Errorf("acknowledge position to session: %w", err)
