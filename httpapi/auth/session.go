@@ -4,7 +4,8 @@
 // the lookup of login credentials.
 //
 // It owns the sessions table and reads (never writes) the credentials table, which
-// the event store fills with the events that create logins. It may import
+// the event store fills with the events that create logins, and the events table's
+// keys (a session's acknowledged position: session_position.go). It may import
 // httpapi/problem, httpapi/obs and pgx; it must not import domain aggregates,
 // eventstore, projections or handlers. Roles and flags are not its business: a
 // PrincipalResolver supplied by the server fills them from the read models.

@@ -1,7 +1,9 @@
 // Package consistency gives clients read-your-writes over eventually consistent read
 // models: every write answers X-Position (the log position it wrote), and a read
 // that sends X-Min-Position waits, briefly, until each projection the route reads
-// has applied that position, or answers 503 projection_lagging.
+// has applied that position, or answers 503 projection_lagging. A read made with a
+// session also waits, without any header, for the newest position acknowledged to
+// that session (Config.Floor; Acknowledge records it as a write's answer leaves).
 //
 // It owns the two headers and the waiting policy. It asks "has consumer group G
 // applied position P?" through a function (eventstore.Store.Applied), so it must not
