@@ -2,6 +2,7 @@ package consistency
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -53,6 +54,21 @@ func (a *ackWriter) Write(b []byte) (int, error) {
 	}
 	return a.ResponseWriter.Write(b)
 }
+
+// ReadFrom keeps a download's copy on the connection's fast path (sendfile) when
+// the writer beneath offers it.
+func (a *ackWriter) ReadFrom(src io.Reader) (int64, error) {
+	if !a.done {
+		a.WriteHeader(http.StatusOK)
+	}
+	if rf, ok := a.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(writerOnly{a.ResponseWriter}, src)
+}
+
+// writerOnly hides everything but Write (no ReadFrom recursion).
+type writerOnly struct{ io.Writer }
 
 // Unwrap lets http.ResponseController reach the connection (flushes, deadlines).
 func (a *ackWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }
