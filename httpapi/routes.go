@@ -45,7 +45,7 @@ func (s *Server) routes(r chi.Router) {
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.timeout, auth.Require(s.sessions, s.resolve), portalBoundary, s.idem.Middleware)
+		r.Use(s.timeout, auth.Require(s.sessions, s.resolve), s.ackWrites, portalBoundary, s.idem.Middleware)
 		r.Delete("/api/v1/sessions/current", s.handle(s.deleteSession))
 
 		// Accounts (handlers_accounts.go).
@@ -122,7 +122,7 @@ func (s *Server) routes(r chi.Router) {
 	// Downloads: authenticated reads without the JSON request timeout (the server's
 	// write timeout bounds a slow download).
 	r.Group(func(r chi.Router) {
-		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.fresh.Reads(readGroups...), s.withViewer)
+		r.Use(auth.Require(s.sessions, s.resolve), s.ackWrites, portalBoundary, s.fresh.Reads(readGroups...), s.withViewer)
 		r.Get("/api/v1/documents/{id}/content", s.handle(s.documentContent))
 		r.Get("/api/v1/portal/documents/{id}/content", s.handle(s.portalContent))
 	})
@@ -131,7 +131,7 @@ func (s *Server) routes(r chi.Router) {
 	// (uploadBody cuts off a body that stalls; the server's read timeout bounds the
 	// whole upload).
 	r.Group(func(r chi.Router) {
-		r.Use(s.uploadBody, auth.Require(s.sessions, s.resolve), portalBoundary, s.idem.Middleware)
+		r.Use(s.uploadBody, auth.Require(s.sessions, s.resolve), s.ackWrites, portalBoundary, s.idem.Middleware)
 		r.Post("/api/v1/documents", s.handle(s.addDocument))
 		r.Post("/api/v1/documents/{id}/versions", s.handle(s.addVersion))
 		r.Post("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalUpload))

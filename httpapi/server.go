@@ -250,7 +250,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		log: cfg.Logger, now: cfg.Clock, pool: cfg.Pool, store: cfg.Store, blobs: cfg.Blobs, hasher: cfg.Hasher,
 		app: cfg.App, signupClosed: cfg.SignupClosed, signupVerify: cfg.SignupVerify,
-		resolve: resolveOutsideReads(cfg.PrincipalResolver), publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
+		resolve: resolveOutsideReads(auth.CachePrincipals(cfg.PrincipalResolver, principalTTL, cfg.Clock)), publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
 		maxJSONBytes: cfg.MaxJSONBytes, requestTimeout: cfg.RequestTimeout, readyChecks: cfg.ReadyChecks,
 		credentials: auth.NewCredentials(cfg.Pool),
 		queries:     query.New(cfg.ReadModels),
@@ -295,7 +295,8 @@ func New(cfg Config) (*Server, error) {
 		MaxBodyBytes: s.maxUploadBytes + 2<<20}); err != nil {
 		return nil, err
 	}
-	if s.fresh, err = consistency.New(consistency.Config{Applied: appliedByDefinition(cfg.Store, cfg.ConsumerGroup), MaxWait: cfg.MaxConsistencyWait}); err != nil {
+	if s.fresh, err = consistency.New(consistency.Config{Applied: appliedByDefinition(cfg.Store, cfg.ConsumerGroup), MaxWait: cfg.MaxConsistencyWait,
+		Floor: sessionFloor, GroupKey: cfg.ConsumerGroup}); err != nil {
 		return nil, err
 	}
 	s.quotaBytes = cfg.QuotaBytes

@@ -19,17 +19,22 @@ import (
 // product does, over real HTTP against a real database with the projections
 // running, and checks what the other side sees. Every write's X-Position is kept
 // and every read waits for the newest one (X-Min-Position): no sleeping.
+// TestStoriesWithoutMinPosition runs them all again without the header.
 
 // story is one walk through the product.
 type story struct {
 	t   *testing.T
 	ts  *testServer
 	pos int64 // the newest X-Position seen
+	// noMin: run by TestStoriesWithoutMinPosition (stories_nominpos_test.go).
+	noMin *withoutMinPosition
 }
 
 func newStory(t *testing.T, adjust func(*Config)) *story {
 	t.Helper()
-	return &story{t: t, ts: newReadServer(t, adjust)}
+	s := &story{t: t, ts: newReadServer(t, adjust)}
+	s.noMin = withoutMinPositionFor(t)
+	return s
 }
 
 // note keeps an answer's X-Position (writes, and downloads, which log themselves).
@@ -44,14 +49,16 @@ func (s *story) note(a answer) answer {
 func (s *story) signup(name string) account {
 	s.t.Helper()
 	email := strings.ToLower(strings.ReplaceAll(name, " ", "")) + strconv.FormatInt(signupSeq.Add(1), 10) + "@example.test"
-	return storyWrite[account](s, "sign up "+name, 201, nil, "POST", "/api/v1/signup",
+	acc := storyWrite[account](s, "sign up "+name, 201, nil, "POST", "/api/v1/signup",
 		`{"company_name":"`+name+`","name":"Admin of `+name+`","email":"`+email+`","password":"correct horse battery"}`)
+	s.signedIn(acc)
+	return acc
 }
 
 // call issues a JSON call as who (nil: anonymous).
 func (s *story) call(who *account, method, path, body string) answer {
 	s.t.Helper()
-	return s.note(s.ts.send(s.t, who, method, path, body))
+	return s.acked(who, s.note(s.ts.send(s.t, who, method, path, body)))
 }
 
 // write issues a call that must succeed with status and X-Position.
@@ -75,12 +82,15 @@ func (s *story) refused(what string, status int, code string, who *account, meth
 // upload sends a multipart upload as who.
 func (s *story) upload(who *account, path string, fields map[string]string, fileName, content string) answer {
 	s.t.Helper()
-	return s.note(s.ts.upload(s.t, who, path, fields, fileName, content))
+	return s.acked(who, s.note(s.ts.upload(s.t, who, path, fields, fileName, content)))
 }
 
 // get reads path as who, after every write so far.
 func (s *story) get(who *account, path string) answer {
 	s.t.Helper()
+	if s.noMin != nil {
+		return s.acked(who, s.note(s.noMin.read(s, who, path)))
+	}
 	return s.note(s.ts.readAt(s.t, who, path, s.pos))
 }
 
@@ -117,6 +127,7 @@ func (s *story) accept(url, name string) account {
 	a := s.write("accept invitation", 201, nil, "POST", "/api/v1/invitations/"+lastSegment(s.t, url)+"/accept",
 		`{"name":"`+name+`","password":"correct horse battery"}`)
 	acc := decodeAs[acceptInvitationResponse](s.t, a)
+	s.signedIn(account{Token: acc.Token})
 	return account{CompanyID: acc.CompanyID, UserID: acc.UserID, Token: acc.Token}
 }
 

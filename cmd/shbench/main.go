@@ -40,7 +40,7 @@ func main() {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("shbench", flag.ContinueOnError)
 	duration := fs.Duration("duration", 10*time.Second, "length of each timed run")
-	only := fs.String("only", "", "comma-separated benchmark groups to run (default all): append, export, projections, http, linkopens, replay, logreads")
+	only := fs.String("only", "", "comma-separated benchmark groups to run (default all): append, export, projections, http, hot, linkopens, replay, logreads")
 	exportEvents := fs.Int("export-events", 1_000_000, "events generated for the export benchmark")
 	projectionEvents := fs.Int("projection-events", 1_000_000, "events generated for the projections benchmark")
 	lagRate := fs.Int("lag-rate", 1000, "events per second appended while projection lag is measured")
@@ -93,6 +93,14 @@ func run(ctx context.Context, args []string) error {
 		}
 		results = append(results, rs...)
 		printResults(rs) // each group as soon as it is done; the whole table at the end
+	}
+	if want("hot") {
+		rs, err := benchHot(ctx, url, *duration)
+		if err != nil {
+			return fmt.Errorf("hot: %w", err)
+		}
+		results = append(results, rs...)
+		printResults(rs)
 	}
 	if want("projections") {
 		rs, err := benchProjections(ctx, url, *projectionEvents, *lagRate, *duration)

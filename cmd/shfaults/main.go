@@ -7,6 +7,7 @@
 //	kill -9           SIGKILL `sharehub serve` mid-load, restart it, go on
 //	postgres restart  stop and start a dedicated cluster (.data/pg-faults) mid-load
 //	3 replicas        three serve processes on one database, load round robin
+//	ryw               three serve processes, no X-Min-Position: a session reads its own writes
 //	disk full         the blob folder on a 2 MiB tmpfs (needs mount: root)
 //	link-open growth  10,000 opens of one link: last 100 no slower than 1.2 x the first 100
 //	upload flood      5 MiB uploads into another provider's folder: 404, disk unchanged after gc
@@ -75,7 +76,7 @@ func main() {
 
 func run(ctx context.Context, args []string) (failed bool, err error) {
 	fs := flag.NewFlagSet("shfaults", flag.ContinueOnError)
-	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads, flood, rebuild, restore, idem, exporters")
+	only := fs.String("only", "", "comma-separated runs (default all): kill, pg, replicas, disk, linkopens, uploads, flood, rebuild, restore, idem, exporters, ryw")
 	duration := fs.Duration("duration", 16*time.Second, "load time of each run")
 	verbose := fs.Bool("v", false, "narrate each run")
 	poolMax := fs.Int("pool-max-conns", 0, "pool_max_conns for the servers (0: their default, max(4, CPUs))")
@@ -127,6 +128,7 @@ func run(ctx context.Context, args []string) (failed bool, err error) {
 		{"kill", func() result { return h.runKill(ctx, *duration) }},
 		{"pg", func() result { return h.runPGRestart(ctx, *duration) }},
 		{"replicas", func() result { return h.runReplicas(ctx, *duration) }},
+		{"ryw", func() result { return h.runReadYourWrites(ctx, *duration) }},
 		{"disk", func() result { return h.runDiskFull(ctx) }},
 		{"linkopens", func() result { return h.runLinkOpenGrowth(ctx, *linkOpens) }},
 		{"uploads", func() result { return h.runUploadFlood(ctx, *floodUploads) }},

@@ -27,6 +27,10 @@ type Principal struct {
 	// customers; CompanyID is the customer's company): it may use only portal
 	// routes. False while unresolved, when the services still refuse it.
 	Portal bool
+	// AckedPosition is the newest log position acknowledged to this session (its
+	// own writes; Sessions.Acknowledge): its reads wait for it (API.md v1.1
+	// "Consistency"). 0: nothing to wait for.
+	AckedPosition int64
 }
 
 // Authenticator checks a bearer token (*Sessions).

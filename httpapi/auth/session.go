@@ -4,7 +4,8 @@
 // the lookup of login credentials.
 //
 // It owns the sessions table and reads (never writes) the credentials table, which
-// the event store fills with the events that create logins. It may import
+// the event store fills with the events that create logins, and the events table's
+// keys (a session's acknowledged position: session_position.go). It may import
 // httpapi/problem, httpapi/obs and pgx; it must not import domain aggregates,
 // eventstore, projections or handlers. Roles and flags are not its business: a
 // PrincipalResolver supplied by the server fills them from the read models.
@@ -112,9 +113,14 @@ func (s *Sessions) CreateFor(ctx context.Context, userID, companyID uuid.UUID, c
 	now := s.now().UTC().Truncate(time.Microsecond)
 	sess := Session{ID: id, UserID: userID, CompanyID: companyID, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}
 	sum := sha256.Sum256(raw)
+	// A session starts acknowledged up to the newest event committed before it (in
+	// the consumers' delivery order): its first reads see the write that created it
+	// (signup, an accepted invitation) and everything its user did before signing
+	// in. One index probe in the same statement (events_transaction_position_idx).
 	if _, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, token_hash, user_id, company_id, created_at, expires_at,
-			last_used_at, client_addr, user_agent)
-		VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8)`, sess.ID, sum[:], userID, companyID, sess.CreatedAt, sess.ExpiresAt,
+			last_used_at, client_addr, user_agent, acked_position)
+		VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8,
+			coalesce((SELECT position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1), 0))`, sess.ID, sum[:], userID, companyID, sess.CreatedAt, sess.ExpiresAt,
 		nullable(client.Addr), nullable(client.UserAgent)); err != nil {
 		return "", Session{}, fmt.Errorf("create session: %w", err)
 	}
@@ -140,10 +146,10 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (Principal, e
 	// company's logins are deleted) or is disabled (a deactivated user) without
 	// anyone having to revoke them: every process reads this row per request.
 	err = s.pool.QueryRow(ctx, `SELECT s.id, s.user_id, s.company_id, s.expires_at, s.last_used_at, s.revoked_at,
-		       c.disabled_at IS NOT NULL
+		       c.disabled_at IS NOT NULL, s.acked_position
 		  FROM sessions s JOIN credentials c ON c.user_id = s.user_id
 		 WHERE s.token_hash = $1`,
-		sum[:]).Scan(&p.SessionID, &p.UserID, &p.CompanyID, &expiresAt, &lastUsedAt, &revokedAt, &disabled)
+		sum[:]).Scan(&p.SessionID, &p.UserID, &p.CompanyID, &expiresAt, &lastUsedAt, &revokedAt, &disabled, &p.AckedPosition)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, ErrInvalidSession
 	}

@@ -1,7 +1,9 @@
 // Package consistency gives clients read-your-writes over eventually consistent read
 // models: every write answers X-Position (the log position it wrote), and a read
 // that sends X-Min-Position waits, briefly, until each projection the route reads
-// has applied that position, or answers 503 projection_lagging.
+// has applied that position, or answers 503 projection_lagging. A read made with a
+// session also waits, without any header, for the newest position acknowledged to
+// that session (Config.Floor; Acknowledge records it as a write's answer leaves).
 //
 // It owns the two headers and the waiting policy. It asks "has consumer group G
 // applied position P?" through a function (eventstore.Store.Applied), so it must not
@@ -47,6 +49,13 @@ type Config struct {
 	// so a projection that is just behind is caught quickly and a lagging one costs
 	// few queries.
 	Poll time.Duration
+	// Floor is the position a request waits for without any header: the newest
+	// position acknowledged to its session (session.go). nil or 0: none.
+	Floor func(*http.Request) int64
+	// GroupKey names the consumer group a read really waits for (the request's
+	// read-model definition, Config.ConsumerGroup of httpapi); it keys the cache of
+	// applied positions. nil keeps the name.
+	GroupKey func(ctx context.Context, group string) string
 }
 
 // Validate reports what is missing or out of range.
@@ -61,11 +70,13 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Waiter implements X-Min-Position.
+// Waiter implements X-Min-Position and the session floor.
 type Waiter struct {
 	applied AppliedFunc
 	maxWait time.Duration
 	poll    time.Duration
+	floor   func(*http.Request) int64
+	known   *appliedCache
 }
 
 // New returns a Waiter.
@@ -73,7 +84,8 @@ func New(cfg Config) (*Waiter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	w := &Waiter{applied: cfg.Applied, maxWait: cfg.MaxWait, poll: cfg.Poll}
+	w := &Waiter{applied: cfg.Applied, maxWait: cfg.MaxWait, poll: cfg.Poll, floor: cfg.Floor,
+		known: newAppliedCache(cfg.GroupKey)}
 	if w.maxWait == 0 {
 		w.maxWait = 3 * time.Second
 	}
@@ -84,14 +96,25 @@ func New(cfg Config) (*Waiter, error) {
 }
 
 // Reads returns middleware for a route that reads the read models of groups (the
-// projections' consumer-group names): with X-Min-Position it waits until every
-// group has applied that position; a malformed header is 400 naming it.
+// projections' consumer-group names): it waits until every group has applied the
+// position of X-Min-Position and the session's floor (Config.Floor); a malformed
+// header is 400 naming it.
+//
+// The two are waited for separately, not their maximum: projections apply events
+// in (transaction, position) order, so having applied a larger position does not
+// prove a smaller one applied. Positions known applied are cached per process,
+// so a session that reads again what it already waited for costs no query.
 func (wt *Waiter) Reads(groups ...string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			pos, err := MinPosition(r)
 			if err == nil && pos > 0 {
 				err = wt.Wait(r.Context(), pos, groups...)
+			}
+			if err == nil && wt.floor != nil {
+				if f := wt.floor(r); f > 0 && f != pos {
+					err = wt.Wait(r.Context(), f, groups...)
+				}
 			}
 			if err != nil {
 				problem.Write(w, r, err)
@@ -121,12 +144,23 @@ func MinPosition(r *http.Request) (int64, error) {
 func (wt *Waiter) Wait(ctx context.Context, position int64, groups ...string) error {
 	waitCtx, cancel := context.WithTimeout(ctx, wt.maxWait)
 	defer cancel()
-	pending := append([]string(nil), groups...)
+	var pending []string
+	for _, g := range groups {
+		if !wt.known.has(ctx, g, position) {
+			pending = append(pending, g)
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
 	pause := wt.poll
 	for {
 		var left []string
 		for _, g := range pending {
 			ok, err := wt.applied(waitCtx, g, position)
+			if err == nil && ok {
+				wt.known.add(ctx, g, position)
+			}
 			switch {
 			case err != nil && waitCtx.Err() != nil:
 				left = append(left, g) // the wait ran out during the query
