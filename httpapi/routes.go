@@ -85,6 +85,7 @@ func (s *Server) routes(r chi.Router) {
 		r.Put("/api/v1/documents/{id}/versions/{n}/visibility", s.handle(s.setVersionVisibility))
 		r.Delete("/api/v1/documents/{id}", s.handle(s.removeDocument))
 		r.Post("/api/v1/shares", s.handle(s.grantShare))
+		r.Post("/api/v1/shares/bulk", s.handle(s.grantShares))
 		r.Patch("/api/v1/shares/{id}", s.handle(s.changeShare))
 		r.Post("/api/v1/shares/{id}/cancel", s.handle(s.cancelShare))
 		r.Post("/api/v1/documents/{id}/links", s.handle(s.createLink))

@@ -147,10 +147,15 @@ func portal() Projection {
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalShareGranted) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO shares (id, provider_id, customer_id, document_id, folder_id, permission,
-				granted_by, granted_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+				granted_by, granted_at, version, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
 			e.ShareID, e.ProviderID, e.CustomerID, id(e.DocumentID), id(e.FolderID), string(e.Permission),
-			e.GrantedBy, e.GrantedAt, v)
+			e.GrantedBy, e.GrantedAt, v, at(e.ExpiresAt))
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.ShareExpiryChanged) error {
+		q.Exec(`UPDATE shares SET expires_at = $2, version = $3 WHERE id = $1 AND version < $3`,
+			e.ShareID, at(e.ExpiresAt), ev.Version)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.SharePermissionChanged) error {

@@ -79,6 +79,7 @@ func (u *unit) portalView(provider *domain.Company, c *domain.Customer, folderID
 		}
 		in.Shares[id] = sh
 	}
+	in.At = u.now // expired shares no longer count (issue 17)
 	return domain.ComputePortalView(in), nil
 }
 

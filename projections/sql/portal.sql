@@ -85,7 +85,10 @@ CREATE TABLE shares (
     reason       text,
     cancelled_by uuid,
     cancelled_at timestamptz,
-    version      bigint NOT NULL
+    version      bigint NOT NULL,
+    -- Issue 17: the share stops showing at this instant (NULL: never); readers
+    -- compare it with their own instant, nothing is written when it passes.
+    expires_at   timestamptz
 );
 CREATE INDEX shares_customer ON shares (customer_id) WHERE NOT cancelled;
 CREATE INDEX shares_document ON shares (document_id);

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -211,7 +212,8 @@ type ListShares struct {
 	Viewer     Viewer
 	CustomerID *uuid.UUID
 	DocumentID *uuid.UUID
-	Status     string // active, cancelled or "" (any)
+	Status     string    // active, expired, cancelled or "" (any)
+	Now        time.Time // the request's clock: active versus expired
 	After      *TimeKey
 	Limit      int
 }
@@ -225,7 +227,7 @@ func (h ListSharesHandler) Handle(ctx context.Context, q ListShares) ([]Share, e
 		return nil, nil
 	}
 	return h.rm.Shares(ctx, ShareFilter{Provider: q.Viewer.CompanyID, Visible: q.Viewer.Customers(),
-		CustomerID: q.CustomerID, DocumentID: q.DocumentID, Status: q.Status}, q.After, q.Limit)
+		CustomerID: q.CustomerID, DocumentID: q.DocumentID, Status: q.Status, Now: q.Now}, q.After, q.Limit)
 }
 
 // ShareHistory asks for every portal share and link that gave access to a

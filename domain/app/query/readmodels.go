@@ -193,6 +193,7 @@ type Share struct {
 	Reason          *string
 	CancelledBy     *uuid.UUID
 	CancelledAt     *time.Time
+	ExpiresAt       *time.Time // nil: never (issue 17)
 }
 
 // ShareFilter selects portal shares of a provider.
@@ -201,7 +202,8 @@ type ShareFilter struct {
 	Visible    GroupFilter
 	CustomerID *uuid.UUID
 	DocumentID *uuid.UUID // shares of exactly this document
-	Status     string     // active, cancelled or "" (any)
+	Status     string     // active, expired, cancelled or "" (any)
+	Now        time.Time  // the request's clock: active versus expired
 }
 
 // HistoryEntry is a portal share or a link that gave access to a document.
