@@ -100,14 +100,17 @@ func (s *Server) grantShare(w http.ResponseWriter, r *http.Request) error {
 }
 
 // futureExpiry checks an optional expires_at: absent or null is never (zero).
+// It keeps microseconds, as PostgreSQL does, so that the log, the read models
+// and an as-of replay compare the same instant.
 func futureExpiry(t *time.Time, now time.Time) (time.Time, error) {
 	if t == nil {
 		return time.Time{}, nil
 	}
-	if !t.After(now) {
+	ends := t.UTC().Truncate(time.Microsecond)
+	if !ends.After(now) {
 		return time.Time{}, problem.Validation("expires_at", "must be in the future")
 	}
-	return t.UTC(), nil
+	return ends, nil
 }
 
 // changeShareRequest: each field absent leaves it as it is; expires_at null
