@@ -86,12 +86,14 @@ func portal() Projection {
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.MasterAccessGranted) error {
 		v := ev.Version
-		q.Exec(`UPDATE customers SET master_access = true, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
+		q.Exec(`UPDATE customers SET master_access = true, master_access_at = $3, version = $2 WHERE id = $1 AND version < $2`,
+			e.CustomerID, v, e.GrantedAt)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.MasterAccessWithdrawn) error {
 		v := ev.Version
-		q.Exec(`UPDATE customers SET master_access = false, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
+		q.Exec(`UPDATE customers SET master_access = false, master_access_at = NULL, version = $2 WHERE id = $1 AND version < $2`,
+			e.CustomerID, v)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalDocumentsToggled) error {

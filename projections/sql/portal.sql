@@ -25,7 +25,9 @@ CREATE TABLE customers (
     revoke_reason       text,
     version             bigint NOT NULL,
     -- While invited: when the (newest) invitation stops working.
-    invitation_expires_at timestamptz
+    invitation_expires_at timestamptz,
+    -- Issue 17: since when master access is on (NULL: off).
+    master_access_at    timestamptz
 );
 CREATE INDEX customers_provider ON customers (provider_id, lower(company_name), id);
 CREATE INDEX customers_company ON customers (company_id);

@@ -8,6 +8,7 @@ type ReadModels interface {
 	AccountReadModel
 	AuditReadModel
 	LinkReadModel
+	AccessReadModel
 }
 
 // Queries holds one handler per question, as the API's handlers call them.
@@ -37,6 +38,8 @@ type Queries struct {
 
 	PortalViewAsOf PortalViewAsOfHandler
 	DocumentAccess DocumentAccessHandler
+	// DocumentAudience: who can see a document now (access_now.go).
+	DocumentAudience DocumentAudienceHandler
 
 	FolderLinkContents FolderLinkContentsHandler
 }
@@ -70,8 +73,9 @@ func New(rm ReadModels) Queries {
 		ListGroups: ListGroupsHandler{rm: rm},
 		ListStaff:  ListStaffHandler{rm: rm},
 
-		PortalViewAsOf: PortalViewAsOfHandler{rm: rm},
-		DocumentAccess: DocumentAccessHandler{rm: rm},
+		PortalViewAsOf:   PortalViewAsOfHandler{rm: rm},
+		DocumentAccess:   DocumentAccessHandler{rm: rm},
+		DocumentAudience: DocumentAudienceHandler{rm: rm, document: document},
 
 		FolderLinkContents: FolderLinkContentsHandler{rm: rm},
 	}
