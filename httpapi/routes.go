@@ -115,6 +115,7 @@ func (s *Server) routes(r chi.Router) {
 			r.Get("/api/v1/documents/{id}", s.handle(s.getDocument))
 			r.Get("/api/v1/shares", s.handle(s.listShares))
 			r.Get("/api/v1/documents/{id}/share-history", s.handle(s.shareHistory))
+			r.Get("/api/v1/documents/{id}/access", s.handle(s.documentAudience))
 			r.Get("/api/v1/portal/providers", s.handle(s.portalProviders))
 			r.Get("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalDocuments))
 		})
