@@ -110,6 +110,7 @@ func (s *Server) routes(r chi.Router) {
 			r.Get("/api/v1/customers/{id}/users", s.handle(s.listCustomerUsers))
 			r.Get("/api/v1/groups", s.handle(s.listGroups))
 			r.Get("/api/v1/staff", s.handle(s.listStaff))
+			r.Get("/api/v1/folders", s.handle(s.listFolders))
 			r.Get("/api/v1/folders/{id}", s.handle(s.getFolder))
 			r.Get("/api/v1/documents", s.handle(s.listDocuments))
 			r.Get("/api/v1/documents/{id}", s.handle(s.getDocument))

@@ -62,3 +62,45 @@ func TestDocumentAudience(t *testing.T) {
 		})
 	}
 }
+
+// RootFolders of the fake records that it was asked, and with which filter.
+func (f *fake) RootFolders(_ context.Context, provider uuid.UUID, visible query.GroupFilter, after *query.NameKey, limit int) ([]query.Folder, error) {
+	f.asked = append(f.asked, "RootFolders")
+	f.filters = append(f.filters, visible)
+	return nil, nil
+}
+
+// TestListFolders: the top of the library is the viewer's own company's, with
+// the viewer's group filter; a parent the viewer may not see is not found and
+// nothing is listed.
+func TestListFolders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		viewer  query.Viewer
+		parent  *uuid.UUID
+		wantErr error
+		asked   string
+	}{
+		{"the top, for an admin", admin, nil, nil, "RootFolders"},
+		{"the top, for a member", reader, nil, nil, "RootFolders"},
+		{"inside the library", reader, ref(lib), nil, "Subfolders"},
+		{"inside the group's workspace", reader, ref(ws1), nil, "Subfolders"},
+		{"inside another group's workspace", reader, ref(ws2), domain.ErrNotFound, ""},
+		{"inside another provider's folder", otherAdm, ref(lib), domain.ErrNotFound, ""},
+		{"a portal user has no library", portalC1, nil, domain.ErrNotFound, ""},
+		{"an inactive user has none either", inactive, nil, domain.ErrNotFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := world()
+			_, err := query.New(f).ListFolders.Handle(context.Background(), query.ListFolders{Viewer: tt.viewer, ParentID: tt.parent, Limit: 10})
+			wantErr(t, err, tt.wantErr)
+			listed := slices.Contains(f.asked, "RootFolders") || slices.Contains(f.asked, "Subfolders")
+			if tt.asked == "" && listed || tt.asked != "" && !slices.Contains(f.asked, tt.asked) {
+				t.Fatalf("asked %v, want %q", f.asked, tt.asked)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ type ReadModels interface {
 	AuditReadModel
 	LinkReadModel
 	AccessReadModel
+	FolderListReadModel
 }
 
 // Queries holds one handler per question, as the API's handlers call them.
@@ -16,6 +17,7 @@ type Queries struct {
 	Viewers Viewers
 
 	GetFolder        GetFolderHandler
+	ListFolders      ListFoldersHandler
 	ListDocuments    ListDocumentsHandler
 	GetDocument      GetDocumentHandler
 	DocumentVersions DocumentVersionsHandler
@@ -53,6 +55,7 @@ func New(rm ReadModels) Queries {
 		Viewers: rm,
 
 		GetFolder:        GetFolderHandler{rm: rm},
+		ListFolders:      ListFoldersHandler{rm: rm},
 		ListDocuments:    ListDocumentsHandler{rm: rm},
 		GetDocument:      document,
 		DocumentVersions: DocumentVersionsHandler{rm: rm, document: document},
