@@ -67,3 +67,51 @@ func TestListFolders(t *testing.T) {
 }
 
 func cmpFold(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
+
+// TestCustomerUploadsAreMarked: provider lists mark a customer's upload
+// (uploaded_by_customer) in the documents list and the folder view, and the
+// documents list filters on it.
+func TestCustomerUploadsAreMarked(t *testing.T) {
+	t.Parallel()
+	ts := newReadServer(t, nil)
+	w := newSharingWorld(t, ts)
+	portal := "/api/v1/portal/providers/" + w.provider.CompanyID.String()
+	expectWritten(t, "master access", ts.send(t, &w.provider, "PUT", "/api/v1/customers/"+w.c.ID.String()+"/master-access", `{"enabled":true}`), 200)
+	a := ts.upload(t, &w.customer, portal+"/documents", nil, "deposit.txt", "from the customer")
+	expectWritten(t, "portal upload", a, 201)
+	deposit := decodeAs[documentResponse](t, a)
+	ours := ts.document(t, w.provider, w.c.WorkspaceFolderID, "ours.pdf", "%PDF-1.4 ours")
+
+	type item struct {
+		ID                 uuid.UUID `json:"id"`
+		UploadedByCustomer bool      `json:"uploaded_by_customer"`
+	}
+	marks := func(path string) map[uuid.UUID]bool {
+		out := map[uuid.UUID]bool{}
+		for _, it := range readAll[item](t, ts, &w.provider, path, 50) {
+			out[it.ID] = it.UploadedByCustomer
+		}
+		return out
+	}
+	all := marks("/api/v1/documents?customer_id=" + w.c.ID.String())
+	if len(all) != 2 || !all[deposit.ID] || all[ours.ID] {
+		t.Fatalf("documents list marks %v (deposit %s)", all, deposit.ID)
+	}
+	if only := marks("/api/v1/documents?uploaded_by_customer=true"); len(only) != 1 || !only[deposit.ID] {
+		t.Fatalf("only customer uploads: %v", only)
+	}
+	if none := marks("/api/v1/documents?uploaded_by_customer=false"); none[deposit.ID] || len(none) != 2 {
+		t.Fatalf("only the provider's own: %v", none)
+	}
+	expect(t, "bad filter", ts.read(t, &w.provider, "/api/v1/documents?uploaded_by_customer=maybe"), 400, "validation_failed")
+	view := readOK[struct {
+		Documents []item `json:"documents"`
+	}](t, ts, &w.provider, "/api/v1/folders/"+w.c.WorkspaceFolderID.String())
+	seen := map[uuid.UUID]bool{}
+	for _, it := range view.Documents {
+		seen[it.ID] = it.UploadedByCustomer
+	}
+	if !seen[deposit.ID] || seen[ours.ID] || len(seen) != 2 {
+		t.Fatalf("folder view marks %v", seen)
+	}
+}

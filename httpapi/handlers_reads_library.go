@@ -16,12 +16,15 @@ import (
 type documentItem struct {
 	documentResponse
 	UpdatedAt time.Time `json:"updated_at"` // when the newest version was added
+	// UploadedByCustomer marks a customer's upload (issue 17).
+	UploadedByCustomer bool `json:"uploaded_by_customer"`
 }
 
 func newDocumentItem(d query.Document) documentItem {
 	return documentItem{
-		documentResponse: newDocumentResponse(d, d.Newest),
-		UpdatedAt:        d.Newest.AddedAt.UTC(),
+		documentResponse:   newDocumentResponse(d, d.Newest),
+		UpdatedAt:          d.Newest.AddedAt.UTC(),
+		UploadedByCustomer: d.UploadedByCustomerID != nil,
 	}
 }
 
@@ -81,6 +84,12 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var byCustomer *bool
+	if b, ok, err := web.QueryBool(r, "uploaded_by_customer"); err != nil {
+		return err
+	} else if ok {
+		byCustomer = &b
+	}
 	page, after, err := openPage[query.NameKey](s, r)
 	if err != nil {
 		return err
@@ -90,7 +99,7 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rows, err := s.queries.ListDocuments.Handle(r.Context(), query.ListDocuments{Viewer: v, FolderID: folderID,
-		CustomerID: customerID, Search: q, After: after, Limit: page.Limit + 1})
+		CustomerID: customerID, Search: q, UploadedByCustomer: byCustomer, After: after, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}

@@ -255,6 +255,8 @@ type DocumentFilter struct {
 	FolderID   *uuid.UUID // directly inside this folder
 	CustomerID *uuid.UUID // in this customer's workspace, at any depth
 	Search     string     // part of the name
+	// UploadedByCustomer: nil any; else only customers' uploads, or only not (issue 17).
+	UploadedByCustomer *bool
 }
 
 // Documents lists documents sorted by name.
@@ -266,8 +268,9 @@ func Documents(ctx context.Context, q eventstore.Querier, f DocumentFilter, afte
 		  AND ($4::uuid IS NULL OR d.folder_id = $4) AND ($5::uuid IS NULL OR d.workspace_customer_id = $5)
 		  AND ($6 = '' OR strpos(lower(d.name), lower($6)) > 0)
 		  AND (lower(d.name), d.id) > (lower($7), $8)
+		  AND ($10::boolean IS NULL OR (d.uploaded_by_customer_id IS NOT NULL) = $10)
 		ORDER BY lower(d.name), d.id LIMIT $9`,
-		f.Provider, f.Visible.All, f.Visible.Groups, f.FolderID, f.CustomerID, f.Search, an, aid, limit)
+		f.Provider, f.Visible.All, f.Visible.Groups, f.FolderID, f.CustomerID, f.Search, an, aid, limit, f.UploadedByCustomer)
 	if err != nil {
 		return nil, fmt.Errorf("documents: %w", err)
 	}

@@ -124,7 +124,7 @@ func (m ReadModels) Document(ctx context.Context, id uuid.UUID) (query.Document,
 // Documents implements query.LibraryReadModel.
 func (m ReadModels) Documents(ctx context.Context, f query.DocumentFilter, after *query.NameKey, limit int) ([]query.Document, error) {
 	rows, err := Documents(ctx, m.Q, DocumentFilter{Provider: f.Provider, Visible: groupFilter(f.Visible), FolderID: f.FolderID,
-		CustomerID: f.CustomerID, Search: f.Search}, nameKey(after), limit)
+		CustomerID: f.CustomerID, Search: f.Search, UploadedByCustomer: f.UploadedByCustomer}, nameKey(after), limit)
 	return convertAll(rows, err, documentOf)
 }
 

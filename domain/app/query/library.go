@@ -100,8 +100,10 @@ type ListDocuments struct {
 	FolderID   *uuid.UUID
 	CustomerID *uuid.UUID
 	Search     string
-	After      *NameKey
-	Limit      int
+	// UploadedByCustomer: nil any; true only customers' uploads; false only not.
+	UploadedByCustomer *bool
+	After              *NameKey
+	Limit              int
 }
 
 // ListDocumentsHandler answers ListDocuments.
@@ -113,7 +115,7 @@ func (h ListDocumentsHandler) Handle(ctx context.Context, q ListDocuments) ([]Do
 		return nil, nil
 	}
 	return h.rm.Documents(ctx, DocumentFilter{Provider: q.Viewer.CompanyID, Visible: q.Viewer.Customers(),
-		FolderID: q.FolderID, CustomerID: q.CustomerID, Search: q.Search}, q.After, q.Limit)
+		FolderID: q.FolderID, CustomerID: q.CustomerID, Search: q.Search, UploadedByCustomer: q.UploadedByCustomer}, q.After, q.Limit)
 }
 
 // GetDocument asks for a document the viewer may see; a removed one is not

@@ -175,6 +175,9 @@ type DocumentFilter struct {
 	FolderID   *uuid.UUID // directly inside this folder
 	CustomerID *uuid.UUID // in this customer's workspace, at any depth
 	Search     string     // part of the name
+	// UploadedByCustomer: nil any; true only customers' uploads; false only the
+	// provider's own (issue 17).
+	UploadedByCustomer *bool
 }
 
 // Share is a portal share.
