@@ -358,6 +358,7 @@ type PortalShareGranted struct {
 	Permission Permission `json:"permission"`
 	GrantedBy  uuid.UUID  `json:"granted_by"`
 	GrantedAt  time.Time  `json:"granted_at"`
+	ExpiresAt  time.Time  `json:"expires_at,omitzero"` // zero: never (v1.1, issue 17)
 }
 
 // SharePermissionChanged: view became edit or the other way round.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -56,13 +57,17 @@ type PortalInput struct {
 	Folders                 map[uuid.UUID]*Folder
 	Documents               map[uuid.UUID]*Document
 	Shares                  map[uuid.UUID]*Share
+	// At is the instant of the view: a share counts while AccessStatusAt says
+	// active at At (cancelled or expired ones do not). Zero: expiries are not
+	// reached.
+	At time.Time
 }
 
 // ComputePortalView decides what the customer sees. A document is visible when the
 // customer is active, the documents module is on for it (its own setting, else the
 // provider's default), the document is not removed and has a visible version, and
 // either master access is on and the document lies in the customer's workspace, or
-// an active share covers the document or a folder above it. Shares granted while
+// a share active at in.At covers the document or a folder above it. Shares granted while
 // paused count as soon as the customer is active again. The permission is the
 // highest of the covering shares; master access gives edit inside the workspace.
 //
@@ -79,7 +84,7 @@ func ComputePortalView(in PortalInput) PortalView {
 	v.Open = true
 	direct := map[uuid.UUID]Permission{}
 	for _, s := range in.Shares {
-		if !s.Active() || s.CustomerID != c.ID || s.ProviderID != c.ProviderID {
+		if !s.ActiveAt(in.At) || s.CustomerID != c.ID || s.ProviderID != c.ProviderID {
 			continue
 		}
 		target := s.DocumentID

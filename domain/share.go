@@ -20,6 +20,7 @@ type Share struct {
 	Permission  Permission
 	GrantedBy   uuid.UUID
 	GrantedAt   time.Time
+	ExpiresAt   time.Time // zero: never (share_expiry.go)
 	Cancelled   bool
 	Reason      string
 	CancelledBy uuid.UUID
@@ -37,7 +38,9 @@ func (s *Share) apply(e Event) {
 	case PortalShareGranted:
 		s.ID, s.ProviderID, s.CustomerID = e.ShareID, e.ProviderID, e.CustomerID
 		s.DocumentID, s.FolderID, s.Permission = e.DocumentID, e.FolderID, e.Permission
-		s.GrantedBy, s.GrantedAt = e.GrantedBy, e.GrantedAt
+		s.GrantedBy, s.GrantedAt, s.ExpiresAt = e.GrantedBy, e.GrantedAt, e.ExpiresAt
+	case ShareExpiryChanged:
+		s.ExpiresAt = e.ExpiresAt
 	case SharePermissionChanged:
 		s.Permission = e.Permission
 	case ShareCancelled:
@@ -72,6 +75,7 @@ type NewShare struct {
 	Document   *Document
 	Folder     *Folder
 	Permission Permission
+	ExpiresAt  time.Time // zero: never; else in the future
 	By         uuid.UUID
 }
 
@@ -85,6 +89,9 @@ func GrantShare(in NewShare, now time.Time) ([]Change, error) {
 	}
 	if (in.Document == nil) == (in.Folder == nil) {
 		return nil, invalid("document_id", "give exactly one of document_id and folder_id")
+	}
+	if err := validExpiry("expires_at", in.ExpiresAt, now); err != nil {
+		return nil, err
 	}
 	c := in.Customer
 	if err := c.live(); err != nil {
@@ -122,7 +129,7 @@ func GrantShare(in NewShare, now time.Time) ([]Change, error) {
 	out := []Change{
 		change(ShareStream(in.ShareID), 0, PortalShareGranted{
 			ShareID: in.ShareID, ProviderID: c.ProviderID, CustomerID: c.ID, DocumentID: target.DocumentID, FolderID: target.FolderID,
-			Permission: in.Permission, GrantedBy: in.By, GrantedAt: now,
+			Permission: in.Permission, GrantedBy: in.By, GrantedAt: now, ExpiresAt: in.ExpiresAt.UTC(),
 		}),
 		change(c.StreamID(), c.Version(), CustomerShareAdded{CustomerID: c.ID, ShareID: in.ShareID, DocumentID: target.DocumentID, FolderID: target.FolderID}),
 	}

@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -219,4 +220,12 @@ func (s *State) PortalInput(customerID uuid.UUID) PortalInput {
 // PortalView is what the customer sees given everything applied so far.
 func (s *State) PortalView(customerID uuid.UUID) PortalView {
 	return ComputePortalView(s.PortalInput(customerID))
+}
+
+// PortalViewAt is what the customer sees at instant at given everything
+// applied so far: shares expired at that instant no longer count.
+func (s *State) PortalViewAt(customerID uuid.UUID, at time.Time) PortalView {
+	in := s.PortalInput(customerID)
+	in.At = at
+	return ComputePortalView(in)
 }

@@ -248,3 +248,31 @@ func (s *Server) removeDocument(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writtenEmpty(w, res.Appended)
 }
+
+// listFolders lists the folders at the top of the library, or directly inside
+// parent_id, that the caller sees, by name: GET /api/v1/folders?parent_id=.
+func (s *Server) listFolders(w http.ResponseWriter, r *http.Request) error {
+	parentID, err := queryID(r, "parent_id")
+	if err != nil {
+		return err
+	}
+	page, after, err := openPage[query.NameKey](s, r)
+	if err != nil {
+		return err
+	}
+	v, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	rows, err := s.queries.ListFolders.Handle(r.Context(), query.ListFolders{Viewer: v, ParentID: parentID, After: after, Limit: page.Limit + 1})
+	if err != nil {
+		return err
+	}
+	list, err := listOf(s, r, rows, page,
+		func(f query.Folder) any { return query.NameKey{Name: f.Name, ID: f.ID} },
+		newFolderResponse)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, list)
+}

@@ -16,12 +16,15 @@ import (
 type documentItem struct {
 	documentResponse
 	UpdatedAt time.Time `json:"updated_at"` // when the newest version was added
+	// UploadedByCustomer marks a customer's upload (issue 17).
+	UploadedByCustomer bool `json:"uploaded_by_customer"`
 }
 
 func newDocumentItem(d query.Document) documentItem {
 	return documentItem{
-		documentResponse: newDocumentResponse(d, d.Newest),
-		UpdatedAt:        d.Newest.AddedAt.UTC(),
+		documentResponse:   newDocumentResponse(d, d.Newest),
+		UpdatedAt:          d.Newest.AddedAt.UTC(),
+		UploadedByCustomer: d.UploadedByCustomerID != nil,
 	}
 }
 
@@ -81,6 +84,12 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var byCustomer *bool
+	if b, ok, err := web.QueryBool(r, "uploaded_by_customer"); err != nil {
+		return err
+	} else if ok {
+		byCustomer = &b
+	}
 	page, after, err := openPage[query.NameKey](s, r)
 	if err != nil {
 		return err
@@ -90,7 +99,7 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rows, err := s.queries.ListDocuments.Handle(r.Context(), query.ListDocuments{Viewer: v, FolderID: folderID,
-		CustomerID: customerID, Search: q, After: after, Limit: page.Limit + 1})
+		CustomerID: customerID, Search: q, UploadedByCustomer: byCustomer, After: after, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}
@@ -187,10 +196,11 @@ func (s *Server) listShares(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status, err := web.QueryEnum(r, "status", "active", "cancelled")
+	status, err := web.QueryEnum(r, "status", "active", "expired", "cancelled")
 	if err != nil {
 		return err
 	}
+	now := s.now()
 	page, after, err := openPage[query.TimeKey](s, r)
 	if err != nil {
 		return err
@@ -200,14 +210,14 @@ func (s *Server) listShares(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rows, err := s.queries.ListShares.Handle(r.Context(), query.ListShares{Viewer: v, CustomerID: customerID,
-		DocumentID: documentID, Status: status, After: after, Limit: page.Limit + 1})
+		DocumentID: documentID, Status: status, Now: now, After: after, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}
 	list, err := listOf(s, r, rows, page,
 		func(sh query.Share) any { return query.TimeKey{At: sh.GrantedAt, ID: sh.ID} },
 		func(sh query.Share) shareItem {
-			return shareItem{CustomerName: sh.CustomerName, shareResponse: newShareResponse(sh)}
+			return shareItem{CustomerName: sh.CustomerName, shareResponse: newShareResponse(sh, now)}
 		})
 	if err != nil {
 		return err
@@ -244,6 +254,7 @@ type historyItem struct {
 	CancelReason     *string    `json:"cancel_reason"`
 	OpenedCount      int        `json:"opened_count"`
 	LastOpenedAt     *time.Time `json:"last_opened_at"`
+	ExpiredAt        *time.Time `json:"expired_at,omitempty"` // when status is expired: the instant it ended
 	// Folder is set for a portal share or a link of a folder above the document:
 	// it reached the document through it (Via "folder"; else "document").
 	Folder *folderRef `json:"folder"`
@@ -281,6 +292,9 @@ func newHistoryItem(h query.HistoryEntry, now time.Time) historyItem {
 		expires = *h.ExpiresAt
 	}
 	out.Status = string(domain.AccessStatusAt(h.Cancelled, expires, now))
+	if out.Status == string(domain.AccessExpired) {
+		out.ExpiredAt = utcPtr(h.ExpiresAt)
+	}
 	if h.CancelledByID != nil {
 		name := ""
 		if h.CancelledByName != nil {

@@ -122,7 +122,7 @@ func PortalViewAsOf(ctx context.Context, store *eventstore.Store, pool *pgxpool.
 		// Not yet connected at that instant: it saw nothing.
 		return domain.PortalView{CustomerID: customerID, ProviderID: provider}, nil
 	}
-	return state.PortalView(customerID), nil
+	return state.PortalViewAt(customerID, at), nil
 }
 
 // pace pauses after work took worked, so that work is AsOfDuty of the time.

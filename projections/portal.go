@@ -86,12 +86,14 @@ func portal() Projection {
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.MasterAccessGranted) error {
 		v := ev.Version
-		q.Exec(`UPDATE customers SET master_access = true, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
+		q.Exec(`UPDATE customers SET master_access = true, master_access_at = $3, version = $2 WHERE id = $1 AND version < $2`,
+			e.CustomerID, v, e.GrantedAt)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.MasterAccessWithdrawn) error {
 		v := ev.Version
-		q.Exec(`UPDATE customers SET master_access = false, version = $2 WHERE id = $1 AND version < $2`, e.CustomerID, v)
+		q.Exec(`UPDATE customers SET master_access = false, master_access_at = NULL, version = $2 WHERE id = $1 AND version < $2`,
+			e.CustomerID, v)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalDocumentsToggled) error {
@@ -147,10 +149,15 @@ func portal() Projection {
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.PortalShareGranted) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO shares (id, provider_id, customer_id, document_id, folder_id, permission,
-				granted_by, granted_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+				granted_by, granted_at, version, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
 			e.ShareID, e.ProviderID, e.CustomerID, id(e.DocumentID), id(e.FolderID), string(e.Permission),
-			e.GrantedBy, e.GrantedAt, v)
+			e.GrantedBy, e.GrantedAt, v, at(e.ExpiresAt))
+		return nil
+	})
+	On(&p, func(q *Queue, ev domain.Recorded, e domain.ShareExpiryChanged) error {
+		q.Exec(`UPDATE shares SET expires_at = $2, version = $3 WHERE id = $1 AND version < $3`,
+			e.ShareID, at(e.ExpiresAt), ev.Version)
 		return nil
 	})
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.SharePermissionChanged) error {

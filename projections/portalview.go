@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -29,17 +30,18 @@ func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, cust
 		defaultOn bool
 	)
 	rows, err := q.Query(ctx, `SELECT c.provider_id, c.company_id, c.status, c.master_access, c.documents_enabled,
-			c.workspace_folder_id, coalesce(p.documents_enabled_default, true), c.version
+			c.workspace_folder_id, coalesce(p.documents_enabled_default, true), c.version, statement_timestamp()
 		FROM `+t("customers")+` c LEFT JOIN `+t("companies")+` p ON p.id = c.provider_id WHERE c.id = $1`, customerID)
 	if err != nil {
 		return domain.PortalView{}, fmt.Errorf("portal view: %w", err)
 	}
 	var version int64
+	var now time.Time
 	found := false
 	for rows.Next() {
 		found = true
 		if err := rows.Scan(&c.ProviderID, &c.CompanyID, &status, &c.MasterAccess, &c.DocumentsEnabled,
-			&c.WorkspaceFolderID, &defaultOn, &version); err != nil {
+			&c.WorkspaceFolderID, &defaultOn, &version, &now); err != nil {
 			rows.Close()
 			return domain.PortalView{}, fmt.Errorf("portal view: %w", err)
 		}
@@ -59,6 +61,7 @@ func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, cust
 		Folders:                 map[uuid.UUID]*domain.Folder{},
 		Documents:               map[uuid.UUID]*domain.Document{},
 		Shares:                  map[uuid.UUID]*domain.Share{},
+		At:                      now, // the database's clock: expiry is judged at read time
 	}
 	if c.Status != domain.StatusActive || !c.DocumentsOn(defaultOn) {
 		return domain.ComputePortalView(in), nil
@@ -66,8 +69,8 @@ func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, cust
 
 	// Active shares: their targets are the roots of what the customer reaches.
 	var roots, docs []uuid.UUID
-	rows, err = q.Query(ctx, `SELECT id, document_id, folder_id, permission FROM `+t("shares")+`
-		WHERE customer_id = $1 AND NOT cancelled`, customerID)
+	rows, err = q.Query(ctx, `SELECT id, document_id, folder_id, permission, expires_at FROM `+t("shares")+`
+		WHERE customer_id = $1 AND NOT cancelled AND (expires_at IS NULL OR expires_at > $2)`, customerID, now)
 	if err != nil {
 		return domain.PortalView{}, fmt.Errorf("portal view shares: %w", err)
 	}
@@ -75,11 +78,15 @@ func portalViewIn(ctx context.Context, q eventstore.Querier, schema string, cust
 		s := &domain.Share{ProviderID: c.ProviderID, CustomerID: customerID}
 		var doc, folder *uuid.UUID
 		var perm string
-		if err := rows.Scan(&s.ID, &doc, &folder, &perm); err != nil {
+		var ends *time.Time
+		if err := rows.Scan(&s.ID, &doc, &folder, &perm, &ends); err != nil {
 			rows.Close()
 			return domain.PortalView{}, err
 		}
 		s.Permission = domain.Permission(perm)
+		if ends != nil {
+			s.ExpiresAt = *ends
+		}
 		if doc != nil {
 			s.DocumentID = *doc
 			docs = append(docs, *doc)

@@ -255,6 +255,8 @@ type DocumentFilter struct {
 	FolderID   *uuid.UUID // directly inside this folder
 	CustomerID *uuid.UUID // in this customer's workspace, at any depth
 	Search     string     // part of the name
+	// UploadedByCustomer: nil any; else only customers' uploads, or only not (issue 17).
+	UploadedByCustomer *bool
 }
 
 // Documents lists documents sorted by name.
@@ -266,8 +268,9 @@ func Documents(ctx context.Context, q eventstore.Querier, f DocumentFilter, afte
 		  AND ($4::uuid IS NULL OR d.folder_id = $4) AND ($5::uuid IS NULL OR d.workspace_customer_id = $5)
 		  AND ($6 = '' OR strpos(lower(d.name), lower($6)) > 0)
 		  AND (lower(d.name), d.id) > (lower($7), $8)
+		  AND ($10::boolean IS NULL OR (d.uploaded_by_customer_id IS NOT NULL) = $10)
 		ORDER BY lower(d.name), d.id LIMIT $9`,
-		f.Provider, f.Visible.All, f.Visible.Groups, f.FolderID, f.CustomerID, f.Search, an, aid, limit)
+		f.Provider, f.Visible.All, f.Visible.Groups, f.FolderID, f.CustomerID, f.Search, an, aid, limit, f.UploadedByCustomer)
 	if err != nil {
 		return nil, fmt.Errorf("documents: %w", err)
 	}
@@ -283,7 +286,8 @@ type ShareFilter struct {
 	Visible    GroupFilter
 	CustomerID *uuid.UUID
 	DocumentID *uuid.UUID // shares of exactly this document
-	Status     string     // active, cancelled or "" (any)
+	Status     string     // active, expired, cancelled or "" (any)
+	Now        time.Time  // active versus expired (domain.AccessStatusAt, as SQL)
 }
 
 // Shares lists portal shares, newest first.
@@ -294,21 +298,25 @@ func Shares(ctx context.Context, q eventstore.Querier, f ShareFilter, after *Tim
 		at, aid = &after.At, after.ID
 	}
 	rows, err := rmq(ctx, q).Query(ctx, `SELECT s.id, s.provider_id, s.customer_id, c.company_name, c.group_id, s.document_id,
-			s.folder_id, s.permission, s.granted_by, s.granted_at, s.cancelled, s.reason, s.cancelled_by, s.cancelled_at
+			s.folder_id, s.permission, s.granted_by, s.granted_at, s.cancelled, s.reason, s.cancelled_by, s.cancelled_at,
+			s.expires_at
 		FROM {portal}.shares s JOIN {portal}.customers c ON c.id = s.customer_id
 		WHERE s.provider_id = $1 AND ($2 OR c.group_id = ANY($3))
 		  AND ($4::uuid IS NULL OR s.customer_id = $4) AND ($5::uuid IS NULL OR s.document_id = $5)
-		  AND ($6 = '' OR s.cancelled = ($6 = 'cancelled'))
+		  AND ($6 = '' OR $6 = CASE WHEN s.cancelled THEN 'cancelled'
+		                            WHEN s.expires_at IS NOT NULL AND s.expires_at <= $10 THEN 'expired'
+		                            ELSE 'active' END)
 		  AND ($7::timestamptz IS NULL OR (s.granted_at, s.id) < ($7, $8))
 		ORDER BY s.granted_at DESC, s.id DESC LIMIT $9`,
-		f.Provider, f.Visible.All, f.Visible.Groups, f.CustomerID, f.DocumentID, f.Status, at, aid, limit)
+		f.Provider, f.Visible.All, f.Visible.Groups, f.CustomerID, f.DocumentID, f.Status, at, aid, limit, f.Now)
 	if err != nil {
 		return nil, fmt.Errorf("shares: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ShareRow, error) {
 		var s ShareRow
 		err := row.Scan(&s.ID, &s.ProviderID, &s.CustomerID, &s.CustomerName, &s.CustomerGroupID, &s.DocumentID,
-			&s.FolderID, &s.Permission, &s.GrantedBy, &s.GrantedAt, &s.Cancelled, &s.Reason, &s.CancelledBy, &s.CancelledAt)
+			&s.FolderID, &s.Permission, &s.GrantedBy, &s.GrantedAt, &s.Cancelled, &s.Reason, &s.CancelledBy, &s.CancelledAt,
+			&s.ExpiresAt)
 		return s, err
 	})
 }
@@ -335,7 +343,7 @@ func ShareHistory(ctx context.Context, q eventstore.Querier, provider, document 
 			SELECT f.id, f.parent_id, f.name FROM {portal}.folders f JOIN above a ON f.id = a.parent_id
 		), items AS (
 			SELECT s.id, 'portal' AS type, s.customer_id, c.company_name AS customer_name, s.permission,
-			       s.granted_by AS shared_by, s.granted_at AS shared_at, NULL::timestamptz AS expires_at,
+			       s.granted_by AS shared_by, s.granted_at AS shared_at, s.expires_at,
 			       false AS password_required, s.cancelled, s.cancelled_by, s.cancelled_at, s.reason,
 			       dl.n AS opened_count, dl.last AS last_opened_at, s.folder_id, a.name AS folder_name,
 			       NULL::uuid AS changed_by, NULL::timestamptz AS changed_at,

@@ -21,11 +21,19 @@ import (
 // Every read of the reach goes through reachOf and directSharesOf: a read-time
 // condition on shares (issue 17's expires_at) goes there, once.
 
-// reachOf is the customer's reach rows (alias r), @customer the customer.
-const reachOf = `{portal}.portal_reach r WHERE r.customer_id = @customer`
+// reachLive keeps the reach rows (alias r) whose share has not expired: expiry
+// is judged at read time (issue 17), at the statement's clock as PortalView does;
+// master access rows name no share and always pass.
+const reachLive = ` AND NOT EXISTS (SELECT 1 FROM {portal}.shares x
+	WHERE x.id = r.share_id AND x.expires_at <= statement_timestamp())`
 
-// directSharesOf is the customer's active shares of single documents (alias s).
-const directSharesOf = `{portal}.shares s WHERE s.customer_id = @customer AND NOT s.cancelled AND s.document_id IS NOT NULL`
+// reachOf is the customer's live reach rows (alias r), @customer the customer.
+const reachOf = `{portal}.portal_reach r WHERE r.customer_id = @customer` + reachLive
+
+// directSharesOf is the customer's active, unexpired shares of single documents
+// (alias s).
+const directSharesOf = `{portal}.shares s WHERE s.customer_id = @customer AND NOT s.cancelled AND s.document_id IS NOT NULL
+	AND (s.expires_at IS NULL OR s.expires_at > statement_timestamp())`
 
 // directOf is the permission (edit: true) the customer's shares of document d
 // give; NULL when none. Grouped once and hash-joined: a flat listing joins it
@@ -209,7 +217,7 @@ func portalDocuments(ctx context.Context, q eventstore.Querier, args pgx.NamedAr
 		if f.FolderID != uuid.Nil {
 			folders = `SELECT r.folder_id, bool_or(r.permission = 'edit') AS edit
 				FROM {portal}.folder_closure c JOIN {portal}.portal_reach r ON r.customer_id = @customer AND r.folder_id = c.descendant
-				WHERE c.ancestor = @folder AND NOT EXISTS (
+				WHERE c.ancestor = @folder` + reachLive + ` AND NOT EXISTS (
 				      SELECT 1 FROM {portal}.folder_closure up
 				       WHERE up.descendant = c.descendant AND up.depth > 0 AND up.depth < c.depth
 				         AND NOT EXISTS (SELECT 1 FROM ` + reachOf + ` AND r.folder_id = up.ancestor))

@@ -124,7 +124,7 @@ func (m ReadModels) Document(ctx context.Context, id uuid.UUID) (query.Document,
 // Documents implements query.LibraryReadModel.
 func (m ReadModels) Documents(ctx context.Context, f query.DocumentFilter, after *query.NameKey, limit int) ([]query.Document, error) {
 	rows, err := Documents(ctx, m.Q, DocumentFilter{Provider: f.Provider, Visible: groupFilter(f.Visible), FolderID: f.FolderID,
-		CustomerID: f.CustomerID, Search: f.Search}, nameKey(after), limit)
+		CustomerID: f.CustomerID, Search: f.Search, UploadedByCustomer: f.UploadedByCustomer}, nameKey(after), limit)
 	return convertAll(rows, err, documentOf)
 }
 
@@ -137,7 +137,7 @@ func (m ReadModels) DocumentVersions(ctx context.Context, id uuid.UUID) ([]query
 // Shares implements query.LibraryReadModel.
 func (m ReadModels) Shares(ctx context.Context, f query.ShareFilter, after *query.TimeKey, limit int) ([]query.Share, error) {
 	rows, err := Shares(ctx, m.Q, ShareFilter{Provider: f.Provider, Visible: groupFilter(f.Visible), CustomerID: f.CustomerID,
-		DocumentID: f.DocumentID, Status: f.Status}, timeKey(after), limit)
+		DocumentID: f.DocumentID, Status: f.Status, Now: f.Now}, timeKey(after), limit)
 	return rows, err
 }
 

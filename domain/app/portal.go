@@ -90,6 +90,7 @@ func (u *unit) portalView(provider *domain.Company, c *domain.Customer, folderID
 	for _, d := range docs {
 		u.guardRead(d) // removed, or its version hidden
 	}
+	in.At = u.now // expired shares no longer count (issue 17)
 	return domain.ComputePortalView(in), nil
 }
 

@@ -18,6 +18,7 @@ type GrantShare struct {
 	DocumentID uuid.UUID
 	FolderID   uuid.UUID
 	Permission domain.Permission
+	ExpiresAt  time.Time // zero: never; else in the future
 }
 
 // ShareResult names the share a command created or changed.
@@ -56,7 +57,7 @@ func (s *Service) GrantShare(ctx context.Context, call Call, cmd GrantShare) (Sh
 		if err != nil {
 			return err
 		}
-		in := domain.NewShare{Customer: c, Permission: cmd.Permission, By: p.UserID}
+		in := domain.NewShare{Customer: c, Permission: cmd.Permission, ExpiresAt: cmd.ExpiresAt, By: p.UserID}
 		if cmd.DocumentID != uuid.Nil {
 			if in.Document, err = u.document(cmd.DocumentID); err != nil {
 				return err

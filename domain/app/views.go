@@ -70,7 +70,7 @@ func documentView(d domain.Document, changed int) (query.Document, query.Version
 func shareView(s domain.Share) query.Share {
 	out := query.Share{ID: s.ID, ProviderID: s.ProviderID, CustomerID: s.CustomerID, DocumentID: optionalID(s.DocumentID),
 		FolderID: optionalID(s.FolderID), Permission: string(s.Permission), GrantedBy: s.GrantedBy, GrantedAt: s.GrantedAt,
-		Cancelled: s.Cancelled}
+		Cancelled: s.Cancelled, ExpiresAt: optionalTime(s.ExpiresAt)}
 	if s.Cancelled {
 		reason := s.Reason
 		out.Reason, out.CancelledBy, out.CancelledAt = &reason, optionalID(s.CancelledBy), optionalTime(s.CancelledAt)

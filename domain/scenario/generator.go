@@ -347,6 +347,8 @@ var actions = []action{
 	{6.0, (*generator).grantShare},
 	{1.2, (*generator).changePermission},
 	{1.2, (*generator).cancelShare},
+	{0.6, (*generator).changeShareExpiry},
+	{0.5, (*generator).grantShares},
 	{2.0, (*generator).createLink},
 	{0.6, (*generator).cancelLink},
 	{8.0, (*generator).openLink},
@@ -744,6 +746,7 @@ func (g *generator) grantShare(w *world) (cmd, error) {
 	} else if in.Document, ok = g.liveDocument(w); !ok {
 		return cmd{}, errSkip
 	}
+	in.ExpiresAt = g.expiry()
 	changes, err := domain.GrantShare(in, g.now)
 	if err != nil {
 		return cmd{}, err
@@ -986,3 +989,65 @@ var (
 	mediaTypes = []string{"application/pdf", "application/pdf", "application/pdf", "image/png", "application/zip",
 		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/plain"}
 )
+
+// expiry is a share's expiry on the generated clock (issue 17): mostly none;
+// else soon (it passes within the generated log, so as-of replays see both
+// sides of it, and every reader today sees it expired) or decades away (still
+// active when the oracle reads).
+func (g *generator) expiry() time.Time {
+	switch g.rng.IntN(6) {
+	case 0:
+		return g.now.Add(time.Duration(1+g.rng.IntN(3600)) * time.Second)
+	case 1:
+		return g.now.AddDate(50, 0, 0)
+	}
+	return time.Time{}
+}
+
+// changeShareExpiry moves, sets or removes a live share's expiry (an expired
+// share may be given a new one).
+func (g *generator) changeShareExpiry(w *world) (cmd, error) {
+	s, ok := g.activeShare(w)
+	if !ok {
+		return cmd{}, errSkip
+	}
+	by := g.pickID(w.staff)
+	return g.one(w, by)(s.ChangeExpiry(g.expiry(), by, g.now))
+}
+
+// grantShares is a bulk share: a few customers × a few documents and folders,
+// all or nothing (a pair already shared refuses it: another command is chosen).
+func (g *generator) grantShares(w *world) (cmd, error) {
+	in := domain.NewShares{Permission: domain.PermissionView, By: g.pickID(w.staff), ExpiresAt: g.expiry()}
+	seen := map[uuid.UUID]bool{}
+	for range 1 + g.rng.IntN(3) {
+		if c, ok := g.liveCustomer(w); ok && !seen[c.ID] {
+			seen[c.ID] = true
+			in.Customers = append(in.Customers, c)
+		}
+	}
+	for range 1 + g.rng.IntN(3) {
+		if d, ok := g.liveDocument(w); ok && !seen[d.ID] {
+			seen[d.ID] = true
+			in.Documents = append(in.Documents, d)
+		}
+	}
+	if len(w.folders) > 0 && g.rng.IntN(2) == 0 {
+		if f := w.st.Folder(g.pickID(w.folders)); !seen[f.ID] {
+			in.Folders = append(in.Folders, f)
+		}
+	}
+	if len(in.Customers) == 0 || len(in.Documents)+len(in.Folders) == 0 {
+		return cmd{}, errSkip
+	}
+	ids := make([]uuid.UUID, len(in.Customers)*(len(in.Documents)+len(in.Folders)))
+	for i := range ids {
+		ids[i] = g.id()
+	}
+	in.ShareID = func(i int) uuid.UUID { return ids[i] }
+	changes, err := domain.GrantShares(in, g.now)
+	if err != nil {
+		return cmd{}, err
+	}
+	return cmd{tenant: w.id, actor: in.By, changes: changes, after: func() { w.shares = append(w.shares, ids...) }}, nil
+}

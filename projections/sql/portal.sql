@@ -25,7 +25,9 @@ CREATE TABLE customers (
     revoke_reason       text,
     version             bigint NOT NULL,
     -- While invited: when the (newest) invitation stops working.
-    invitation_expires_at timestamptz
+    invitation_expires_at timestamptz,
+    -- Issue 17: since when master access is on (NULL: off).
+    master_access_at    timestamptz
 );
 CREATE INDEX customers_provider ON customers (provider_id, lower(company_name), id);
 CREATE INDEX customers_company ON customers (company_id);
@@ -85,7 +87,10 @@ CREATE TABLE shares (
     reason       text,
     cancelled_by uuid,
     cancelled_at timestamptz,
-    version      bigint NOT NULL
+    version      bigint NOT NULL,
+    -- Issue 17: the share stops showing at this instant (NULL: never); readers
+    -- compare it with their own instant, nothing is written when it passes.
+    expires_at   timestamptz
 );
 CREATE INDEX shares_customer ON shares (customer_id) WHERE NOT cancelled;
 CREATE INDEX shares_document ON shares (document_id);

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -99,8 +100,10 @@ type ListDocuments struct {
 	FolderID   *uuid.UUID
 	CustomerID *uuid.UUID
 	Search     string
-	After      *NameKey
-	Limit      int
+	// UploadedByCustomer: nil any; true only customers' uploads; false only not.
+	UploadedByCustomer *bool
+	After              *NameKey
+	Limit              int
 }
 
 // ListDocumentsHandler answers ListDocuments.
@@ -112,7 +115,7 @@ func (h ListDocumentsHandler) Handle(ctx context.Context, q ListDocuments) ([]Do
 		return nil, nil
 	}
 	return h.rm.Documents(ctx, DocumentFilter{Provider: q.Viewer.CompanyID, Visible: q.Viewer.Customers(),
-		FolderID: q.FolderID, CustomerID: q.CustomerID, Search: q.Search}, q.After, q.Limit)
+		FolderID: q.FolderID, CustomerID: q.CustomerID, Search: q.Search, UploadedByCustomer: q.UploadedByCustomer}, q.After, q.Limit)
 }
 
 // GetDocument asks for a document the viewer may see; a removed one is not
@@ -211,7 +214,8 @@ type ListShares struct {
 	Viewer     Viewer
 	CustomerID *uuid.UUID
 	DocumentID *uuid.UUID
-	Status     string // active, cancelled or "" (any)
+	Status     string    // active, expired, cancelled or "" (any)
+	Now        time.Time // the request's clock: active versus expired
 	After      *TimeKey
 	Limit      int
 }
@@ -225,7 +229,7 @@ func (h ListSharesHandler) Handle(ctx context.Context, q ListShares) ([]Share, e
 		return nil, nil
 	}
 	return h.rm.Shares(ctx, ShareFilter{Provider: q.Viewer.CompanyID, Visible: q.Viewer.Customers(),
-		CustomerID: q.CustomerID, DocumentID: q.DocumentID, Status: q.Status}, q.After, q.Limit)
+		CustomerID: q.CustomerID, DocumentID: q.DocumentID, Status: q.Status, Now: q.Now}, q.After, q.Limit)
 }
 
 // ShareHistory asks for every portal share and link that gave access to a

@@ -9,6 +9,8 @@ type ReadModels interface {
 	AuditReadModel
 	LinkReadModel
 	PortalListingReadModel
+	AccessReadModel
+	FolderListReadModel
 }
 
 // Queries holds one handler per question, as the API's handlers call them.
@@ -16,6 +18,7 @@ type Queries struct {
 	Viewers Viewers
 
 	GetFolder        GetFolderHandler
+	ListFolders      ListFoldersHandler
 	ListDocuments    ListDocumentsHandler
 	GetDocument      GetDocumentHandler
 	DocumentVersions DocumentVersionsHandler
@@ -39,6 +42,8 @@ type Queries struct {
 
 	PortalViewAsOf PortalViewAsOfHandler
 	DocumentAccess DocumentAccessHandler
+	// DocumentAudience: who can see a document now (access_now.go).
+	DocumentAudience DocumentAudienceHandler
 
 	FolderLinkContents FolderLinkContentsHandler
 }
@@ -52,6 +57,7 @@ func New(rm ReadModels) Queries {
 		Viewers: rm,
 
 		GetFolder:        GetFolderHandler{rm: rm},
+		ListFolders:      ListFoldersHandler{rm: rm},
 		ListDocuments:    ListDocumentsHandler{rm: rm},
 		GetDocument:      document,
 		DocumentVersions: DocumentVersionsHandler{rm: rm, document: document},
@@ -73,8 +79,9 @@ func New(rm ReadModels) Queries {
 		ListGroups: ListGroupsHandler{rm: rm},
 		ListStaff:  ListStaffHandler{rm: rm},
 
-		PortalViewAsOf: PortalViewAsOfHandler{rm: rm},
-		DocumentAccess: DocumentAccessHandler{rm: rm},
+		PortalViewAsOf:   PortalViewAsOfHandler{rm: rm},
+		DocumentAccess:   DocumentAccessHandler{rm: rm},
+		DocumentAudience: DocumentAudienceHandler{rm: rm, document: document},
 
 		FolderLinkContents: FolderLinkContentsHandler{rm: rm},
 	}

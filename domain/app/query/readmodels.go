@@ -175,6 +175,9 @@ type DocumentFilter struct {
 	FolderID   *uuid.UUID // directly inside this folder
 	CustomerID *uuid.UUID // in this customer's workspace, at any depth
 	Search     string     // part of the name
+	// UploadedByCustomer: nil any; true only customers' uploads; false only the
+	// provider's own (issue 17).
+	UploadedByCustomer *bool
 }
 
 // Share is a portal share.
@@ -193,6 +196,7 @@ type Share struct {
 	Reason          *string
 	CancelledBy     *uuid.UUID
 	CancelledAt     *time.Time
+	ExpiresAt       *time.Time // nil: never (issue 17)
 }
 
 // ShareFilter selects portal shares of a provider.
@@ -201,7 +205,8 @@ type ShareFilter struct {
 	Visible    GroupFilter
 	CustomerID *uuid.UUID
 	DocumentID *uuid.UUID // shares of exactly this document
-	Status     string     // active, cancelled or "" (any)
+	Status     string     // active, expired, cancelled or "" (any)
+	Now        time.Time  // the request's clock: active versus expired
 }
 
 // HistoryEntry is a portal share or a link that gave access to a document.
