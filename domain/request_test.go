@@ -62,7 +62,9 @@ func TestRequestDocument(t *testing.T) {
 func TestFulfilDocumentRequest(t *testing.T) {
 	t.Parallel()
 	fulfil := func(docID uuid.UUID) func(s *domain.State) ([]domain.Event, error) {
-		return func(s *domain.State) ([]domain.Event, error) { return s.Request(request1).Fulfil(docID, portalU, at(1)) }
+		return func(s *domain.State) ([]domain.Event, error) {
+			return s.Request(request1).Fulfil(docID, portalU, at(1))
+		}
 	}
 	want := func(docID uuid.UUID) []domain.Event {
 		return evs(domain.DocumentRequestFulfilled{RequestID: request1, ProviderID: provider, CustomerID: cust, DocumentID: docID,
@@ -122,7 +124,9 @@ func TestRemindDocumentRequest(t *testing.T) {
 func TestSetNotificationPreference(t *testing.T) {
 	t.Parallel()
 	set := func(v string) func(s *domain.State) ([]domain.Event, error) {
-		return func(s *domain.State) ([]domain.Event, error) { return s.User(admin).SetNotificationPreference(v, at(1)) }
+		return func(s *domain.State) ([]domain.Event, error) {
+			return s.User(admin).SetNotificationPreference(v, at(1))
+		}
 	}
 	run(t, []tc{
 		{name: "daily", given: providerRegistered(), when: set(domain.NewContentDaily),
