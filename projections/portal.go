@@ -21,7 +21,7 @@ var Portal = portal()
 var portalDDL string
 
 func portal() Projection {
-	p := Projection{Name: "portal", DDL: portalDDL + portalLinksDDL}
+	p := Projection{Name: "portal", DDL: portalDDL + portalLinksDDL + requestsDDL}
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO companies (id, name, registered_at, version) VALUES ($1, $2, $3, $4)
@@ -192,6 +192,7 @@ func portal() Projection {
 		return nil
 	})
 	portalLinks(&p)
+	portalRequests(&p)
 	return p
 }
 

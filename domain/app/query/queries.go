@@ -8,6 +8,7 @@ type ReadModels interface {
 	AccountReadModel
 	AuditReadModel
 	LinkReadModel
+	RequestReadModel
 }
 
 // Queries holds one handler per question, as the API's handlers call them.
@@ -39,6 +40,9 @@ type Queries struct {
 	DocumentAccess DocumentAccessHandler
 
 	FolderLinkContents FolderLinkContentsHandler
+
+	ListRequests   ListRequestsHandler
+	PortalRequests PortalRequestsHandler
 }
 
 // New builds every query over rm.
@@ -74,5 +78,8 @@ func New(rm ReadModels) Queries {
 		DocumentAccess: DocumentAccessHandler{rm: rm},
 
 		FolderLinkContents: FolderLinkContentsHandler{rm: rm},
+
+		ListRequests:   ListRequestsHandler{rm: rm, customer: customer},
+		PortalRequests: PortalRequestsHandler{rm: rm, view: view},
 	}
 }
