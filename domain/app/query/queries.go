@@ -9,6 +9,7 @@ type ReadModels interface {
 	AuditReadModel
 	LinkReadModel
 	RequestReadModel
+	NotificationReadModel
 }
 
 // Queries holds one handler per question, as the API's handlers call them.
@@ -43,6 +44,8 @@ type Queries struct {
 
 	ListRequests   ListRequestsHandler
 	PortalRequests PortalRequestsHandler
+
+	NotificationPreferences NotificationPreferencesHandler
 }
 
 // New builds every query over rm.
@@ -81,5 +84,7 @@ func New(rm ReadModels) Queries {
 
 		ListRequests:   ListRequestsHandler{rm: rm, customer: customer},
 		PortalRequests: PortalRequestsHandler{rm: rm, view: view},
+
+		NotificationPreferences: NotificationPreferencesHandler{rm: rm},
 	}
 }

@@ -24,6 +24,11 @@ func (f *fake) Requests(_ context.Context, rf query.RequestFilter, _ int) ([]que
 	return nil, nil
 }
 
+func (f *fake) NewContentPreference(context.Context, uuid.UUID) (string, error) {
+	f.ask("NewContentPreference")
+	return domain.NewContentImmediate, nil
+}
+
 // A portal user refuses before anything is listed; an unknown status is a
 // validation error naming the field.
 func TestListRequestsRefusesPortalUsersAndBadStatus(t *testing.T) {
