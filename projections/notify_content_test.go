@@ -43,15 +43,15 @@ func TestNewContentNotifications(t *testing.T) {
 	w := newWorld(t)
 	stop := w.startNotifier(t)
 	type cust struct {
-		id, user uuid.UUID
+		id, user, workspace uuid.UUID
 		email    string
 	}
 	names := []string{"Now", "Daily", "Off", "Paused", "Disabled"}
 	cs := map[string]cust{}
 	reports := w.folder("Reports", uuid.Nil, uuid.Nil)
 	for _, name := range names {
-		c, user, _ := w.customer(name)
-		cs[name] = cust{id: c, user: user}
+		c, user, ws := w.customer(name)
+		cs[name] = cust{id: c, user: user, workspace: ws}
 		w.share(c, uuid.Nil, reports, domain.PermissionView)
 	}
 	w.do(w.svc.SetNotificationPreference(w.ctx, as(cs["Daily"].user), domain.NewContentDaily))
@@ -87,6 +87,14 @@ func TestNewContentNotifications(t *testing.T) {
 	w.caughtUp("notifications")
 	if got := w.mailsTo(t, cs["Now"].email, "new-content"); len(got) != 3 {
 		t.Fatalf("after master access: %d new-content mails, want 3", len(got))
+	}
+	// A document the provider adds in that workspace; one in another customer's
+	// workspace (no master access there) reaches nobody.
+	w.document("contract.pdf", cs["Now"].workspace, false)
+	w.document("theirs.pdf", cs["Daily"].workspace, false)
+	w.caughtUp("notifications")
+	if got := w.mailsTo(t, cs["Now"].email, "new-content"); len(got) != 4 || !strings.Contains(got[3].body+got[2].body+got[1].body+got[0].body, `"contract.pdf"`) {
+		t.Fatalf("after a document in the workspace: %+v", got)
 	}
 	for _, name := range []string{"Daily", "Off", "Paused", "Disabled"} {
 		if got := w.mailsTo(t, cs[name].email, "new-content"); len(got) != 0 {
