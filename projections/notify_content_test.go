@@ -44,7 +44,7 @@ func TestNewContentNotifications(t *testing.T) {
 	stop := w.startNotifier(t)
 	type cust struct {
 		id, user, workspace uuid.UUID
-		email    string
+		email               string
 	}
 	names := []string{"Now", "Daily", "Off", "Paused", "Disabled"}
 	cs := map[string]cust{}
