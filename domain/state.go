@@ -118,6 +118,8 @@ func NewAggregate(kind string) Aggregate {
 		return &LinkOpen{}
 	case KindProjection:
 		return &ProjectionOps{}
+	case KindRequest:
+		return &DocumentRequest{}
 	}
 	return nil
 }
@@ -143,6 +145,9 @@ func (s *State) Folder(id uuid.UUID) *Folder     { return get[Folder](s, FolderS
 func (s *State) Document(id uuid.UUID) *Document { return get[Document](s, DocumentStream(id)) }
 func (s *State) Share(id uuid.UUID) *Share       { return get[Share](s, ShareStream(id)) }
 func (s *State) Link(id uuid.UUID) *Link         { return get[Link](s, LinkStream(id)) }
+func (s *State) Request(id uuid.UUID) *DocumentRequest {
+	return get[DocumentRequest](s, RequestStream(id))
+}
 
 func all[T any, PT interface {
 	*T

@@ -19,6 +19,8 @@ const (
 	KindLink     = "link"
 	KindDownload = "download"
 	KindLinkOpen = "linkopen"
+	// KindRequest streams hold a document request (events_requests.go).
+	KindRequest = "request"
 	// KindProjection streams hold operations on a read model (events_ops.go).
 	KindProjection = "projection"
 )
@@ -34,6 +36,7 @@ func ShareStream(id uuid.UUID) string    { return KindShare + "-" + id.String() 
 func LinkStream(id uuid.UUID) string     { return KindLink + "-" + id.String() }
 func DownloadStream(id uuid.UUID) string { return KindDownload + "-" + id.String() }
 func LinkOpenStream(id uuid.UUID) string { return KindLinkOpen + "-" + id.String() }
+func RequestStream(id uuid.UUID) string  { return KindRequest + "-" + id.String() }
 
 // ParseStream splits a stream id into its kind and aggregate id.
 func ParseStream(stream string) (kind string, id uuid.UUID, err error) {
@@ -47,7 +50,7 @@ func ParseStream(stream string) (kind string, id uuid.UUID, err error) {
 	}
 	switch kind {
 	case KindCompany, KindUser, KindGroup, KindCustomer, KindFolder, KindDocument, KindShare, KindLink, KindDownload, KindLinkOpen,
-		KindProjection:
+		KindProjection, KindRequest:
 		return kind, id, nil
 	}
 	return "", uuid.Nil, fmt.Errorf("stream %q: unknown kind %q", stream, kind)

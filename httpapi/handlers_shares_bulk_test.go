@@ -135,7 +135,7 @@ func TestStoryYearEndStatementsInOneCall(t *testing.T) {
 	}
 	t.Parallel()
 	ts := newReadServer(t, nil)
-	if err := projections.Ensure(ctxFor(t), ts.store, ts.pool, projections.Notifications, slog.New(slog.DiscardHandler)); err != nil {
+	if err := projections.Ensure(ctxFor(t), ts.store, ts.pool, projections.Notifications.Consumer(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

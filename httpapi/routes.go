@@ -99,6 +99,12 @@ func (s *Server) routes(r chi.Router) {
 		r.Delete("/api/v1/portal/documents/{id}", s.handle(s.portalRemoveDocument))
 		r.Post("/api/v1/portal/providers/{provider_id}/leave", s.handle(s.leaveProvider))
 
+		// Document requests and notification preferences (handlers_requests.go,
+		// handlers_notifications.go).
+		r.Post("/api/v1/customers/{id}/requests", s.handle(s.createRequest))
+		r.Post("/api/v1/requests/{id}/cancel", s.handle(s.cancelRequest))
+		r.Put("/api/v1/me/notifications", s.handle(s.putNotifications))
+
 		// Reads of the read models (handlers_reads_*.go), with X-Min-Position.
 		r.Group(func(r chi.Router) {
 			r.Use(s.fresh.Reads(readGroups...), s.withViewer)
@@ -119,6 +125,9 @@ func (s *Server) routes(r chi.Router) {
 			r.Get("/api/v1/documents/{id}/access", s.handle(s.documentAudience))
 			r.Get("/api/v1/portal/providers", s.handle(s.portalProviders))
 			r.Get("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalDocuments))
+			r.Get("/api/v1/requests", s.handle(s.listRequests))
+			r.Get("/api/v1/portal/providers/{provider_id}/requests", s.handle(s.portalRequests))
+			r.Get("/api/v1/me/notifications", s.handle(s.getNotifications))
 		})
 	})
 
@@ -138,6 +147,7 @@ func (s *Server) routes(r chi.Router) {
 		r.Post("/api/v1/documents", s.handle(s.addDocument))
 		r.Post("/api/v1/documents/{id}/versions", s.handle(s.addVersion))
 		r.Post("/api/v1/portal/providers/{provider_id}/documents", s.handle(s.portalUpload))
+		r.Post("/api/v1/portal/requests/{id}/documents", s.handle(s.fulfilRequest))
 	})
 
 	// Audit (handlers_audit.go): admins and auditors, from the log itself. No

@@ -18,7 +18,8 @@ var Accounts = accounts()
 var accountsDDL string
 
 func accounts() Projection {
-	p := Projection{Name: "accounts", DDL: accountsDDL}
+	p := Projection{Name: "accounts", DDL: accountsDDL + notificationPrefsDDL}
+	accountsNotificationPrefs(&p)
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO companies (id, name, via, registered_at, version) VALUES ($1, $2, $3, $4, $5)

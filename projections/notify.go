@@ -43,10 +43,12 @@ var notificationsDDL string
 const news = `$1::bigint > (SELECT coalesce(max(from_position), 0) FROM settings)`
 
 func notifications() *Reactor {
-	r := NewReactor("notifications", notificationsDDL)
+	r := NewReactor("notifications", notificationsDDL+requestsNotifyDDL+contentNotifyDDL)
 	p := &r.Projection
 	notifyVisibility(p)
 	notifyAccountLifecycle(p)
+	notifyRequests(r)
+	notifyContent(r)
 	On(p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		q.Exec(`INSERT INTO companies VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.CompanyID, e.Name)
 		return nil
@@ -105,7 +107,7 @@ func notifications() *Reactor {
 			  JOIN users u ON (u.company_id = c.company_id OR u.company_id = c.id) AND u.active
 			  LEFT JOIN companies p ON p.id = c.provider_id
 			  LEFT JOIN items i ON i.id = coalesce($3::uuid, $4::uuid)
-			 WHERE c.id = $2::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+` AND `+portalShowsShare,
+			 WHERE c.id = $2::uuid AND u.email <> '`+domain.Forgotten+`' AND `+news+` AND `+portalShowsShare+` AND `+wantsMailAtOnce,
 			ev.Position, e.CustomerID, id(e.DocumentID), id(e.FolderID))
 		if err != nil {
 			return err

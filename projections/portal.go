@@ -21,7 +21,7 @@ var Portal = portal()
 var portalDDL string
 
 func portal() Projection {
-	p := Projection{Name: "portal", DDL: portalDDL + portalLinksDDL + portalReachDDL}
+	p := Projection{Name: "portal", DDL: portalDDL + portalLinksDDL + portalReachDDL + requestsDDL}
 	On(&p, func(q *Queue, ev domain.Recorded, e domain.CompanyRegistered) error {
 		v := ev.Version
 		q.Exec(`INSERT INTO companies (id, name, registered_at, version) VALUES ($1, $2, $3, $4)
@@ -200,6 +200,7 @@ func portal() Projection {
 	})
 	portalLinks(&p)
 	portalReach(&p)
+	portalRequests(&p)
 	return p
 }
 

@@ -109,6 +109,9 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	if *runProjections {
+		go sweepNotifications(ctx, pool, svc, time.Now, log)
+	}
 	exportPool, err := openExportPool(ctx, cfg)
 	if err != nil {
 		return err

@@ -216,12 +216,16 @@ type unit struct {
 	failure error
 	actor   *domain.User
 	dry     bool // a check before the real run: nothing is appended
+	system  bool // the platform acts (a sweep), no user: recorded as ActorSystem
 }
 
 func (u *unit) batch() Batch {
 	kind := domain.ActorUser
 	if u.call.ActorID == uuid.Nil {
 		kind = domain.ActorPublic
+	}
+	if u.system {
+		kind = domain.ActorSystem
 	}
 	meta := domain.Metadata{
 		ActorID: u.call.ActorID, ActorKind: kind, TenantID: u.tenant,

@@ -11,6 +11,8 @@ type ReadModels interface {
 	PortalListingReadModel
 	AccessReadModel
 	FolderListReadModel
+	RequestReadModel
+	NotificationReadModel
 }
 
 // Queries holds one handler per question, as the API's handlers call them.
@@ -46,6 +48,11 @@ type Queries struct {
 	DocumentAudience DocumentAudienceHandler
 
 	FolderLinkContents FolderLinkContentsHandler
+
+	ListRequests   ListRequestsHandler
+	PortalRequests PortalRequestsHandler
+
+	NotificationPreferences NotificationPreferencesHandler
 }
 
 // New builds every query over rm.
@@ -84,5 +91,10 @@ func New(rm ReadModels) Queries {
 		DocumentAudience: DocumentAudienceHandler{rm: rm, document: document},
 
 		FolderLinkContents: FolderLinkContentsHandler{rm: rm},
+
+		ListRequests:   ListRequestsHandler{rm: rm, customer: customer},
+		PortalRequests: PortalRequestsHandler{rm: rm, view: view},
+
+		NotificationPreferences: NotificationPreferencesHandler{rm: rm},
 	}
 }
