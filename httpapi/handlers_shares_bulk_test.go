@@ -139,7 +139,7 @@ func TestStoryYearEndStatementsInOneCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	runner := &projections.Runner{Store: ts.store, Pool: ts.pool, Projections: []projections.Projection{projections.Notifications},
+	runner := &projections.Runner{Store: ts.store, Pool: ts.pool, Reactors: []*projections.Reactor{projections.Notifications},
 		PollInterval: 5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(ts.log, nil))}
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
