@@ -1,0 +1,53 @@
+package console
+
+// fieldData is one labelled input of a form, with what was typed and what was
+// wrong (template "field").
+type fieldData struct {
+	Form, Name, ID, Label, Type, Autocomplete, Value, Error string
+	Required                                                bool
+}
+
+// fld builds a required field of form; its id is form-name.
+func fld(p *page, form, name, label, typ, autocomplete string) fieldData {
+	f := fieldData{Form: form, Name: name, ID: form + "-" + name, Label: label, Type: typ, Autocomplete: autocomplete, Required: true}
+	f.Value = p.Form.Get(form, name)
+	f.Error = p.Form.Err(form, name)
+	return f
+}
+
+// opt is fld for an optional field.
+func opt(p *page, form, name, label, typ, autocomplete string) fieldData {
+	f := fld(p, form, name, label, typ, autocomplete)
+	f.Required = false
+	return f
+}
+
+func init() {
+	funcs["fld"] = fld
+	funcs["opt"] = opt
+}
+
+// groupSelData feeds template "group-select".
+type groupSelData struct {
+	Form, Value, Error string
+	Groups             any
+}
+
+func groupSel(p *page, form string, groups any) groupSelData {
+	return groupSelData{Form: form, Value: p.Form.Get(form, "group_id"), Error: p.Form.Err(form, "group_id"), Groups: groups}
+}
+
+func groupSelV(p *page, form string, groups any, current string) groupSelData {
+	d := groupSel(p, form, groups)
+	if d.Value == "" {
+		d.Value = current
+	}
+	return d
+}
+
+func init() {
+	funcs["groupSel"] = groupSel
+	funcs["groupSelV"] = groupSelV
+	funcs["list"] = func(s ...string) []string { return s }
+	funcs["deref_b"] = func(b *bool) bool { return b != nil && *b }
+}
