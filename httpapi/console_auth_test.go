@@ -97,7 +97,7 @@ func TestConsoleCSRFRefused(t *testing.T) {
 	pause := "/app/customers/" + cust.ID.String() + "/pause"
 
 	victim := ts.signedIn(t, p)
-	victim.get("/app/customers/" + cust.ID.String()).expect(t, "customer page", 200, "", `id="pause"`)
+	victim.get("/app/customers/"+cust.ID.String()).expect(t, "customer page", 200, "", `id="pause"`)
 
 	// No token.
 	victim.post(pause, url.Values{"csrf": {""}}).expect(t, "no token", 403, pause, "did not come from this site")
@@ -125,7 +125,7 @@ func TestConsoleCSRFRefused(t *testing.T) {
 		t.Fatalf("a refused form changed the customer: %s", got.Status)
 	}
 	// The same form with the page's token works.
-	victim.get("/app/customers/"+cust.ID.String())
+	victim.get("/app/customers/" + cust.ID.String())
 	victim.post(pause, nil).expect(t, "pause", 200, "/app/customers/"+cust.ID.String(), "Sharing is paused.", `id="resume"`)
 }
 
