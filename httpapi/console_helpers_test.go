@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"html"
+	"mime/multipart"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 // browser is a test client of the web console: a cookie jar, redirects
@@ -143,4 +147,72 @@ func (ts *testServer) settle(t *testing.T) {
 	} else if err := ts.fresh.Wait(ctxFor(t), pos, readGroups...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// upload sends a multipart form as the console's upload forms do without
+// JavaScript: the CSRF token first (csrf "" sends none), then the fields, then
+// the file.
+func (b *browser) upload(path, csrf string, fields [][2]string, fileName, content string) htmlPage {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if csrf != "" {
+		_ = mw.WriteField("csrf", csrf)
+	}
+	for _, f := range fields {
+		_ = mw.WriteField(f[0], f[1])
+	}
+	fw, err := mw.CreateFormFile("file", fileName)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte(content))
+	_ = mw.Close()
+	req, err := http.NewRequestWithContext(ctxFor(b.t), "POST", b.ts.url+path, &body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.do(req)
+}
+
+// eventCount counts the log's events (a refused request appends none).
+func (ts *testServer) eventCount(t *testing.T) int64 {
+	t.Helper()
+	var n int64
+	if err := ts.pool.QueryRow(ctxFor(t), `SELECT count(*) FROM events`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+var hrefID = regexp.MustCompile(`/app/library/(?:documents|folders)/([0-9a-f-]{36})`)
+
+// idIn is the id in the path p ends at (…/folders/{id} or …/documents/{id}).
+func idIn(t *testing.T, p string) string {
+	t.Helper()
+	m := hrefID.FindStringSubmatch(p)
+	if m == nil {
+		t.Fatalf("no id in %s", p)
+	}
+	return m[1]
+}
+
+// regexpFind is the first group of pattern in s.
+func regexpFind(t *testing.T, s, pattern string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("%s not found in\n%s", pattern, s)
+	}
+	return html.UnescapeString(m[1])
+}
+
+func mustUUID(t *testing.T, s string) uuid.UUID {
+	t.Helper()
+	id, err := uuid.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
