@@ -3,8 +3,8 @@ package httpapi
 import (
 	"bytes"
 	"html"
-	"mime/multipart"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
