@@ -84,6 +84,7 @@ type Backend interface {
 	Empty(ctx context.Context) (bool, error)
 	CompactMediaType(mt string) string
 	PublicURL() string
+	AuditBackend
 }
 
 // Config is what New needs. Backend, App and Blobs are required.

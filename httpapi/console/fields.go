@@ -124,3 +124,13 @@ func init() {
 		return d.Folder.ID.String()
 	}
 }
+
+// filterField is an optional field of a GET filter form (form "filter"),
+// showing the current value.
+func filterField(p *page, name, label, typ, value string) fieldData {
+	f := opt(p, "filter", name, label, typ, "off")
+	f.Value = value
+	return f
+}
+
+func init() { funcs["filterField"] = filterField }
