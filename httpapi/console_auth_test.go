@@ -140,7 +140,8 @@ func TestConsoleInvitationAndPasswordReset(t *testing.T) {
 
 	b := ts.browser(t)
 	path := "/app/invitations/" + token
-	b.get(path).expect(t, "invitation page", 200, path, `id="invitation-form"`)
+	// The mailed link opens the console's form.
+	b.get("/invitations/"+token).expect(t, "invitation page", 200, path, `id="invitation-form"`)
 	b.post(path, url.Values{"name": {"Ivo S."}, "password": {"short"}}).expect(t, "short", 400, path, `id="invitation-password-error"`, `value="Ivo S."`)
 	b.post(path, url.Values{"name": {"Ivo S."}, "password": {"correct horse battery"}}).expect(t, "accept", 200, "/app/customers", "Ivo S.")
 	// Used: a clear page, not a JSON error.
@@ -155,7 +156,7 @@ func TestConsoleInvitationAndPasswordReset(t *testing.T) {
 	anon.get("/app/password-reset")
 	anon.post("/app/password-reset", url.Values{"email": {"nobody@invite.test"}}).expect(t, "reset unknown", 200, "/app/signin", "If the address has an account")
 	// A forged token: a readable refusal; differing passwords: named, nothing sent.
-	anon.get("/app/password-reset/forged")
+	anon.get("/password-resets/forged").expect(t, "mailed reset link", 200, "/app/password-reset/forged", `id="reset-form"`)
 	anon.post("/app/password-reset/forged", url.Values{"password": {"correct horse battery 2"}, "password_again": {"other"}}).
 		expect(t, "differ", 400, "", `id="reset-password_again-error"`)
 	anon.post("/app/password-reset/forged", url.Values{"password": {"correct horse battery 2"}, "password_again": {"correct horse battery 2"}}).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -231,4 +232,16 @@ func (b consoleBackend) PublicURL() string { return strings.TrimRight(b.s.public
 // resolveOutsideReads resolves a console GET too.
 func withoutRoute(ctx context.Context) context.Context {
 	return context.WithValue(ctx, chi.RouteCtxKey, (*chi.Context)(nil))
+}
+
+// toConsole redirects a mailed link (GET /invitations/{token}, GET
+// /password-resets/{token}) to the console page with its form. The token stays
+// in the path, as in the mail; the console's pages carry Referrer-Policy
+// same-origin, so it does not leave the site.
+func (s *Server) toConsole(prefix string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, prefix+url.PathEscape(chi.URLParam(r, "token")), http.StatusSeeOther)
+	}
 }
