@@ -65,6 +65,7 @@ func (b *browser) do(req *http.Request) htmlPage {
 	p := htmlPage{status: resp.StatusCode, url: resp.Request.URL.RequestURI(), header: resp.Header, body: string(body)}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		b.last = p
+		checkPage(b.t, p)
 	}
 	return p
 }
@@ -215,4 +216,37 @@ func mustUUID(t *testing.T, s string) uuid.UUID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+var (
+	controlTag = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
+	attrID     = regexp.MustCompile(`\sid="([^"]+)"`)
+	attrType   = regexp.MustCompile(`\stype="([^"]+)"`)
+	inlineCode = regexp.MustCompile(`<script>|<script [^>]*>[^<]|\sstyle="|\son[a-z]+="|javascript:`)
+)
+
+// checkPage holds every console page to the issue's floor: every visible
+// control has a label (an id and a <label for> of that id), ids are unique,
+// and nothing inline could need the CSP relaxed.
+func checkPage(t *testing.T, p htmlPage) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, m := range attrID.FindAllStringSubmatch(p.body, -1) {
+		if seen[m[1]] {
+			t.Fatalf("%s: id %q twice", p.url, m[1])
+		}
+		seen[m[1]] = true
+	}
+	for _, tag := range controlTag.FindAllString(p.body, -1) {
+		if ty := attrType.FindStringSubmatch(tag); ty != nil && (ty[1] == "hidden" || ty[1] == "submit") {
+			continue
+		}
+		id := attrID.FindStringSubmatch(tag)
+		if id == nil || !strings.Contains(p.body, `<label for="`+id[1]+`"`) {
+			t.Fatalf("%s: control without a label: %s", p.url, tag)
+		}
+	}
+	if m := inlineCode.FindString(p.body); m != "" {
+		t.Fatalf("%s: inline script or style %q", p.url, m)
+	}
 }

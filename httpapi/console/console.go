@@ -127,8 +127,13 @@ type Console struct {
 	maxUp   int64
 	signup  bool
 	tmpl    *template.Template
+	router  chi.Routes
 	handler http.Handler
 }
+
+// Routes lists the pages (tests check that each is covered by the isolation
+// probes).
+func (c *Console) Routes() chi.Routes { return c.router }
 
 // New builds the console.
 func New(cfg Config) (*Console, error) {
@@ -151,7 +156,7 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	c.tmpl = t
-	c.handler = c.routes()
+	c.handler, c.router = c.routes()
 	return c, nil
 }
 
@@ -160,7 +165,7 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.handler.
 
 // routes lists every page. Paths are absolute (/app/...): the console is its own
 // router behind the API's /app/* route.
-func (c *Console) routes() http.Handler {
+func (c *Console) routes() (http.Handler, chi.Routes) {
 	r := chi.NewRouter()
 	r.Use(pageHeaders, c.session)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r) })
@@ -186,7 +191,7 @@ func (c *Console) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusForbidden, "This form was sent from another site and was refused.")
 	}))
-	return cop.Handler(r)
+	return cop.Handler(r), r
 }
 
 // pageHeaders: the CSP of every console answer (files served inline keep the
