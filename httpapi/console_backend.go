@@ -235,13 +235,20 @@ func withoutRoute(ctx context.Context) context.Context {
 }
 
 // toConsole redirects a mailed link (GET /invitations/{token}, GET
-// /password-resets/{token}) to the console page with its form. The token stays
+// /password-resets/{token}; routed as /invitations/* so that only a single
+// path segment, the token, is taken: anything else is the console's 404 page)
+// to the console page with its form. The token stays
 // in the path, as in the mail; the console's pages carry Referrer-Policy
 // same-origin, so it does not leave the site.
 func (s *Server) toConsole(prefix string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, prefix+url.PathEscape(chi.URLParam(r, "token")), http.StatusSeeOther)
+		token := chi.URLParam(r, "*")
+		if token == "" || strings.Contains(token, "/") {
+			s.console.ServeHTTP(w, r) // the console's 404 page
+			return
+		}
+		http.Redirect(w, r, prefix+url.PathEscape(token), http.StatusSeeOther)
 	}
 }

@@ -163,8 +163,8 @@ func (s *Server) routes(r chi.Router) {
 	r.Get("/app/*", s.console.ServeHTTP)
 	r.Post("/app/*", s.console.ServeHTTP)
 	// The links mails carry open in a browser: to the console's forms.
-	r.Get("/invitations/{token}", s.toConsole("/app/invitations/"))
-	r.Get("/password-resets/{token}", s.toConsole("/app/password-reset/"))
+	r.Get("/invitations/*", s.toConsole("/app/invitations/"))
+	r.Get("/password-resets/*", s.toConsole("/app/password-reset/"))
 }
 
 // handle adapts handlers that return an error; every error answer goes through
