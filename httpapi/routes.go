@@ -169,6 +169,15 @@ func (s *Server) routes(r chi.Router) {
 		r.Get("/l/{token}/content", s.handle(s.linkContent))
 		r.Get("/l/{token}/documents/{document_id}/content", s.handle(s.folderLinkContent))
 	})
+
+	// The web console and portal (package console): HTML pages with their own
+	// router, sessions (cookie) and CSRF checks, behind one mount point.
+	r.Get("/", http.RedirectHandler("/app/", http.StatusSeeOther).ServeHTTP)
+	r.Get("/app/*", s.console.ServeHTTP)
+	r.Post("/app/*", s.console.ServeHTTP)
+	// The links mails carry open in a browser: to the console's forms.
+	r.Get("/invitations/*", s.toConsole("/app/invitations/"))
+	r.Get("/password-resets/*", s.toConsole("/app/password-reset/"))
 }
 
 // handle adapts handlers that return an error; every error answer goes through

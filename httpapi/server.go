@@ -38,6 +38,7 @@ import (
 	"github.com/sharehub/sharehub/eventstore/blobs"
 	"github.com/sharehub/sharehub/httpapi/auth"
 	"github.com/sharehub/sharehub/httpapi/consistency"
+	"github.com/sharehub/sharehub/httpapi/console"
 	"github.com/sharehub/sharehub/httpapi/idempotency"
 	"github.com/sharehub/sharehub/httpapi/obs"
 	"github.com/sharehub/sharehub/httpapi/problem"
@@ -239,7 +240,8 @@ type Server struct {
 	credentialSlots chan struct{}
 	resets          *resetQueue // password reset work after the answer (handlers_accounts.go)
 
-	router *chi.Mux
+	router  *chi.Mux
+	console *console.Console // the web pages under /app/ (routes.go mounts it)
 }
 
 // New builds the server and its router.
@@ -322,6 +324,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.exportSlots.max == 0 {
 		s.exportSlots.max = 8
+	}
+	if s.console, err = s.newConsole(); err != nil {
+		return nil, fmt.Errorf("console: %w", err)
 	}
 	s.router = s.newRouter()
 	return s, nil

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -143,7 +144,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 	ln = connlimit.Listener(ln, cfg.Limits.MaxConnsPerAddr, func(addr string) {
 		log.Debug("connection refused: too many open from one address", "addr", addr)
 	})
-	log.Info("listening", "addr", ln.Addr().String())
+	log.Info("listening", "addr", ln.Addr().String(), "console", strings.TrimRight(cfg.PublicBaseURL, "/")+"/app/")
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	servers := []*http.Server{srv}
