@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharehub/sharehub/domain"
@@ -168,27 +168,29 @@ type lagArm struct {
 // turn, lagCycles times (arm 1, 2, 3, then 3, 2, 1, ...), each round appending
 // rate events/s for round and starting caught up, and returns each arm's p99 per round (ms) and how
 // many replays its rounds ran. The projections run once, for all rounds. An
-// event's lag is from its append returning to the moment the portal consumer
-// acknowledged a checkpoint covering it, stamped in the database by a trigger
-// on the checkpoint table (clock_timestamp() inside the consumer's transaction,
-// just before its commit): nothing polls, so the measurement adds no load of its
-// own to the two cores it measures.
+// event (a new folder) lags from its append returning to the moment the portal
+// projection wrote the folder's row, stamped in the database by a trigger the
+// benchmark puts on that table (clock_timestamp() inside the consumer's
+// transaction, shortly before its commit): nothing polls, so the measurement
+// adds no load of its own to the two cores it measures.
 func interleavedLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.Store, rate int, round time.Duration,
 	arms []lagArm, replay func(context.Context) error) (map[string][]float64, map[string]int, error) {
+	portal, err := projections.Resolve(ctx, pool, projections.Portal)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, q := range []string{
-		`CREATE TABLE IF NOT EXISTS bench_acks (txid xid8 NOT NULL, pos bigint NOT NULL, at timestamptz NOT NULL)`,
-		`CREATE OR REPLACE FUNCTION bench_ack() RETURNS trigger LANGUAGE plpgsql AS $$
+		`CREATE TABLE IF NOT EXISTS public.bench_applied (id uuid PRIMARY KEY, at timestamptz NOT NULL)`,
+		`CREATE OR REPLACE FUNCTION public.bench_applied() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
-			IF NEW.consumer_group = 'portal' THEN
-				INSERT INTO bench_acks VALUES (NEW.last_processed_transaction_id, coalesce(NEW.offset_acked, 0), clock_timestamp());
-			END IF;
+			INSERT INTO public.bench_applied VALUES (NEW.id, clock_timestamp()) ON CONFLICT DO NOTHING;
 			RETURN NULL;
 		END $$`,
-		`DROP TRIGGER IF EXISTS bench_ack ON event_offsets`,
-		`CREATE TRIGGER bench_ack AFTER INSERT OR UPDATE ON event_offsets FOR EACH ROW EXECUTE FUNCTION bench_ack()`,
+		`CREATE TRIGGER bench_applied AFTER INSERT ON ` + pgx.Identifier{portal.Schema(), "folders"}.Sanitize() +
+			` FOR EACH ROW EXECUTE FUNCTION public.bench_applied()`,
 	} {
 		if _, err := pool.Exec(ctx, q); err != nil {
-			return nil, nil, fmt.Errorf("ack stamps: %w", err)
+			return nil, nil, fmt.Errorf("applied stamps: %w", err)
 		}
 	}
 	runCtx, stopRunner := context.WithCancel(ctx)
@@ -207,6 +209,7 @@ func interleavedLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.S
 	}
 
 	type mark struct {
+		id    uuid.UUID
 		pos   int64
 		at    time.Time
 		round int
@@ -259,7 +262,7 @@ func interleavedLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.S
 			}
 			last := int64(0)
 			for _, m := range got {
-				marks = append(marks, mark{m.pos, m.at, r})
+				marks = append(marks, mark{m.id, m.pos, m.at, r})
 				last = max(last, m.pos)
 			}
 			// Each round starts caught up: a backlog left by one round would
@@ -277,71 +280,38 @@ func interleavedLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.S
 		return nil, nil, err
 	}
 
-	// The acks in commit order, and the cursors of the appended events.
-	type ack struct {
-		c  eventstore.Cursor
-		at time.Time
+	// When the portal projection wrote each appended folder's row.
+	ids := make([]uuid.UUID, len(marks))
+	for i, m := range marks {
+		ids[i] = m.id
 	}
-	rows, err := pool.Query(ctx, `SELECT txid::text, pos, at FROM bench_acks ORDER BY txid, pos`)
+	appliedAt := map[uuid.UUID]time.Time{}
+	rows, err := pool.Query(ctx, `SELECT id, at FROM public.bench_applied WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, nil, err
 	}
-	var acks []ack
 	for rows.Next() {
 		var (
-			tx string
-			a  ack
+			id uuid.UUID
+			at time.Time
 		)
-		if err := rows.Scan(&tx, &a.c.Position, &a.at); err != nil {
+		if err := rows.Scan(&id, &at); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}
-		a.c.TxID, _ = strconv.ParseUint(tx, 10, 64)
-		acks = append(acks, a)
+		appliedAt[id] = at
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	positions := make([]int64, len(marks))
-	for i, m := range marks {
-		positions[i] = m.pos
-	}
-	txOf := map[int64]uint64{}
-	rows, err = pool.Query(ctx, `SELECT position, transaction_id::text FROM events WHERE position = ANY($1)`, positions)
-	if err != nil {
-		return nil, nil, err
-	}
-	for rows.Next() {
-		var (
-			pos int64
-			tx  string
-		)
-		if err := rows.Scan(&pos, &tx); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		txOf[pos], _ = strconv.ParseUint(tx, 10, 64)
-	}
-	rows.Close()
 	lags := make([][]float64, len(armOf))
 	for _, m := range marks {
-		c := eventstore.Cursor{TxID: txOf[m.pos], Position: m.pos}
-		i, _ := slices.BinarySearchFunc(acks, c, func(a ack, c eventstore.Cursor) int {
-			if a.c.Less(c) {
-				return -1
-			}
-			return 1
-		})
-		if i == len(acks) {
-			lastAck := eventstore.Cursor{}
-			if len(acks) > 0 {
-				lastAck = acks[len(acks)-1].c
-			}
-			return nil, nil, fmt.Errorf("event %s never acknowledged by the portal consumer (%d acks stamped, the last at %s)",
-				c, len(acks), lastAck)
+		at, ok := appliedAt[m.id]
+		if !ok {
+			return nil, nil, fmt.Errorf("event %d (folder %s) never applied by the portal projection", m.pos, m.id)
 		}
-		lags[m.round] = append(lags[m.round], max(0, acks[i].at.Sub(m.at).Seconds()*1000))
+		lags[m.round] = append(lags[m.round], max(0, at.Sub(m.at).Seconds()*1000))
 	}
 	out := map[string][]float64{}
 	for r, ls := range lags {
@@ -355,6 +325,7 @@ func interleavedLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.S
 }
 
 type appendMark struct {
+	id  uuid.UUID
 	pos int64
 	at  time.Time
 }
@@ -392,7 +363,7 @@ func appendAtRate(ctx context.Context, store *eventstore.Store, provider uuid.UU
 				}
 				at := time.Now()
 				mu.Lock()
-				marks = append(marks, appendMark{res.LastPosition, at})
+				marks = append(marks, appendMark{id, res.LastPosition, at})
 				mu.Unlock()
 			}
 		}()
