@@ -167,7 +167,7 @@ func TestReadSharesAndShareHistory(t *testing.T) {
 	if p := readOK[page[shareItem]](t, ts, &beta, "/api/v1/shares"); len(p.Items) != 0 {
 		t.Fatalf("the customer lists the provider's shares %+v", p.Items)
 	}
-	if a := ts.read(t, &provider, "/api/v1/shares?status=expired"); a.status != 400 || !containsField(t, a, "status") {
+	if a := ts.read(t, &provider, "/api/v1/shares?status=gone"); a.status != 400 || !containsField(t, a, "status") {
 		t.Fatalf("bad status %d %s", a.status, a.body)
 	}
 }
