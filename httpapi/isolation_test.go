@@ -33,6 +33,7 @@ type isoWorld struct {
 	share                    shareResponse
 	link                     linkResponse
 	linkToken                string
+	request                  requestResponse // A asks its customer for a file
 
 	bGroup  groupResponse
 	bCust   customerResponse
@@ -127,6 +128,9 @@ func newIsoWorldTagged(t *testing.T, ts *testServer, tag string) *isoWorld {
 	expectWritten(t, "A links", a, 201)
 	w.link = decodeAs[linkResponse](t, a)
 	w.linkToken = isoToken(w.link.URL)
+	a = ts.send(t, &w.a, "POST", "/api/v1/customers/"+w.cust.ID.String()+"/requests", `{"title":"Alpha statements"}`)
+	expectWritten(t, "A asks its customer", a, 201)
+	w.request = decodeAs[requestResponse](t, a)
 
 	// C, A's customer, uploads into A's workspace.
 	expectWritten(t, "A master access", ts.send(t, &w.a, "PUT", "/api/v1/customers/"+w.cust.ID.String()+"/master-access", `{"enabled":true}`), 200)
@@ -495,6 +499,12 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoUpload("A's document", doc+"/versions", nil),
 			isoUpload("A's customer's upload", custDoc+"/versions", nil),
 		},
+		// Document requests (issue 17).
+		"POST /api/v1/customers/{id}/requests":                {isoReq("A's customer", cust+"/requests", `{"title":"Mole"}`)},
+		"POST /api/v1/requests/{id}/cancel":                   {isoReq("A's request", "/api/v1/requests/"+id(w.request.ID)+"/cancel", "")},
+		"GET /api/v1/requests":                                {isoReq("A's customer", "/api/v1/requests?customer_id="+id(w.cust.ID), "")},
+		"GET /api/v1/portal/providers/{provider_id}/requests": {isoReq("provider A", portal+"/requests", "")},
+		"POST /api/v1/portal/requests/{id}/documents":         {isoUpload("A's request", "/api/v1/portal/requests/"+id(w.request.ID)+"/documents", nil)},
 		"POST /api/v1/portal/providers/{provider_id}/documents": {
 			isoUpload("provider A", portal+"/documents", nil),
 			isoUpload("provider A, A's folder", portal+"/documents", map[string]string{"folder_id": id(w.portalFolder.ID)}),
@@ -538,6 +548,8 @@ var isolationExempt = map[string]string{
 	"GET /api/v1/me/sessions":            "the caller's own sessions; takes no id",
 	"DELETE /api/v1/me/sessions":         "ends the caller's own sessions; takes no id",
 	"POST /api/v1/me/email-verification": "the caller's own address; takes no id",
+	"GET /api/v1/me/notifications":       "the caller's own preference; takes no id",
+	"PUT /api/v1/me/notifications":       "the caller's own preference; takes no id",
 	"POST /api/v1/password-resets":       "202 for any address, after the same work (TestPasswordResetAnswersAlikeWhateverTheAddress); takes no id",
 	"POST /api/v1/groups":                "creates a group in the caller's company; takes no id",
 	"POST /api/v1/staff/invitations":     "invites into the caller's company; takes no id (A's staff email: TestIsolationPublicTokens)",
