@@ -32,6 +32,9 @@ func (s *Server) routes(r chi.Router) {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/api/v1/openapi.yaml", s.openapi)
+	// The API reference (handlers_docs.go), with a CSP of its own.
+	r.Get("/docs", s.docsPage)
+	r.Get("/docs/{file}", s.docsPage)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.credentialGate, s.timeout, s.idem.Middleware)

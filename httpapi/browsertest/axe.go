@@ -21,12 +21,12 @@ type Violation struct {
 	Targets []string `json:"targets"`
 }
 
-// Axe runs axe-core on the current page, limited to the elements matching
-// include ("" for the whole document), and fails the test on any serious or
+// Axe runs axe-core on the current page, limited to the elements matching the
+// include selectors (none: the whole document), and fails the test on any serious or
 // critical violation, printing every violation found.
-func (p *Page) Axe(include string) []Violation {
+func (p *Page) Axe(include ...string) []Violation {
 	p.t.Helper()
-	vs := p.axeRun(include)
+	vs := p.axeRun(include...)
 	var bad []string
 	for _, v := range vs {
 		line := v.Impact + " " + v.ID + ": " + v.Help + " at " + strings.Join(v.Targets, ", ")
@@ -42,13 +42,13 @@ func (p *Page) Axe(include string) []Violation {
 }
 
 // axeRun answers every violation axe finds, failing only when axe cannot run.
-func (p *Page) axeRun(include string) []Violation {
+func (p *Page) axeRun(include ...string) []Violation {
 	p.t.Helper()
 	Eval[bool](p, axeSource+";true")
 	context := "document"
-	if include != "" {
+	if len(include) > 0 {
 		b, _ := json.Marshal(include)
-		context = "{include: [" + string(b) + "]}"
+		context = "{include: " + string(b) + "}"
 	}
 	raw := Eval[string](p, `axe.run(`+context+`, {resultTypes: ["violations"]}).then(r => JSON.stringify(
 		r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,

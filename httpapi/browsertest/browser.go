@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -121,6 +123,38 @@ type Page struct {
 	t    testing.TB
 	ctx  context.Context
 	Base string // the server's URL, "http://127.0.0.1:port"
+
+	mu      sync.Mutex
+	console []string // console errors and uncaught exceptions, printed on failure
+}
+
+// listen keeps the page's console errors and exceptions (CSP refusals among them).
+func (p *Page) listen(ev any) {
+	var line string
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		line = "exception: " + ev.ExceptionDetails.Text
+		if ev.ExceptionDetails.Exception != nil {
+			line += " " + ev.ExceptionDetails.Exception.Description
+		}
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError && ev.Type != runtime.ConsoleAPICalledTypeWarning {
+			return
+		}
+		line = "console." + string(ev.Type) + ":"
+		for _, a := range ev.Args {
+			line += " " + string(a.Value) + a.Description
+		}
+	case *cdplog.EventEntryAdded:
+		line = "log " + string(ev.Entry.Level) + ": " + ev.Entry.Text + " " + ev.Entry.URL
+	default:
+		return
+	}
+	p.mu.Lock()
+	if len(p.console) < 50 {
+		p.console = append(p.console, line)
+	}
+	p.mu.Unlock()
 }
 
 // NewPage opens a tab in a fresh browser context against base. On failure the
@@ -135,9 +169,10 @@ func NewPage(t testing.TB, base string) *Page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	p := &Page{t: t, Base: base}
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(p.listen))
 	t.Cleanup(cancel)
-	p := &Page{t: t, ctx: ctx, Base: base}
+	p.ctx = ctx
 	// The first Run opens the tab, which lives as long as that Run's context:
 	// the tab's own, not one with a step's timeout.
 	if err := chromedp.Do(ctx); err != nil {
@@ -214,7 +249,7 @@ func (p *Page) Downloaded(dir string, steps ...chromedp.Action[chromedp.Void]) s
 	ctx, cancel := context.WithTimeout(p.ctx, StepTimeout)
 	defer cancel()
 	// Browser-level events: listen before the click.
-	events := chromedp.Events(ctx, browser.DownloadProgress)
+	events := chromedp.BrowserEvents(ctx, browser.DownloadProgress)
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		p.t.Fatalf("start download: %v", err)
 	}
@@ -243,6 +278,11 @@ func (p *Page) keepOnFailure() {
 	if !p.t.Failed() {
 		return
 	}
+	p.mu.Lock()
+	for _, l := range p.console {
+		p.t.Logf("browser %s", l)
+	}
+	p.mu.Unlock()
 	dir, err := os.MkdirTemp("", "browsertest-"+unsafeName.ReplaceAllString(p.t.Name(), "_")+"-")
 	if err != nil {
 		p.t.Logf("keep failure artefacts: %v", err)

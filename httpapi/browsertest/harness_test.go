@@ -53,7 +53,7 @@ func TestHarnessAxeFindsViolations(t *testing.T) {
 	t.Cleanup(srv.Close)
 	p := NewPage(t, srv.URL)
 	p.Open("/")
-	vs := p.axeRun("")
+	vs := p.axeRun()
 	found := false
 	for _, v := range vs {
 		if v.ID == "label" && (v.Impact == "critical" || v.Impact == "serious") {
