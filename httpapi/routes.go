@@ -155,7 +155,10 @@ func (s *Server) routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(web.LinkHeaders)
 		// A folder link's listing reads the portal read model (X-Min-Position).
-		r.With(s.fresh.Reads(readGroups...)).Get("/l/{token}", s.handle(s.linkMetadata))
+		// GET /l/{token} answers a browser with a page (handlers_linkpage.go),
+		// whose password form posts to POST /l/{token}.
+		r.With(s.fresh.Reads(readGroups...)).Get("/l/{token}", s.handle(s.linkEntry))
+		r.With(s.fresh.Reads(readGroups...)).Post("/l/{token}", s.handle(s.linkPageForm))
 		r.Get("/l/{token}/content", s.handle(s.linkContent))
 		r.Get("/l/{token}/documents/{document_id}/content", s.handle(s.folderLinkContent))
 	})
