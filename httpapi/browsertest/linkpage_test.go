@@ -101,6 +101,10 @@ func TestLinkPageExpired(t *testing.T) {
 	if h := p.Text("h1"); h != "manual.pdf" {
 		t.Fatalf("before the expiry: h1 %q", h)
 	}
+	// The inline stylesheet applies (the CSP allows it by its hash).
+	if r := Eval[string](p, `getComputedStyle(document.querySelector("main")).borderTopLeftRadius`); r != "8px" {
+		t.Fatalf("the page's style did not apply (border radius %q)", r)
+	}
 	if !Eval[bool](p, `!!document.querySelector('a[href$="/content?disposition=inline"]')`) {
 		t.Fatal("no View button for a PDF")
 	}
