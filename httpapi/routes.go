@@ -128,6 +128,7 @@ func (s *Server) routes(r chi.Router) {
 		r.Use(auth.Require(s.sessions, s.resolve), portalBoundary, s.fresh.Reads(readGroups...), s.withViewer)
 		r.Get("/api/v1/documents/{id}/content", s.handle(s.documentContent))
 		r.Get("/api/v1/portal/documents/{id}/content", s.handle(s.portalContent))
+		r.Get("/api/v1/portal/providers/{provider_id}/folders/{id}/archive", s.handle(s.portalArchive))
 	})
 
 	// Uploads: authenticated and idempotent, but without the JSON request timeout
