@@ -201,6 +201,17 @@ func (p *Page) Run(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// RunWithin is Run with its own bound, for a step known to be slow (a page that
+// renders a large document with script).
+func (p *Page) RunWithin(d time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, d)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // Eval evaluates a JavaScript expression in the page, failing the test on error.
 func Eval[T any](p *Page, expr string) T {
 	p.t.Helper()

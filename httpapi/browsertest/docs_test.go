@@ -14,8 +14,9 @@ func TestDocsRendersTheAPIReference(t *testing.T) {
 	s := startServer(t)
 	p := NewPage(t, s.URL)
 	p.Open("/docs")
-	// Redoc renders once it has fetched and parsed the spec.
-	p.Run("wait for the rendered reference", chromedp.WaitVisible(chromedp.CSS(".api-info h1")))
+	// Redoc renders once it has fetched and parsed the spec (thousands of
+	// lines): seconds of script on a busy machine, so this step has 40 s.
+	p.RunWithin(40*time.Second, "wait for the rendered reference", chromedp.WaitVisible(chromedp.CSS(".api-info h1")))
 	if title := p.Text(".api-info h1"); !strings.Contains(title, "sharehub API") {
 		t.Fatalf("title %q", title)
 	}
