@@ -13,6 +13,6 @@ import (
 // GET /docs/{file}.
 func (s *Server) docsPage(w http.ResponseWriter, r *http.Request) {
 	if !docs.Serve(w, r, chi.URLParam(r, "file")) {
-		problem.NotFoundHandler(w, r)
+		problem.Write(w, r, problem.Validation("file", "must be redoc.standalone.js, docs.css or redoc-LICENSE.txt"))
 	}
 }

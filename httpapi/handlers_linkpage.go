@@ -45,7 +45,7 @@ func (s *Server) linkEntry(w http.ResponseWriter, r *http.Request) error {
 // records the open, as GET .../content does); otherwise the page again.
 func (s *Server) linkPageForm(w http.ResponseWriter, r *http.Request) error {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		return problem.UnsupportedMediaType("application/x-www-form-urlencoded")
+		return problem.Validation("body", "must be a form (application/x-www-form-urlencoded)")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxLinkFormBytes)
 	if err := r.ParseForm(); err != nil {

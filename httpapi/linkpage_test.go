@@ -125,5 +125,5 @@ func TestLinkPageGone(t *testing.T) {
 	}
 	// A form that is not one changes nothing and says why.
 	a = ts.do(t, ts.client, "POST", "/l/"+token, http.Header{"Content-Type": {"application/json"}}, `{}`)
-	expect(t, "json post", a, 415, "")
+	expect(t, "json post", a, 400, "validation_failed")
 }
