@@ -11,7 +11,7 @@ TEST_DB   := .data/pg-test
 FUZZTIME  ?= 2000x
 FUZZ_TARGETS := $(shell grep -rl --include='*_test.go' '^func Fuzz' . 2>/dev/null | xargs -r dirname | sort -u)
 
-.PHONY: run test test-short test-go fuzz lint bench load faults isolation db-stop db-url clean
+.PHONY: run test test-short test-go fuzz lint browser bench load faults isolation db-stop db-url clean
 
 # serve migrates as the owner (MIGRATE_DATABASE_URL) and serves as sharehub_serve, a
 # login role that is only a member of sharehub_app (DATABASE_URL). A DATABASE_URL
@@ -21,7 +21,19 @@ run:
 	else murl="$$($(PGDEV) up --dir $(RUN_DB))" && url="$$($(PGDEV) url --role app --dir $(RUN_DB))"; fi && \
 	MIGRATE_DATABASE_URL="$$murl" DATABASE_URL="$$url" $(GO) run ./cmd/sharehub serve
 
-test: lint test-go fuzz
+test: lint browser test-go fuzz
+
+# The browser tests (httpapi/browsertest) drive headless Chromium. Like pgdev for
+# PostgreSQL: when it is missing and we are root with apt-get (CI, a container),
+# install Debian's chromium (SHAREHUB_NO_INSTALL=1 prevents it); otherwise say so,
+# and the browser tests skip (or fail under CI=true).
+browser:
+	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && [ -z "$$SHAREHUB_NO_INSTALL" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: chromium not found; installing Debian's chromium package" >&2; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update >&2 && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; \
+	else echo "browser: chromium not found and not installable here (apt-get install chromium, or set CHROMIUM_PATH); browser tests will skip (fail under CI=true)" >&2; fi
 
 # The short tier: pure tests only (domain, codecs, handlers on recorders), no
 # PostgreSQL and no server (eventstore/pgtest skips every database test under -short).

@@ -343,7 +343,14 @@ type DocumentDownloaded struct {
 	UserID       uuid.UUID `json:"user_id"`
 	Version      int       `json:"version"`
 	DownloadedAt time.Time `json:"downloaded_at"`
+	// Via names the route when it is not the document's own content route:
+	// DownloadViaArchive for a folder's ZIP. Older downloads have none.
+	Via string `json:"via,omitempty"`
 }
+
+// DownloadViaArchive is DocumentDownloaded.Via for a document sent in a
+// folder's ZIP archive (GET /api/v1/portal/providers/{p}/folders/{id}/archive).
+const DownloadViaArchive = "archive"
 
 // ---- share-<id> ----
 

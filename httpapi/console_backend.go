@@ -218,8 +218,7 @@ func (b consoleBackend) CheckQuota(ctx context.Context, provider uuid.UUID, inco
 }
 
 func (b consoleBackend) Empty(ctx context.Context) (bool, error) {
-	var any bool
-	err := b.s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM credentials)`).Scan(&any)
+	any, err := b.s.credentials.Any(ctx)
 	return !any, err
 }
 

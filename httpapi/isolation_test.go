@@ -553,6 +553,10 @@ var isolationExempt = map[string]string{
 	"POST /api/v1/password-resets":       "202 for any address, after the same work (TestPasswordResetAnswersAlikeWhateverTheAddress); takes no id",
 	"POST /api/v1/groups":                "creates a group in the caller's company; takes no id",
 	"POST /api/v1/staff/invitations":     "invites into the caller's company; takes no id (A's staff email: TestIsolationPublicTokens)",
+	"GET /docs":                          "the API reference page: no tenant data",
+	"GET /docs/{file}":                   "the API reference's static assets: no tenant data",
+	"POST /l/{token}":                    "the link page's form: the token is the only credential, as GET /l/{token} (TestLinkPageFormPasswordIsThrottledAndRecorded)",
+	"GET /api/v1/portal/providers/{provider_id}/folders/{id}/archive": "the portal view decides, as the listing (TestPortalArchiveRefusesWhatThePortalDoesNotShow: other customer's, unshared, unknown, wrong provider, paused: 404)",
 }
 
 // isoPortalExempt are the exempt routes (no id) that a portal user may not use,

@@ -32,6 +32,9 @@ func (s *Server) routes(r chi.Router) {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/api/v1/openapi.yaml", s.openapi)
+	// The API reference (handlers_docs.go), with a CSP of its own.
+	r.Get("/docs", s.docsPage)
+	r.Get("/docs/{file}", s.docsPage)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.credentialGate, s.timeout, s.idem.Middleware)
@@ -137,6 +140,7 @@ func (s *Server) routes(r chi.Router) {
 		r.Use(auth.Require(s.sessions, s.resolve), s.ackWrites, portalBoundary, s.fresh.Reads(readGroups...), s.withViewer)
 		r.Get("/api/v1/documents/{id}/content", s.handle(s.documentContent))
 		r.Get("/api/v1/portal/documents/{id}/content", s.handle(s.portalContent))
+		r.Get("/api/v1/portal/providers/{provider_id}/folders/{id}/archive", s.handle(s.portalArchive))
 	})
 
 	// Uploads: authenticated and idempotent, but without the JSON request timeout
@@ -165,7 +169,10 @@ func (s *Server) routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(web.LinkHeaders)
 		// A folder link's listing reads the portal read model (X-Min-Position).
-		r.With(s.fresh.Reads(readGroups...)).Get("/l/{token}", s.handle(s.linkMetadata))
+		// GET /l/{token} answers a browser with a page (handlers_linkpage.go),
+		// whose password form posts to POST /l/{token}.
+		r.With(s.fresh.Reads(readGroups...)).Get("/l/{token}", s.handle(s.linkEntry))
+		r.With(s.fresh.Reads(readGroups...)).Post("/l/{token}", s.handle(s.linkPageForm))
 		r.Get("/l/{token}/content", s.handle(s.linkContent))
 		r.Get("/l/{token}/documents/{document_id}/content", s.handle(s.folderLinkContent))
 	})

@@ -98,6 +98,9 @@ type Config struct {
 	// body (default 1 MiB).
 	MaxUploadBytes int64
 	MaxJSONBytes   int64
+	// MaxArchiveBytes bounds the documents of one folder ZIP (MAX_ARCHIVE_BYTES,
+	// default 4 GiB): over it, 413 before a byte is sent (handlers_archive.go).
+	MaxArchiveBytes int64
 	// RequestTimeout bounds the work of a JSON call (default 30s). File transfers
 	// are bounded by the server's read and write timeouts instead.
 	RequestTimeout time.Duration
@@ -172,7 +175,7 @@ func (c Config) Validate() error {
 	if c.ReadModels == nil {
 		errs = append(errs, errors.New("httpapi: ReadModels is required"))
 	}
-	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes,
+	for name, v := range map[string]int64{"MaxUploadBytes": c.MaxUploadBytes, "MaxJSONBytes": c.MaxJSONBytes, "MaxArchiveBytes": c.MaxArchiveBytes,
 		"SessionTTL": int64(c.SessionTTL), "SessionIdle": int64(c.SessionIdle), "RequestTimeout": int64(c.RequestTimeout), "MaxConsistencyWait": int64(c.MaxConsistencyWait),
 		"BodyIdleTimeout": int64(c.BodyIdleTimeout), "MaxCredentialRequests": int64(c.MaxCredentialRequests),
 		"ExportsPerTenant": int64(c.ExportsPerTenant), "ExportsMax": int64(c.ExportsMax), "ExportWriteIdle": int64(c.ExportWriteIdle),
@@ -233,6 +236,7 @@ type Server struct {
 	publicBaseURL  string
 	maxUploadBytes int64
 	maxJSONBytes   int64
+	maxArchive     int64
 	requestTimeout time.Duration
 	readyChecks    []ReadyCheck
 
@@ -253,7 +257,7 @@ func New(cfg Config) (*Server, error) {
 		log: cfg.Logger, now: cfg.Clock, pool: cfg.Pool, store: cfg.Store, blobs: cfg.Blobs, hasher: cfg.Hasher,
 		app: cfg.App, signupClosed: cfg.SignupClosed, signupVerify: cfg.SignupVerify,
 		resolve: resolveOutsideReads(auth.CachePrincipals(cfg.PrincipalResolver, principalTTL, cfg.Clock)), publicBaseURL: cfg.PublicBaseURL, maxUploadBytes: cfg.MaxUploadBytes,
-		maxJSONBytes: cfg.MaxJSONBytes, requestTimeout: cfg.RequestTimeout, readyChecks: cfg.ReadyChecks,
+		maxJSONBytes: cfg.MaxJSONBytes, maxArchive: cfg.MaxArchiveBytes, requestTimeout: cfg.RequestTimeout, readyChecks: cfg.ReadyChecks,
 		credentials: auth.NewCredentials(cfg.Pool),
 		queries:     query.New(cfg.ReadModels),
 	}
@@ -265,6 +269,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.maxUploadBytes == 0 {
 		s.maxUploadBytes = 100 << 20
+	}
+	if s.maxArchive == 0 {
+		s.maxArchive = DefaultMaxArchiveBytes
 	}
 	if s.maxJSONBytes == 0 {
 		s.maxJSONBytes = web.DefaultMaxJSONBytes

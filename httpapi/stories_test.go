@@ -816,3 +816,36 @@ func TestStoryCACloudDeskCustomerDocument(t *testing.T) {
 	s.cannotDownload("master access off", kappa, notice.ID)
 	s.cannotDownload("master access off: own upload", kappa, receipt.ID)
 }
+
+// JarvisDrive, "a customer downloads a folder as ZIP": the client takes the
+// whole shared tax folder in one download, with what it deposited there itself,
+// and the provider's records show every document downloaded; the internal
+// folder next to it stays out.
+func TestStoryJarvisDriveFolderAsZIP(t *testing.T) {
+	t.Parallel()
+	s := newStory(t, nil)
+	provider := s.signup("Jarvis Accounting")
+	inv := storyWrite[customerResponse](s, "open portal", 201, &provider, "POST", "/api/v1/customers/invitations",
+		`{"company_name":"Client Bakery","contact_name":"Carla Client","email":"carla@bakery.test"}`)
+	carla := s.accept(inv.InvitationURL, "Carla Client")
+	tax := s.newFolder(provider, `{"name":"2026 Tax Return"}`)
+	s.newDocument(provider, tax.ID, "balance-sheet.pdf", "%PDF-1.4 balance sheet")
+	internal := s.newFolder(provider, `{"name":"Internal"}`)
+	s.newDocument(provider, internal.ID, "notes.pdf", "%PDF-1.4 internal notes")
+	s.share(provider, inv.ID, "folder_id", tax.ID, "edit")
+	deposit := "/api/v1/portal/providers/" + provider.CompanyID.String() + "/documents"
+	expectWritten(t, "deposit", s.upload(&carla, deposit, map[string]string{"folder_id": tax.ID.String()}, "receipts.txt", "receipts of the year"), 201)
+
+	archive := "/api/v1/portal/providers/" + provider.CompanyID.String() + "/folders/" + tax.ID.String() + "/archive"
+	entries := readZip(t, "the tax folder as ZIP", s.get(&carla, archive))
+	if got := zipNames(entries); !slices.Equal(got, []string{"2026 Tax Return/balance-sheet.pdf", "2026 Tax Return/receipts.txt"}) {
+		t.Fatalf("archive %v", got)
+	}
+	if entries[0].Content != "%PDF-1.4 balance sheet" || entries[1].Content != "receipts of the year" {
+		t.Fatalf("archive contents %+v", entries)
+	}
+	expectNotFound(t, "the internal folder", s.get(&carla, "/api/v1/portal/providers/"+provider.CompanyID.String()+"/folders/"+internal.ID.String()+"/archive"), internal.ID)
+	if n := countEventsOfType(t, s.ts, "DocumentDownloaded"); n != 2 {
+		t.Fatalf("%d downloads recorded, want 2", n)
+	}
+}

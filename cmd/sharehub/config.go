@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sharehub/sharehub/eventstore"
+	"github.com/sharehub/sharehub/httpapi"
 )
 
 // Config is everything sharehub reads from its environment. Flags may override it.
@@ -20,10 +21,12 @@ type Config struct {
 	PublicBaseURL  string
 	BlobDir        string
 	MaxUploadBytes int64
-	SMTPURL        string
-	Signup         string // "open" or "closed"
-	LogLevel       slog.Level
-	SealInterval   time.Duration
+	// MaxArchiveBytes bounds one folder ZIP download (MAX_ARCHIVE_BYTES).
+	MaxArchiveBytes int64
+	SMTPURL         string
+	Signup          string // "open" or "closed"
+	LogLevel        slog.Level
+	SealInterval    time.Duration
 
 	// MigrateDatabaseURL is the owner's URL, for migrations and operator commands;
 	// unset: DatabaseURL serves for both.
@@ -50,13 +53,14 @@ type Config struct {
 
 func configFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DatabaseURL:    getenv("DATABASE_URL"),
-		HTTPAddr:       or(getenv("HTTP_ADDR"), "127.0.0.1:8080"),
-		BlobDir:        or(getenv("BLOB_DIR"), ".data/blobs"),
-		MaxUploadBytes: 100 << 20,
-		SMTPURL:        getenv("SMTP_URL"),
-		Signup:         or(getenv("SIGNUP"), "open"),
-		SealInterval:   time.Minute,
+		DatabaseURL:     getenv("DATABASE_URL"),
+		HTTPAddr:        or(getenv("HTTP_ADDR"), "127.0.0.1:8080"),
+		BlobDir:         or(getenv("BLOB_DIR"), ".data/blobs"),
+		MaxUploadBytes:  100 << 20,
+		MaxArchiveBytes: httpapi.DefaultMaxArchiveBytes,
+		SMTPURL:         getenv("SMTP_URL"),
+		Signup:          or(getenv("SIGNUP"), "open"),
+		SealInterval:    time.Minute,
 	}
 	c.MigrateDatabaseURL = getenv("MIGRATE_DATABASE_URL")
 	c.KeyEncryptionKey = getenv("KEY_ENCRYPTION_KEY")
@@ -89,6 +93,13 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.MaxUploadBytes = n
 	}
+	if v := getenv("MAX_ARCHIVE_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("MAX_ARCHIVE_BYTES: %w", err)
+		}
+		c.MaxArchiveBytes = n
+	}
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("LOG_LEVEL: %w", err)
@@ -115,6 +126,9 @@ func (c Config) Validate() error {
 	if c.MaxUploadBytes <= 0 {
 		errs = append(errs, errors.New("MAX_UPLOAD_BYTES must be positive"))
 	}
+	if c.MaxArchiveBytes <= 0 {
+		errs = append(errs, errors.New("MAX_ARCHIVE_BYTES must be positive"))
+	}
 	if c.Signup != "open" && c.Signup != "closed" {
 		errs = append(errs, fmt.Errorf("SIGNUP %q must be open or closed", c.Signup))
 	}
@@ -133,6 +147,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("public_base_url", c.PublicBaseURL),
 		slog.String("blob_dir", c.BlobDir),
 		slog.Int64("max_upload_bytes", c.MaxUploadBytes),
+		slog.Int64("max_archive_bytes", c.MaxArchiveBytes),
 		slog.String("smtp_url", maskURL(c.SMTPURL)),
 		slog.String("signup", c.Signup),
 		slog.String("log_level", c.LogLevel.String()),

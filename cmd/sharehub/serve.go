@@ -123,7 +123,7 @@ func serve(ctx context.Context, cfg Config, args []string, log *slog.Logger) err
 		Logger: log, Pool: pool, Store: store, Blobs: blobStore, Hasher: hasher, App: svc, ReadModels: readModels,
 		ExportStore: eventstore.New(exportPool, log), ExportsPerTenant: cfg.ExportsPerTenant, ExportsMax: cfg.ExportsMax,
 		SignupClosed:  cfg.Signup == "closed",
-		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+		PublicBaseURL: cfg.PublicBaseURL, MaxUploadBytes: cfg.MaxUploadBytes, MaxArchiveBytes: cfg.MaxArchiveBytes,
 		LinkOpenLimit: cfg.Abuse.LinkOpenLimit, QuotaBytes: cfg.Abuse.QuotaBytes,
 		PrincipalResolver: httpapi.NewPrincipalResolver(readModels),
 		ConsumerGroup:     func(ctx context.Context, name string) string { return projections.SchemasFrom(ctx).Group(name) },

@@ -227,6 +227,11 @@ type Download struct {
 // the download of its newest visible version (DocumentDownloaded). Not visible:
 // domain.ErrNotFound.
 func (s *Service) RecordDownload(ctx context.Context, call Call, cmd DocumentRef) (Download, error) {
+	return s.recordDownload(ctx, call, cmd, "")
+}
+
+// recordDownload is RecordDownload with the route named (DocumentDownloaded.Via).
+func (s *Service) recordDownload(ctx context.Context, call Call, cmd DocumentRef, via string) (Download, error) {
 	var out Download
 	var err error
 	out.Appended, err = s.execRecording(ctx, call, func(u *unit) error {
@@ -246,6 +251,12 @@ func (s *Service) RecordDownload(ctx context.Context, call Call, cmd DocumentRef
 		events, err := d.RecordDownload(id, c.ID, p.UserID, pd.Version, u.now)
 		if err != nil {
 			return err
+		}
+		for i, e := range events {
+			if dd, ok := e.(domain.DocumentDownloaded); ok {
+				dd.Via = via
+				events[i] = dd
+			}
 		}
 		return u.recordNew(events)
 	})

@@ -28,6 +28,13 @@ type Credentials struct {
 // NewCredentials returns a reader over pool.
 func NewCredentials(pool *pgxpool.Pool) *Credentials { return &Credentials{pool: pool} }
 
+// Any reports whether any login exists: an empty installation offers signup.
+func (c *Credentials) Any(ctx context.Context) (bool, error) {
+	var any bool
+	err := c.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM credentials)`).Scan(&any)
+	return any, err
+}
+
 // ErrNoLogin is returned when no login has the e-mail address.
 var ErrNoLogin = errors.New("no login with this e-mail address")
 
