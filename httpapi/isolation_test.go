@@ -270,6 +270,9 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 	share := func(c uuid.UUID, target string, t uuid.UUID) string {
 		return `{"customer_id":"` + id(c) + `","` + target + `":"` + id(t) + `","permission":"view"}`
 	}
+	bulk := func(c uuid.UUID, target string, t uuid.UUID) string {
+		return `{"customer_ids":["` + id(c) + `"],"` + target + `":["` + id(t) + `"],"permission":"view"}`
+	}
 	customerCommands := func(verb string) []isoProbe {
 		return []isoProbe{
 			isoReq("A's customer", cust+"/"+verb, ""),
@@ -407,6 +410,22 @@ func isolationRoutes(w *isoWorld) map[string][]isoProbe {
 			isoReq("A's folder to B's customer", "/api/v1/shares", share(w.bCust.ID, "folder_id", w.folder.ID)),
 			isoReq("A's workspace to B's customer", "/api/v1/shares", share(w.bCust.ID, "folder_id", w.cust.WorkspaceFolderID)),
 			isoReq("B's document to A's customer", "/api/v1/shares", share(w.cust.ID, "document_id", w.bDoc.ID)),
+		},
+		"POST /api/v1/shares/bulk": {
+			isoReq("A's document to A's customer", "/api/v1/shares/bulk", bulk(w.cust.ID, "document_ids", w.doc.ID)),
+			isoReq("A's document to B's customer", "/api/v1/shares/bulk", bulk(w.bCust.ID, "document_ids", w.doc.ID)),
+			isoReq("A's folder to B's customer", "/api/v1/shares/bulk", bulk(w.bCust.ID, "folder_ids", w.folder.ID)),
+			isoReq("A's workspace to B's customer", "/api/v1/shares/bulk", bulk(w.bCust.ID, "folder_ids", w.cust.WorkspaceFolderID)),
+			isoReq("B's document to A's customer", "/api/v1/shares/bulk", bulk(w.cust.ID, "document_ids", w.bDoc.ID)),
+		},
+		"GET /api/v1/documents/{id}/access": {
+			isoReq("A's document", doc+"/access", "").controlledBy(w.a),
+			isoReq("A's customer's upload", custDoc+"/access", "").controlledBy(w.a),
+		},
+		"GET /api/v1/folders": {
+			isoReq("below A's folder", "/api/v1/folders?parent_id="+id(w.folder.ID), "").statuses(isoOwnList, isoOwnListOr),
+			isoReq("below A's workspace", "/api/v1/folders?parent_id="+id(w.cust.WorkspaceFolderID), "").statuses(isoOwnList, isoOwnListOr),
+			isoReq("the top (B's own)", "/api/v1/folders", "").statuses(isoOwnList, isoOwnListOr),
 		},
 		"PATCH /api/v1/shares/{id}":       {isoReq("A's share", "/api/v1/shares/"+id(w.share.ID), `{"permission":"edit"}`)},
 		"POST /api/v1/shares/{id}/cancel": {isoReq("A's share", "/api/v1/shares/"+id(w.share.ID)+"/cancel", "")},
