@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -135,20 +133,7 @@ func TestStoryYearEndStatementsInOneCall(t *testing.T) {
 	}
 	t.Parallel()
 	ts := newReadServer(t, nil)
-	if err := projections.Ensure(ctxFor(t), ts.store, ts.pool, projections.Notifications.Consumer(), slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runner := &projections.Runner{Store: ts.store, Pool: ts.pool, Reactors: []*projections.Reactor{projections.Notifications},
-		PollInterval: 5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(ts.log, nil))}
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("notifications runner: %v", err)
-		}
-	})
+	startNotifications(t, ts)
 
 	firm := ts.signupCompany(t, "Year End Accountants")
 	var customers []uuid.UUID

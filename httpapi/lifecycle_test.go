@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -231,20 +229,7 @@ func TestWorkspaceLinksFollowTheirCustomer(t *testing.T) {
 func TestShareMailsOnlyWhatThePortalShows(t *testing.T) {
 	t.Parallel()
 	ts := newReadServer(t, nil)
-	if err := projections.Ensure(ctxFor(t), ts.store, ts.pool, projections.Notifications.Consumer(), slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runner := &projections.Runner{Store: ts.store, Pool: ts.pool, Reactors: []*projections.Reactor{projections.Notifications},
-		PollInterval: 5 * time.Millisecond, Log: slog.New(slog.NewTextHandler(ts.log, nil))}
-	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("notifications runner: %v", err)
-		}
-	})
+	startNotifications(t, ts)
 	mails := func(prefix string) int {
 		t.Helper()
 		if err := projections.WaitFor(ctxFor(t), ts.store, projections.Notifications.Name, ts.lastPosition(t), 30*time.Second); err != nil {

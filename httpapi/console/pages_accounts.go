@@ -87,11 +87,7 @@ func (c *Console) renderGroups(w http.ResponseWriter, r *http.Request, formErr e
 	}
 	p := c.newPage(r, "Groups & staff", "groups")
 	p.Data = d
-	if formErr != nil {
-		c.formError(w, r, formErr, p, formName, "groups")
-		return
-	}
-	c.render(w, r, http.StatusOK, "groups", p)
+	c.show(w, r, p, "groups", formErr, formName)
 }
 
 func (c *Console) createGroup(w http.ResponseWriter, r *http.Request) {

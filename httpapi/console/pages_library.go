@@ -119,11 +119,7 @@ func (c *Console) renderFolder(w http.ResponseWriter, r *http.Request, id uuid.U
 	}
 	p := c.newPage(r, fp.Folder.Name, "library")
 	p.Data = d
-	if formErr != nil {
-		c.formError(w, r, formErr, p, formName, "folder")
-		return
-	}
-	c.render(w, r, http.StatusOK, "folder", p)
+	c.show(w, r, p, "folder", formErr, formName)
 }
 
 // uploadFields are the text fields of the upload forms; csrf comes first.
@@ -233,11 +229,7 @@ func (c *Console) renderDocument(w http.ResponseWriter, r *http.Request, id uuid
 	}
 	p := c.newPage(r, doc.Name, "library")
 	p.Data = d
-	if formErr != nil {
-		c.formError(w, r, formErr, p, formName, "document")
-		return
-	}
-	c.render(w, r, http.StatusOK, "document", p)
+	c.show(w, r, p, "document", formErr, formName)
 }
 
 // documentContent downloads a version (staff side), or shows it inline when

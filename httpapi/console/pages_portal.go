@@ -117,11 +117,7 @@ func (c *Console) renderPortal(w http.ResponseWriter, r *http.Request, formErr e
 	}
 	p := c.newPage(r, title, "portal")
 	p.Data = d
-	if formErr != nil {
-		c.formError(w, r, formErr, p, formName, "portal")
-		return
-	}
-	c.render(w, r, http.StatusOK, "portal", p)
+	c.show(w, r, p, "portal", formErr, formName)
 }
 
 // portalContent downloads (or shows inline) the newest visible version of a

@@ -151,6 +151,16 @@ func capital(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// show renders page p with template tmpl, or, after a failed form (formErr),
+// the same page with that form's values and its error next to the field.
+func (c *Console) show(w http.ResponseWriter, r *http.Request, p *page, tmpl string, formErr error, formName string) {
+	if formErr != nil {
+		c.formError(w, r, formErr, p, formName, tmpl)
+		return
+	}
+	c.render(w, r, http.StatusOK, tmpl, p)
+}
+
 // formError re-renders a form page after err: a field error goes next to its
 // field, anything else above the form; the typed values stay. Errors that mean
 // "not yours" are the 404 page instead.
