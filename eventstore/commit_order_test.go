@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -45,6 +46,22 @@ func TestPagedReadsKeepCommitOrderWhenTransactionIDsGainADigit(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendN("tens", 5)
+	// A read without Through stops at the horizon, which any transaction open on
+	// the cluster (other tests' databases included) holds back: wait, bounded,
+	// until it has passed every event appended here.
+	for deadline := time.Now().Add(time.Minute); ; {
+		var past bool
+		if err := pool.QueryRow(ctx, `SELECT events_horizon() > (SELECT max(transaction_id) FROM events)`).Scan(&past); err != nil {
+			t.Fatal(err)
+		}
+		if past {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the horizon did not pass the appended events within a minute")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	inOrder := func(what string, got []eventstore.Cursor) {
 		t.Helper()
