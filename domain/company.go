@@ -21,6 +21,8 @@ type Company struct {
 	// DocumentsEnabledDefault applies to customers without their own setting. The
 	// portal documents module is on until a provider switches the default off.
 	DocumentsEnabledDefault bool
+	// NewVersionsHidden: uploads that do not say hidden are hidden (off until set).
+	NewVersionsHidden bool
 	// Customers maps a customer company to this provider's live customer for it.
 	Customers map[uuid.UUID]uuid.UUID
 }
@@ -39,6 +41,9 @@ func (c *Company) apply(e Event) {
 		c.Customers = map[uuid.UUID]uuid.UUID{}
 	case PortalDefaultsChanged:
 		c.DocumentsEnabledDefault = e.DocumentsEnabledDefault
+		if e.NewVersionsHidden != nil {
+			c.NewVersionsHidden = *e.NewVersionsHidden
+		}
 	case ProviderCustomerAdded:
 		c.Customers[e.CustomerCompanyID] = e.CustomerID
 	case ProviderCustomerRemoved:

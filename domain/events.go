@@ -31,10 +31,13 @@ type CompanyRegistered struct {
 }
 
 // PortalDefaultsChanged: the provider changed whether the portal documents module
-// is on for customers that have no setting of their own.
+// is on for customers that have no setting of their own, or (NewVersionsHidden,
+// absent in older events: unchanged) whether uploads that do not say hidden are
+// hidden. DocumentsEnabledDefault always carries the default as it now is.
 type PortalDefaultsChanged struct {
 	CompanyID               uuid.UUID `json:"company_id"`
 	DocumentsEnabledDefault bool      `json:"documents_enabled_default"`
+	NewVersionsHidden       *bool     `json:"new_versions_hidden,omitempty"`
 	ChangedAt               time.Time `json:"changed_at"`
 }
 

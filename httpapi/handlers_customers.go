@@ -150,30 +150,6 @@ func (s *Server) setPortalSettings(w http.ResponseWriter, r *http.Request) error
 	return written(w, http.StatusOK, res.Appended, newCustomerResponse(res.Customer))
 }
 
-type portalDefaultRequest struct {
-	DocumentsEnabledDefault *bool `json:"documents_enabled_default"`
-}
-
-type portalDefaultResponse struct {
-	DocumentsEnabledDefault bool `json:"documents_enabled_default"`
-}
-
-// setPortalDefault sets the provider default: PUT /api/v1/settings/portal.
-func (s *Server) setPortalDefault(w http.ResponseWriter, r *http.Request) error {
-	var in portalDefaultRequest
-	if err := web.DecodeJSON(w, r, &in, s.maxJSONBytes); err != nil {
-		return err
-	}
-	if err := required("documents_enabled_default", in.DocumentsEnabledDefault != nil); err != nil {
-		return err
-	}
-	res, err := s.app.SetPortalDefault(r.Context(), call(r), app.SetPortalDefault{Enabled: *in.DocumentsEnabledDefault})
-	if err != nil {
-		return err
-	}
-	return written(w, http.StatusOK, res.Appended, portalDefaultResponse{DocumentsEnabledDefault: res.DocumentsEnabledDefault})
-}
-
 type inviteUserRequest struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`

@@ -161,7 +161,7 @@ func TestCustomerSettings(t *testing.T) {
 
 	a = ts.send(t, &provider, "PUT", "/api/v1/settings/portal", `{"documents_enabled_default":false}`)
 	expectWritten(t, "provider default", a, 200)
-	if strings.TrimSpace(a.body) != `{"documents_enabled_default":false}` {
+	if strings.TrimSpace(a.body) != `{"documents_enabled_default":false,"new_versions_hidden":false}` {
 		t.Fatalf("provider default %s", a.body)
 	}
 	before = countEvents(t, ts)

@@ -160,7 +160,8 @@ func (s *Server) addDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.app.AddDocument(r.Context(), call(r), app.AddDocument{FolderID: folderID, Name: name, File: uploadedFile(up), Hidden: hidden})
+	res, err := s.app.AddDocument(r.Context(), call(r), app.AddDocument{FolderID: folderID, Name: name, File: uploadedFile(up), Hidden: hidden,
+		HiddenUnsaid: up.Fields["hidden"] == ""})
 	if err != nil {
 		return err
 	}
@@ -193,7 +194,8 @@ func (s *Server) addVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.app.AddVersion(r.Context(), call(r), app.AddVersion{DocumentID: id, File: uploadedFile(up), Hidden: hidden})
+	res, err := s.app.AddVersion(r.Context(), call(r), app.AddVersion{DocumentID: id, File: uploadedFile(up), Hidden: hidden,
+		HiddenUnsaid: up.Fields["hidden"] == ""})
 	if err != nil {
 		return err
 	}

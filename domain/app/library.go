@@ -87,6 +87,9 @@ type AddDocument struct {
 	Name     string
 	File     domain.FileInfo
 	Hidden   bool
+	// HiddenUnsaid: the upload did not say hidden; the provider's
+	// new_versions_hidden decides and Hidden is ignored.
+	HiddenUnsaid bool
 }
 
 // DocumentResult names the document (and version) a command created or changed.
@@ -126,7 +129,11 @@ func (s *Service) AddDocument(ctx context.Context, call Call, cmd AddDocument) (
 		if out.DocumentID, err = u.id(); err != nil {
 			return err
 		}
-		events, err := (&domain.Document{}).Add(domain.NewDocument{ID: out.DocumentID, Folder: f, Name: cmd.Name, File: cmd.File, Hidden: cmd.Hidden}, u.now)
+		hidden, err := u.uploadHidden(f.ProviderID, cmd.Hidden, cmd.HiddenUnsaid)
+		if err != nil {
+			return err
+		}
+		events, err := (&domain.Document{}).Add(domain.NewDocument{ID: out.DocumentID, Folder: f, Name: cmd.Name, File: cmd.File, Hidden: hidden}, u.now)
 		if err != nil {
 			return err
 		}
@@ -180,6 +187,8 @@ type AddVersion struct {
 	DocumentID uuid.UUID
 	File       domain.FileInfo
 	Hidden     bool
+	// HiddenUnsaid: as in AddDocument.
+	HiddenUnsaid bool
 }
 
 // AddVersion adds the next version of a document.
@@ -187,7 +196,11 @@ func (s *Service) AddVersion(ctx context.Context, call Call, cmd AddVersion) (Do
 	var out DocumentResult
 	err := s.onDocument(ctx, call, cmd.DocumentID, &out, func(u *unit, d *domain.Document) ([]domain.Event, error) {
 		out.Version = len(d.Versions) + 1
-		return d.AddVersion(cmd.File, cmd.Hidden, uuid.Nil, u.now)
+		hidden, err := u.uploadHidden(d.ProviderID, cmd.Hidden, cmd.HiddenUnsaid)
+		if err != nil {
+			return nil, err
+		}
+		return d.AddVersion(cmd.File, hidden, uuid.Nil, u.now)
 	})
 	return out, err
 }

@@ -35,12 +35,15 @@ package app
 //	Pause/Resume/SetMasterAccess/
 //	SetPortalDocuments/AssignGroup customer                                       actor, its group (scope)
 //	RevokeCustomer, LeaveProvider  customer, company, each share and link ended   actor, group (scope)
-//	SetPortalDefault               company                                        actor
+//	SetPortalDefault/
+//	UpdatePortalSettings           company                                        actor
 //	InviteCustomerUser             customer (CustomerUserInvited), new user       actor, group (scope)
 //	UpdateGroup, RotateGroupCode   group; new code claimed                        actor
 //	CreateFolder                   new folder                                     actor, parent folder chain, customer and group (scope)
-//	AddDocument                    new document                                   actor, folder chain, customer and group (scope)
-//	AddVersion/SetVersionVisibility document                                      actor, folder chain, customer and group (scope)
+//	AddDocument                    new document                                   actor, folder chain, customer and group (scope),
+//	                                                                              company (new_versions_hidden)
+//	AddVersion/SetVersionVisibility document                                      actor, folder chain, customer and group (scope),
+//	                                                                              company (new_versions_hidden)
 //	RemoveDocument                 document, its shares and links ended           actor, folder chain, customer and group (scope)
 //	GrantShare                     new share, customer (CustomerShareAdded),      actor, the folder shared, group (scope)
 //	                               document (DocumentShareAdded)
