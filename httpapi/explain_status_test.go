@@ -27,6 +27,10 @@ func TestStatusAndReadinessAreIndexLookups(t *testing.T) {
 	ts := newReadServer(t, func(c *Config) {
 		cfg := c.Pool.Config().Copy()
 		cfg.ConnConfig.Tracer = log
+		// The projections runner shares this pool; catching up on the seeded log
+		// under a whole-repository -race run it held every one of the default few
+		// connections long enough that /readyz's ping could not get one in 2 s.
+		cfg.MaxConns = max(cfg.MaxConns, 16)
 		p, err := pgxpool.NewWithConfig(context.Background(), cfg)
 		if err != nil {
 			t.Fatal(err)
