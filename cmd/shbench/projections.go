@@ -11,8 +11,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/sharehub/sharehub/domain"
-	"github.com/sharehub/sharehub/domain/app"
 	"github.com/sharehub/sharehub/eventstore"
 	"github.com/sharehub/sharehub/projections"
 )
@@ -139,48 +137,8 @@ func measureLag(ctx context.Context, pool *pgxpool.Pool, store *eventstore.Store
 	}()
 
 	provider := uuid.New()
-	type appended struct {
-		pos int64
-		at  time.Time
-	}
-	var (
-		mu    sync.Mutex
-		marks []appended
-		wg    sync.WaitGroup
-		errs  = make(chan error, 4)
-	)
-	const writers = 4
-	interval := time.Duration(float64(time.Second) * writers / float64(rate))
-	deadline := time.Now().Add(d)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(interval)
-			defer t.Stop()
-			for i := 0; time.Now().Before(deadline); i++ {
-				<-t.C
-				id := uuid.New()
-				res, err := store.Append(ctx, app.Batch{
-					Meta:       domain.Metadata{TenantID: provider, ActorID: provider, CorrelationID: id},
-					RecordedAt: time.Now().UTC(),
-					Streams: []app.StreamAppend{{StreamID: domain.FolderStream(id), Events: []domain.Event{domain.FolderCreated{
-						FolderID: id, ProviderID: provider, Name: "lag " + strconv.Itoa(w) + "-" + strconv.Itoa(i), CreatedAt: time.Now().UTC()}}}},
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-				at := time.Now()
-				mu.Lock()
-				marks = append(marks, appended{res.LastPosition, at})
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	marks, err := appendAtRate(ctx, store, provider, rate, d, "live")
+	if err != nil {
 		return 0, 0, 0, err
 	}
 	// Wait for the tail, then stop sampling.
